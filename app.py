@@ -1,0 +1,34 @@
+"""Partner Desk: `create_app(settings)` builds the aiohttp application; `python app.py` runs it."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from aiohttp import web
+
+from bot import web as bot_web
+from desk.env import SettingsError
+from desk.settings import Settings
+
+
+def create_app(settings: Settings) -> web.Application:
+    """The aiohttp application serving the bot."""
+    app = web.Application(client_max_size=1024 * 1024)
+    bot_web.setup(app, settings)
+    return app
+
+
+def main() -> None:
+    """Read settings from the environment (and .env), then serve until stopped."""
+    try:
+        settings = Settings.from_env()
+    except SettingsError as error:
+        print(f"Configuration error: {error}", file=sys.stderr)
+        raise SystemExit(2) from None
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    web.run_app(create_app(settings), host=settings.host, port=settings.port, access_log=None)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""The Teams edge: adapter and authentication, routing, card actions, the outbound sender, who-is-who."""

@@ -1,0 +1,72 @@
+"""The SDK's CloudAdapter with HTTP answers that mean what they say: 400 for malformed bodies, 401 for every
+authentication failure (the stock adapter answers 500 to most), 403 for a serviceUrl outside the allowlist."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from aiohttp import web
+from botbuilder.core import Bot, TurnContext
+from botbuilder.integration.aiohttp import CloudAdapter
+from botbuilder.schema import Activity, ActivityTypes
+
+from bot.service_urls import ServiceUrlRefused
+
+logger = logging.getLogger(__name__)
+
+
+class DeskAdapter(CloudAdapter):
+    """CloudAdapter whose `process` validates the request before any bot code runs."""
+
+    async def process(self, request: web.Request, bot: Bot, ws_response: object = None) -> web.Response:
+        """Handle `POST /api/messages`."""
+        if request.method != "POST":
+            return web.Response(status=405)
+        if "application/json" not in request.headers.get("Content-Type", ""):
+            return web.Response(status=415, text="expected application/json")
+        activity = await _read_activity(request)
+        if activity is None:
+            return web.Response(status=400, text="malformed activity")
+        auth_header = request.headers.get("Authorization", "")
+        try:
+            invoke_response = await self.process_activity(auth_header, activity, bot.on_turn)
+        except PermissionError as error:
+            logger.warning("refused unauthenticated request: %s", error)
+            return web.Response(status=401)
+        except ServiceUrlRefused as error:
+            logger.warning("refused activity: %s", error)
+            return web.Response(status=403)
+        if invoke_response is not None:
+            body = invoke_response.body
+            return web.json_response(data=body, status=invoke_response.status)
+        return web.Response(status=201 if activity.type != ActivityTypes.invoke else 200)
+
+
+async def _read_activity(request: web.Request) -> Activity | None:
+    try:
+        body = await request.json()
+    except (json.JSONDecodeError, UnicodeDecodeError, ValueError):
+        return None
+    if not isinstance(body, dict):
+        return None
+    try:
+        activity = Activity().deserialize(body)
+    except Exception:  # msrest raises assorted types for wrong field types
+        return None
+    if not activity.type or not activity.service_url or not activity.channel_id:
+        return None
+    if activity.conversation is None or not activity.conversation.id:
+        return None
+    return activity
+
+
+async def on_turn_error(context: TurnContext, error: Exception) -> None:
+    """Last resort for a failing turn: log the traceback, tell the user in plain words."""
+    logger.exception("turn failed", exc_info=error)
+    if context.activity.type == ActivityTypes.invoke:
+        return
+    try:
+        await context.send_activity("Sorry, something went wrong on our side. Please try again in a moment.")
+    except Exception:
+        logger.exception("could not tell the user about the failure")

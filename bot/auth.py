@@ -1,0 +1,113 @@
+"""Inbound authentication that fails closed (401 for every bad token) and outbound connectors that only reach
+allowed serviceUrls, around the SDK's own BotFrameworkAuthentication."""
+
+from __future__ import annotations
+
+import logging
+from types import SimpleNamespace
+from typing import Any
+
+from botbuilder.integration.aiohttp import ConfigurationBotFrameworkAuthentication
+from botbuilder.schema import Activity
+from botframework.connector.aio import ConnectorClient
+from botframework.connector.auth import (
+    AuthenticateRequestResult,
+    BotFrameworkAuthentication,
+    ClaimsIdentity,
+    ConnectorFactory,
+    UserTokenClient,
+)
+from botframework.connector.skills import BotFrameworkClient
+
+from bot.credentials import CachingCredentialsFactory
+from bot.service_urls import ServiceUrlPolicy
+from desk.settings import Settings
+
+logger = logging.getLogger(__name__)
+CONNECTOR_TIMEOUT_SECONDS = 30
+
+
+class GuardedConnectorFactory(ConnectorFactory):
+    """Creates connector clients only for allowed serviceUrls, with the SDK's hidden retries turned off
+    (the outbox owns retries, so a send is never repeated behind its back)."""
+
+    def __init__(self, inner: ConnectorFactory, policy: ServiceUrlPolicy) -> None:
+        self._inner = inner
+        self._policy = policy
+
+    async def create(self, service_url: str, audience: str | None = None) -> ConnectorClient:
+        self._policy.check(service_url)
+        client = await self._inner.create(service_url, audience)
+        client.config.retry_policy.retries = 0
+        client.config.retry_policy.policy.status_forcelist = frozenset()
+        client.config.connection.timeout = CONNECTOR_TIMEOUT_SECONDS
+        return client
+
+
+class GuardedAuthentication(BotFrameworkAuthentication):
+    """Wraps the SDK authentication: any failure to validate becomes PermissionError (HTTP 401), a missing
+    header is refused unless authentication is off (local mode), and serviceUrls are checked."""
+
+    def __init__(self, inner: BotFrameworkAuthentication, policy: ServiceUrlPolicy, auth_disabled: bool) -> None:
+        self._inner = inner
+        self._policy = policy
+        self._auth_disabled = auth_disabled
+
+    async def authenticate_request(self, activity: Activity, auth_header: str) -> AuthenticateRequestResult:
+        if not auth_header and not self._auth_disabled:
+            raise PermissionError("missing Authorization header")
+        try:
+            result = await self._inner.authenticate_request(activity, auth_header or None)
+        except PermissionError:
+            raise
+        except Exception as error:  # the SDK raises many types for bad tokens; all mean "not authenticated"
+            raise PermissionError(f"token rejected: {type(error).__name__}") from error
+        identity = result.claims_identity
+        if identity is None or not identity.is_authenticated:
+            raise PermissionError("token not authenticated")
+        self._policy.check(activity.service_url)
+        result.connector_factory = GuardedConnectorFactory(result.connector_factory, self._policy)
+        return result
+
+    async def authenticate_streaming_request(self, auth_header: str, channel_id_header: str) -> Any:
+        raise PermissionError("streaming connections are not supported")
+
+    def create_connector_factory(self, claims_identity: ClaimsIdentity) -> ConnectorFactory:
+        return GuardedConnectorFactory(self._inner.create_connector_factory(claims_identity), self._policy)
+
+    async def create_user_token_client(self, claims_identity: ClaimsIdentity) -> UserTokenClient:
+        return await self._inner.create_user_token_client(claims_identity)
+
+    def create_bot_framework_client(self) -> BotFrameworkClient:
+        return self._inner.create_bot_framework_client()
+
+    def get_originating_audience(self) -> str:
+        return self._inner.get_originating_audience()
+
+    async def authenticate_channel_request(self, auth_header: str) -> ClaimsIdentity:
+        try:
+            return await self._inner.authenticate_channel_request(auth_header)
+        except PermissionError:
+            raise
+        except Exception as error:
+            raise PermissionError(f"token rejected: {type(error).__name__}") from error
+
+
+def build_authentication(
+    settings: Settings, credentials: CachingCredentialsFactory
+) -> tuple[GuardedAuthentication, ServiceUrlPolicy]:
+    """The bot's authentication from settings: the SDK endpoint settings pass through unchanged."""
+    config = SimpleNamespace(
+        APP_ID=settings.bot.app_id,
+        APP_PASSWORD=settings.bot.app_password,
+        APP_TYPE=settings.bot.app_type,
+        APP_TENANTID=settings.bot.app_tenant_id,
+    )
+    endpoints = dict(settings.bot.sdk_endpoints)
+    if settings.cloud.channel_service and "CHANNEL_SERVICE" not in endpoints:
+        endpoints["CHANNEL_SERVICE"] = settings.cloud.channel_service
+    for name, value in endpoints.items():
+        setattr(config, name, value.lower() == "true" if name == "VALIDATE_AUTHORITY" else value)
+    inner = ConfigurationBotFrameworkAuthentication(config, credentials_factory=credentials)
+    policy = ServiceUrlPolicy(settings.service_url_allowlist)
+    return GuardedAuthentication(inner, policy, auth_disabled=settings.local_mode), policy

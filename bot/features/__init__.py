@@ -1,0 +1,13 @@
+"""Feature handlers; each module has one `register(commands, actions)`."""
+
+from __future__ import annotations
+
+from bot.actions import ActionRouter
+from bot.commands import CommandRouter
+from bot.features import help, intake, triage
+
+
+def register_all(commands: CommandRouter, actions: ActionRouter) -> None:
+    """Register every feature's commands and card actions."""
+    for feature in (help, intake, triage):
+        feature.register(commands, actions)

@@ -1,0 +1,40 @@
+"""`help`: the welcome card with the partner's support terms and the commands for the reader's role."""
+
+from __future__ import annotations
+
+from bot.actions import ActionResult, ActionRouter, CardAction
+from bot.commands import CommandRouter
+from bot.conversations import CHANNEL, GROUP, PERSONAL
+from bot.turn import Turn
+from cards.welcome import welcome_card
+from desk.people import Role
+
+EVERYONE = (Role.CUSTOMER, Role.TECHNICIAN)
+
+
+def register(commands: CommandRouter, actions: ActionRouter) -> None:
+    """Register `help` and its button."""
+    commands.add(
+        "help", show_help, roles=EVERYONE, scopes=(PERSONAL, CHANNEL, GROUP), help_key="command.help", aliases=("?",)
+    )
+    actions.add("help.show", help_action, roles=EVERYONE)
+
+
+def help_card(turn: Turn) -> dict:  # type: ignore[type-arg]
+    """The welcome card for this reader."""
+    listed = turn.services.commands.listed(turn.person.role, turn.scope)
+    commands = [(f"{c.phrase} {c.usage}".strip(), turn.t(c.help_key)) for c in listed]
+    return welcome_card(turn.t, turn.services.settings.support, commands, is_customer=turn.person.role is Role.CUSTOMER)
+
+
+async def show_help(turn: Turn, _: str) -> None:
+    """Reply with the welcome card."""
+    await turn.show(
+        help_card(turn), summary=turn.t("welcome.title", partner=turn.services.settings.support.partner_name)
+    )
+
+
+async def help_action(turn: Turn, _: CardAction) -> ActionResult:
+    """The Help button: send the welcome card as a new message, keep the clicked card as it is."""
+    await show_help(turn, "")
+    return ActionResult()

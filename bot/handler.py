@@ -1,0 +1,173 @@
+"""The bot: resolves who is speaking, drops redeliveries, then routes messages, commands and card actions."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from botbuilder.core import ActivityHandler, ConversationState, InvokeResponse, MessageFactory, TurnContext
+from botbuilder.core.teams import TeamsActivityHandler
+from botbuilder.schema import ChannelAccount
+
+from bot.actions import ActionResult, ActionRouter, CardAction, parse_action
+from bot.commands import CommandRouter
+from bot.conversations import PERSONAL, record_of, scope_of
+from bot.features import help as help_feature
+from bot.features import intake
+from bot.services import Services
+from bot.turn import Turn, card_activity
+from desk.i18n import Translator
+from desk.people import Person, Role
+
+logger = logging.getLogger(__name__)
+TURN_KEY = "desk.turn"
+CARD_TYPE = "application/vnd.microsoft.card.adaptive"
+MESSAGE_TYPE = "application/vnd.microsoft.activity.message"
+
+
+class DeskBot(TeamsActivityHandler):
+    """Routing only: features do the work."""
+
+    def __init__(
+        self,
+        services: Services,
+        commands: CommandRouter,
+        actions: ActionRouter,
+        conversation_state: ConversationState,
+    ) -> None:
+        self._services = services
+        self._commands = commands
+        self._actions = actions
+        self._state = conversation_state
+
+    async def on_turn(self, turn_context: TurnContext) -> None:
+        await super().on_turn(turn_context)
+        await self._state.save_changes(turn_context)
+
+    async def on_message_activity(self, turn_context: TurnContext) -> None:
+        turn = await self._begin(turn_context)
+        if turn is None:
+            return
+        value = turn_context.activity.value
+        if isinstance(value, dict) and value.get("verb") and not turn.text:
+            action = parse_action(value, universal=False)
+            if action is not None:
+                result = await self._dispatch(turn, action)
+                await self._answer_submit(turn, result)
+                return
+        if await self._services.dialogs.continue_active(turn_context):
+            return
+        matched = self._commands.match(turn.text, turn.person.role, turn.scope)
+        if matched is not None:
+            command, args = matched
+            await command.handler(turn, args)
+        elif turn.person.role is Role.CUSTOMER and turn.scope == PERSONAL and turn.text:
+            await intake.offer(turn)
+        elif turn.text:
+            await turn.say(turn.t("unknown_command", text=turn.text[:100]))
+
+    async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
+        if turn_context.activity.name != "adaptiveCard/action":
+            return await super().on_invoke_activity(turn_context)
+        t = Translator(turn_context.activity.locale)
+        action = parse_action(turn_context.activity.value, universal=True)
+        if action is None:
+            return _invoke(
+                400, "application/vnd.microsoft.error", {"code": "BadRequest", "message": "malformed action"}
+            )
+        turn = await self._begin(turn_context)
+        if turn is None:
+            return _invoke(200, MESSAGE_TYPE, _refusal_text(self._services, t))
+        result = await self._dispatch(turn, action)
+        if result.card is not None:
+            return _invoke(200, CARD_TYPE, result.card)
+        return _invoke(200, MESSAGE_TYPE, result.message or "")
+
+    async def on_installation_update_add(self, turn_context: TurnContext) -> None:
+        await self._welcome(turn_context)
+
+    async def on_members_added_activity(self, members_added: list[ChannelAccount], turn_context: TurnContext) -> None:
+        bot_id = turn_context.activity.recipient.id if turn_context.activity.recipient else None
+        if any(member.id == bot_id for member in members_added):
+            await self._welcome(turn_context)
+
+    async def _welcome(self, turn_context: TurnContext) -> None:
+        person = await self._services.who.person(turn_context)
+        if person.role is Role.STRANGER:
+            return
+        turn = self._turn(turn_context, person)
+        await help_feature.show_help(turn, "")
+
+    async def _begin(self, turn_context: TurnContext) -> Turn | None:
+        """Resolve the sender; refuse strangers (storing nothing); drop redeliveries; remember the chat."""
+        activity = turn_context.activity
+        person = await self._services.who.person(turn_context)
+        if person.role is Role.STRANGER:
+            await self._refuse_stranger(turn_context)
+            return None
+        desk = self._services.desk
+        if activity.id and not await desk.first_delivery(
+            f"{activity.channel_id}|{activity.conversation.id}|{activity.id}"
+        ):
+            logger.info("dropping redelivered activity %s", activity.id)
+            return None
+        if scope_of(activity) == PERSONAL:
+            await desk.save_conversation(record_of(activity))
+        turn = self._turn(turn_context, person)
+        turn_context.turn_state[TURN_KEY] = turn
+        return turn
+
+    def _turn(self, turn_context: TurnContext, person: Person) -> Turn:
+        activity = turn_context.activity
+        text = TurnContext.remove_recipient_mention(activity) if activity.text else ""
+        text = " ".join((text or "").split()) if "\n" not in (text or "") else (text or "").strip()
+        return Turn(turn_context, person, Translator(activity.locale), text, scope_of(activity), self._services)
+
+    async def _dispatch(self, turn: Turn, action: CardAction) -> ActionResult:
+        route = self._actions.route(action.verb)
+        if route is None:
+            return ActionResult(message=turn.t("refusal.unknown_action"), refused=True)
+        if turn.person.role not in route.roles:
+            key = "refusal.technicians_only" if Role.TECHNICIAN in route.roles else "refusal.customers_only"
+            logger.warning("refused %s by %s (%s)", action.verb, turn.person.aad_id, turn.person.role)
+            partner = self._services.settings.support.partner_name
+            return ActionResult(message=turn.t(key, partner=partner), refused=True)
+        return await route.handler(turn, action)
+
+    async def _answer_submit(self, turn: Turn, result: ActionResult) -> None:
+        """Action.Submit cannot return a card: replace the clicked card in place, or reply."""
+        if result.card is not None:
+            reply_to = turn.activity.reply_to_id
+            if reply_to:
+                activity = card_activity(result.card)
+                activity.id = reply_to
+                try:
+                    await turn.context.update_activity(activity)
+                except Exception:
+                    logger.exception("could not update the submitted card; sending it instead")
+                    await turn.show(result.card)
+            else:
+                await turn.show(result.card)
+        if result.message:
+            await turn.say(result.message)
+
+    async def _refuse_stranger(self, turn_context: TurnContext) -> None:
+        if turn_context.activity.type == "invoke":
+            return
+        t = Translator(turn_context.activity.locale)
+        await turn_context.send_activity(MessageFactory.text(_refusal_text(self._services, t)))
+
+
+def _refusal_text(services: Services, t: Translator) -> str:
+    profile = services.settings.support
+    contact = " / ".join(v for v in (profile.email, profile.phone, profile.website) if v)
+    if contact:
+        return t("refusal.stranger", partner=profile.partner_name, contact=contact)
+    return t("refusal.stranger_no_contact", partner=profile.partner_name)
+
+
+def _invoke(status: int, kind: str, value: Any) -> InvokeResponse:
+    return InvokeResponse(status=200, body={"statusCode": status, "type": kind, "value": value})
+
+
+__all__ = ["ActivityHandler", "DeskBot"]

@@ -1,0 +1,150 @@
+"""Builds the running desk from settings (database, clients, adapter, bot, sender) and tears it down."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass, replace
+from urllib.parse import urlparse
+
+import httpx
+from botbuilder.core import ConversationState, TurnContext
+
+from bot.actions import ActionRouter
+from bot.adapter import DeskAdapter, on_turn_error
+from bot.auth import build_authentication
+from bot.commands import CommandRouter
+from bot.credentials import CachingCredentialsFactory
+from bot.features import intake, register_all
+from bot.handler import TURN_KEY, DeskBot
+from bot.identity import WhoIsWho
+from bot.sender import OutboxSender
+from bot.services import Services
+from bot.state_storage import DatabaseStorage
+from desk.clock import Clock, utc_now
+from desk.customers import CustomerDirectory
+from desk.people import Identifier
+from desk.service import Desk
+from desk.settings import Settings
+from desk.sla import SlaPolicy
+from desk.store.database import Database, open_database
+from dialogs.runner import DialogRunner
+from msapi.emulator import demo
+from msapi.emulator.server import EmulatorServer
+from msapi.emulator.state import EmulatorState
+from msapi.partner_center import PartnerCenterClient
+from msapi.tokens import TokenProvider
+from msapi.transport import combined_bundle, http_client, msal_session
+
+logger = logging.getLogger(__name__)
+MICROSOFT_LOGIN_HOSTS = frozenset({"login.microsoftonline.com", "login.microsoftonline.us", "login.windows.net"})
+
+
+@dataclass
+class Runtime:
+    """Everything that lives as long as the process."""
+
+    settings: Settings
+    db: Database
+    adapter: DeskAdapter
+    bot: DeskBot
+    services: Services
+    sender: OutboxSender
+    http: httpx.AsyncClient
+    partner_center: PartnerCenterClient
+    emulator: EmulatorServer | None
+    tasks: list[asyncio.Task[None]]
+
+
+async def start(settings: Settings, clock: Clock = utc_now, emulator_state: EmulatorState | None = None) -> Runtime:
+    """Open the database, start the emulator (local mode), build the adapter and bot, start the sender."""
+    emulator = None
+    extra_ca = None
+    if settings.local_mode:
+        logger.warning(
+            "AUTHENTICATION IS OFF: local mode (MicrosoftAppId is empty). Listening on %s only, using the built-in "
+            "emulators of Microsoft's APIs. Never expose this process to a network.",
+            settings.host,
+        )
+        emulator = EmulatorServer(
+            emulator_state or EmulatorState(), settings.data_dir / "emulator-tls", settings.emulator_port
+        ).start()
+        settings = _local_settings(settings, emulator.base_url)
+        extra_ca = str(emulator.tls.ca_cert)
+        logger.info("Microsoft API emulator at %s", emulator.base_url)
+    db = await open_database(settings.database_url)
+    bundle = combined_bundle(extra_ca, str(settings.data_dir / "ca-bundle.pem")) if extra_ca else None
+    session = msal_session(bundle)
+    http = http_client(extra_ca)
+    tokens = TokenProvider(
+        settings.api_client_id,
+        settings.api_client_secret,
+        settings.login_url,
+        session,
+        validate_authority=urlparse(settings.login_url).hostname in MICROSOFT_LOGIN_HOSTS,
+    )
+    partner_center = PartnerCenterClient(
+        http,
+        tokens,
+        settings.partner_center_url,
+        f"{settings.cloud.partner_center_url}/.default",
+        partner_tenant_id=settings.partner_tenant_id,
+    )
+    customers = CustomerDirectory(partner_center.customers, ttl=settings.customer_cache_seconds)
+    credentials = CachingCredentialsFactory(
+        settings.bot.app_id, settings.bot.app_password, settings.bot.app_type, settings.bot.app_tenant_id, session
+    )
+    authentication, url_policy = build_authentication(settings, credentials)
+    adapter = DeskAdapter(authentication)
+    adapter.on_turn_error = on_turn_error
+    desk = Desk(db, SlaPolicy(settings.support.hours, settings.sla), clock)
+    sender = OutboxSender(adapter, db, settings.bot.app_id, url_policy, clock)
+    desk.on_outbox = sender.kick
+    conversation_state = ConversationState(DatabaseStorage(db))
+    commands, actions = CommandRouter(), ActionRouter()
+    register_all(commands, actions)
+
+    async def on_ticket(context: TurnContext, values: dict[str, str]) -> None:
+        await intake.complete_dialog(context.turn_state[TURN_KEY], values)
+
+    services = Services(
+        settings=settings,
+        desk=desk,
+        customers=customers,
+        sender=sender,
+        commands=commands,
+        clock=clock,
+        who=WhoIsWho(Identifier(settings.partner_tenant_id, settings.technicians, customers)),
+        dialogs=DialogRunner(conversation_state, on_ticket),
+    )
+    bot = DeskBot(services, commands, actions, conversation_state)
+    tasks = [asyncio.create_task(sender.run(), name="outbox-sender")]
+    return Runtime(settings, db, adapter, bot, services, sender, http, partner_center, emulator, tasks)
+
+
+async def stop(runtime: Runtime) -> None:
+    """Stop background work, close clients and the database, stop the emulator."""
+    runtime.sender.stop()
+    for task in runtime.tasks:
+        task.cancel()
+    for task in runtime.tasks:
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task
+    await runtime.http.aclose()
+    await runtime.db.close()
+    if runtime.emulator is not None:
+        runtime.emulator.stop()
+
+
+def _local_settings(settings: Settings, emulator_url: str) -> Settings:
+    """Point every Microsoft API at the emulator and fill in the demo partner's identity."""
+    return replace(
+        settings,
+        login_url=f"{emulator_url}/login",
+        graph_url=f"{emulator_url}/graph",
+        partner_center_url=f"{emulator_url}/partnercenter",
+        partner_tenant_id=settings.partner_tenant_id or demo.PARTNER.tenant_id,
+        api_client_id=settings.api_client_id or demo.APP_ID,
+        api_client_secret=settings.api_client_secret or demo.APP_SECRET,
+    )

@@ -1,0 +1,31 @@
+"""The services a handler may use, built once at start-up and handed to every turn."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from desk.clock import Clock
+from desk.customers import CustomerDirectory
+from desk.service import Desk
+from desk.settings import Settings
+
+if TYPE_CHECKING:
+    from bot.commands import CommandRouter
+    from bot.identity import WhoIsWho
+    from bot.sender import OutboxSender
+    from dialogs.runner import DialogRunner
+
+
+@dataclass
+class Services:
+    """Everything a feature handler may call."""
+
+    settings: Settings
+    desk: Desk
+    customers: CustomerDirectory
+    sender: OutboxSender
+    commands: CommandRouter
+    clock: Clock
+    who: WhoIsWho
+    dialogs: DialogRunner

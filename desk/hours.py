@@ -1,0 +1,138 @@
+"""The partner's business hours: weekly schedule, time zone and holidays, and business-time arithmetic."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_RANGE = re.compile(r"^(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$")
+# Business time is searched at most this far ahead; a schedule with no open hour is refused at parse time.
+_HORIZON_DAYS = 800
+
+Interval = tuple[time, time]
+
+
+@dataclass(frozen=True)
+class BusinessHours:
+    """Weekly opening hours in one time zone, closed on holidays."""
+
+    timezone: ZoneInfo
+    weekly: tuple[tuple[Interval, ...], ...]  # index 0 = Monday
+    holidays: frozenset[date] = frozenset()
+
+    @classmethod
+    def parse(cls, spec: str, timezone: str, holidays: str = "") -> BusinessHours:
+        """Parse e.g. ``"Mon-Fri 09:00-17:30; Sat 10:00-14:00"`` or ``"24x7"``; raises ValueError."""
+        try:
+            zone = ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {timezone!r}") from None
+        return cls(zone, _parse_weekly(spec), _parse_holidays(holidays))
+
+    def is_open(self, at: datetime) -> bool:
+        """Whether the desk is open at the instant `at` (timezone-aware)."""
+        return any(start <= at < end for start, end in self._intervals_around(at))
+
+    def next_open(self, at: datetime) -> datetime:
+        """The first open instant at or after `at` (returned in the desk's time zone)."""
+        for start, end in self._intervals_from(at):
+            if end > at:
+                return max(start, at).astimezone(self.timezone)
+        raise ValueError("no business hours ahead")  # unreachable: parse refuses empty schedules
+
+    def add(self, start: datetime, duration: timedelta) -> datetime:
+        """The instant reached after `duration` of business time counted from `start`."""
+        remaining = duration
+        for begin, end in self._intervals_from(start):
+            begin = max(begin, start)
+            if begin >= end:
+                continue
+            if begin + remaining <= end:
+                return (begin + remaining).astimezone(self.timezone)
+            remaining -= end - begin
+        raise ValueError("duration exceeds the business-hours horizon")
+
+    def elapsed(self, start: datetime, end: datetime) -> timedelta:
+        """Business time between two instants (zero when `end` is before `start`)."""
+        total = timedelta()
+        for begin, finish in self._intervals_from(start):
+            if begin >= end:
+                break
+            total += max(timedelta(), min(finish, end) - max(begin, start))
+        return total
+
+    def _intervals_around(self, at: datetime) -> Iterator[tuple[datetime, datetime]]:
+        yield from self._intervals_from(at - timedelta(days=1), days=3)
+
+    def _intervals_from(self, at: datetime, days: int = _HORIZON_DAYS) -> Iterator[tuple[datetime, datetime]]:
+        """Open intervals in UTC, in order, starting on the local day before `at`."""
+        first = at.astimezone(self.timezone).date() - timedelta(days=1)
+        for offset in range(days):
+            day = first + timedelta(days=offset)
+            if day in self.holidays:
+                continue
+            for opens, closes in self.weekly[day.weekday()]:
+                yield _utc(day, opens, self.timezone), _utc_end(day, closes, self.timezone)
+
+
+def _utc(day: date, moment: time, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day, moment, tzinfo=zone).astimezone(UTC)
+
+
+def _utc_end(day: date, moment: time, zone: ZoneInfo) -> datetime:
+    if moment == time.max:
+        return datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone).astimezone(UTC)
+    return _utc(day, moment, zone)
+
+
+def _parse_weekly(spec: str) -> tuple[tuple[Interval, ...], ...]:
+    weekly: list[list[Interval]] = [[] for _ in DAYS]
+    text = spec.strip().lower()
+    if text in {"24x7", "24/7"}:
+        text = "mon-sun 00:00-24:00"
+    for segment in filter(None, (part.strip() for part in text.split(";"))):
+        day_part, _, ranges = segment.partition(" ")
+        for day in _parse_days(day_part):
+            weekly[day].extend(_parse_range(item.strip()) for item in ranges.split(",") if item.strip())
+    if not any(weekly):
+        raise ValueError(f"no opening hours in {spec!r} (expected e.g. 'Mon-Fri 09:00-17:00')")
+    return tuple(tuple(sorted(day)) for day in weekly)
+
+
+def _parse_days(text: str) -> list[int]:
+    days: list[int] = []
+    for item in text.split(","):
+        first, _, last = item.partition("-")
+        if first not in DAYS or (last and last not in DAYS):
+            raise ValueError(f"unknown day in {text!r} (use Mon..Sun)")
+        start, end = DAYS.index(first), DAYS.index(last or first)
+        days.extend(range(start, end + 1) if start <= end else [*range(start, 7), *range(0, end + 1)])
+    return days
+
+
+def _parse_range(text: str) -> Interval:
+    match = _RANGE.match(text)
+    if not match:
+        raise ValueError(f"bad time range {text!r} (expected HH:MM-HH:MM)")
+    h1, m1, h2, m2 = (int(group) for group in match.groups())
+    if h1 > 23 or m1 > 59 or m2 > 59 or h2 > 24 or (h2 == 24 and m2):
+        raise ValueError(f"bad time range {text!r}")
+    opens = time(h1, m1)
+    closes = time.max if h2 == 24 else time(h2, m2)
+    if closes <= opens:
+        raise ValueError(f"time range {text!r} ends before it starts")
+    return opens, closes
+
+
+def _parse_holidays(text: str) -> frozenset[date]:
+    holidays = set()
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        try:
+            holidays.add(date.fromisoformat(item))
+        except ValueError:
+            raise ValueError(f"bad holiday date {item!r} (expected YYYY-MM-DD)") from None
+    return frozenset(holidays)

@@ -1,0 +1,50 @@
+"""Outbound messages, written in the same transaction as the change they announce and delivered later."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+
+class Operation(StrEnum):
+    """How a message reaches its conversation."""
+
+    POST = "post"  # a new message (in a channel: a new thread)
+    REPLY = "reply"  # a reply in the thread of a ticket's triage card
+    UPDATE = "update"  # replace an earlier message in place
+
+
+class Card(StrEnum):
+    """Ticket messages whose activity id is remembered so they can be updated or replied to."""
+
+    TRIAGE = "triage"
+    CUSTOMER = "customer"
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A message to deliver. `activity` is a Bot Framework activity as JSON (type, text, attachments...).
+
+    POST with `card` records the new activity's id on the ticket; REPLY and UPDATE with `card` target the
+    ticket's recorded activity; UPDATE with `target_activity_id` targets that activity directly.
+    """
+
+    conversation_key: str
+    operation: Operation
+    activity: dict[str, Any]
+    ticket_id: int | None = None
+    card: Card | None = None
+    target_activity_id: str | None = None
+
+
+@dataclass(frozen=True)
+class OutboxMessage:
+    """An `Outgoing` as stored, with its delivery state."""
+
+    id: int
+    outgoing: Outgoing
+    attempts: int
+    next_attempt_at: datetime
+    created_at: datetime

@@ -1,0 +1,187 @@
+"""All configuration, read once from the environment (and an optional .env file) into one frozen object."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+from dotenv import dotenv_values
+
+from desk.clouds import CLOUDS, CloudEndpoints
+from desk.env import EnvReader, SettingsError
+from desk.hours import BusinessHours
+from desk.support import SlaTargets, SupportProfile, parse_targets
+
+# The Bot Framework SDK's own endpoint settings, handed to it unchanged.
+SDK_ENDPOINT_SETTINGS = (
+    "CHANNEL_SERVICE",
+    "TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL",
+    "TO_BOT_FROM_CHANNEL_TOKEN_ISSUER",
+    "TO_CHANNEL_FROM_BOT_LOGIN_URL",
+    "TO_CHANNEL_FROM_BOT_OAUTH_SCOPE",
+    "OAUTH_URL",
+    "VALIDATE_AUTHORITY",
+)
+APP_TYPES = {"MultiTenant": "MultiTenant", "SingleTenant": "SingleTenant", "UserAssignedMSI": "UserAssignedMSI"}
+LOCAL_CONNECTOR_PREFIXES = ("http://localhost:", "http://127.0.0.1:")
+
+
+@dataclass(frozen=True)
+class BotIdentity:
+    """The bot's Entra registration as the Bot Framework SDK expects it."""
+
+    app_id: str
+    app_password: str
+    app_type: str
+    app_tenant_id: str
+    sdk_endpoints: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every setting of the desk; build it with `Settings.from_env`."""
+
+    host: str
+    port: int
+    bot: BotIdentity
+    cloud: CloudEndpoints
+    login_url: str
+    graph_url: str
+    partner_center_url: str
+    service_url_allowlist: tuple[str, ...]
+    database_url: str
+    data_dir: Path
+    partner_tenant_id: str
+    technicians: frozenset[str]
+    api_client_id: str
+    api_client_secret: str
+    support: SupportProfile
+    sla: SlaTargets
+    emulator_port: int = 0
+    customer_cache_seconds: int = 900
+    log_level: str = "INFO"
+
+    @property
+    def local_mode(self) -> bool:
+        """Local mode: no bot registration, authentication off, built-in emulators of Microsoft's APIs."""
+        return not self.bot.app_id
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, env_file: str | Path | None = ".env") -> Settings:
+        """Build settings from `environ` (default: os.environ) over the values of `env_file` when it exists."""
+        values: dict[str, str] = {}
+        if env_file and Path(env_file).is_file():
+            values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+        values.update(os.environ if environ is None else environ)
+        return _build(EnvReader(values))
+
+
+def _build(env: EnvReader) -> Settings:
+    bot = _bot_identity(env)
+    local = not bot.app_id
+    cloud = env.choice("CLOUD", CLOUDS, "public")
+    host = env.str("HOST", "127.0.0.1")
+    if local and not _is_loopback(host):
+        raise SettingsError("HOST", f"local mode (no MicrosoftAppId) listens on loopback only, not {host!r}")
+    default_allow = LOCAL_CONNECTOR_PREFIXES if local else cloud.connector_hosts
+    allowlist = env.list("SERVICE_URL_ALLOWLIST", default_allow)
+    data_dir = Path(env.str("DATA_DIR", "data"))
+    return Settings(
+        host=host,
+        port=env.int("PORT", 3978, minimum=0, maximum=65535),
+        bot=bot,
+        cloud=cloud,
+        login_url=_url(env, "LOGIN_URL", cloud.login_url),
+        graph_url=_url(env, "GRAPH_URL", cloud.graph_url),
+        partner_center_url=_url(env, "PARTNER_CENTER_URL", cloud.partner_center_url),
+        service_url_allowlist=allowlist,
+        database_url=_database_url(env, data_dir),
+        data_dir=data_dir,
+        partner_tenant_id=_partner_tenant(env, local),
+        technicians=frozenset(item.lower() for item in env.list("TECHNICIANS")),
+        api_client_id=env.str("PARTNER_APP_ID", bot.app_id),
+        api_client_secret=env.str("PARTNER_APP_SECRET", bot.app_password),
+        support=_support_profile(env),
+        sla=SlaTargets(
+            first_response=env.parsed("SLA_FIRST_RESPONSE", parse_targets, "critical=1h,moderate=4h,minimal=8h"),
+            resolution=env.parsed("SLA_RESOLUTION", parse_targets, "critical=8h,moderate=24h,minimal=40h"),
+        ),
+        emulator_port=env.int("EMULATOR_PORT", 0, minimum=0, maximum=65535),
+        customer_cache_seconds=env.int("CUSTOMER_CACHE_SECONDS", 900, minimum=0),
+        log_level=env.choice("LOG_LEVEL", {n: n for n in ("DEBUG", "INFO", "WARNING", "ERROR")}, "INFO"),
+    )
+
+
+def _bot_identity(env: EnvReader) -> BotIdentity:
+    app_id = env.str("MicrosoftAppId")
+    app_type = env.choice("MicrosoftAppType", APP_TYPES, "MultiTenant")
+    password = env.str("MicrosoftAppPassword")
+    tenant = env.str("MicrosoftAppTenantId")
+    if app_id and app_type in {"MultiTenant", "SingleTenant"} and not password:
+        raise SettingsError("MicrosoftAppPassword", "required when MicrosoftAppId is set (production mode)")
+    if app_id and app_type in {"SingleTenant", "UserAssignedMSI"} and not tenant:
+        raise SettingsError("MicrosoftAppTenantId", f"required when MicrosoftAppType={app_type}")
+    endpoints = {name: env.str(name) for name in SDK_ENDPOINT_SETTINGS if env.str(name)}
+    if "VALIDATE_AUTHORITY" in endpoints:
+        endpoints["VALIDATE_AUTHORITY"] = str(env.bool("VALIDATE_AUTHORITY", True)).lower()
+    return BotIdentity(app_id, password, app_type, tenant, endpoints)
+
+
+def _partner_tenant(env: EnvReader, local: bool) -> str:
+    tenant = env.str("PARTNER_TENANT_ID").lower()
+    if not tenant and not local:
+        raise SettingsError("PARTNER_TENANT_ID", "required in production mode (the partner's Entra tenant id)")
+    return tenant
+
+
+def _support_profile(env: EnvReader) -> SupportProfile:
+    hours_text = env.str("SUPPORT_HOURS", "Mon-Fri 09:00-17:00")
+    zone = env.str("SUPPORT_TIMEZONE", "UTC")
+    try:
+        hours = BusinessHours.parse(hours_text, zone, env.str("SUPPORT_HOLIDAYS"))
+    except ValueError as error:
+        variable = (
+            "SUPPORT_TIMEZONE"
+            if "time zone" in str(error)
+            else ("SUPPORT_HOLIDAYS" if "holiday" in str(error) else "SUPPORT_HOURS")
+        )
+        raise SettingsError(variable, str(error)) from None
+    return SupportProfile(
+        partner_name=env.str("PARTNER_NAME", "Partner Desk"),
+        hours_text=hours_text,
+        hours=hours,
+        email=env.str("SUPPORT_EMAIL"),
+        phone=env.str("SUPPORT_PHONE"),
+        website=env.str("SUPPORT_WEBSITE"),
+        pricing=env.str("SUPPORT_PRICING"),
+        emergency_contact=env.str("SUPPORT_EMERGENCY_CONTACT"),
+        contact_methods=env.list("SUPPORT_CONTACT_METHODS", ("teams",)),
+    )
+
+
+def _database_url(env: EnvReader, data_dir: Path) -> str:
+    url = env.str("DATABASE_URL", f"sqlite:///{data_dir.as_posix()}/desk.db")
+    if not url.startswith(("sqlite:///", "postgresql://", "postgres://")):
+        raise SettingsError("DATABASE_URL", f"expected sqlite:///path or postgresql://..., got {url!r}")
+    return url
+
+
+def _url(env: EnvReader, name: str, default: str) -> str:
+    value = env.str(name, default).rstrip("/")
+    parsed = urlparse(value)
+    if parsed.scheme not in {"http", "https"} or not parsed.netloc:
+        raise SettingsError(name, f"expected an absolute http(s) URL, got {value!r}")
+    return value
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

@@ -1,0 +1,137 @@
+"""The database seam: one transaction at a time through `run(work)`, SQLite now, PostgreSQL behind the same face."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, Protocol, TypeVar
+
+from desk.store.schema import MIGRATIONS
+
+T = TypeVar("T")
+Row = dict[str, Any]
+
+
+class Cx(Protocol):
+    """A connection inside one transaction. SQL uses `?` placeholders in every dialect."""
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """Run a statement; returns the number of rows changed."""
+        ...
+
+    def one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        """The first row of a query, or None."""
+        ...
+
+    def all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        """Every row of a query."""
+        ...
+
+
+class Database(Protocol):
+    """Runs units of work, each in its own transaction."""
+
+    async def run(self, work: Callable[[Cx], T]) -> T:
+        """Run `work` in one transaction: committed when it returns, rolled back when it raises."""
+        ...
+
+    async def ping(self) -> None:
+        """Raise unless the database answers."""
+        ...
+
+    async def close(self) -> None:
+        """Release connections."""
+        ...
+
+
+class _SqliteCx:
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self._connection = connection
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        return self._connection.execute(sql, tuple(params)).rowcount
+
+    def one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        row = self._connection.execute(sql, tuple(params)).fetchone()
+        return dict(row) if row is not None else None
+
+    def all(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        return [dict(row) for row in self._connection.execute(sql, tuple(params)).fetchall()]
+
+
+class SqliteDatabase:
+    """SQLite in WAL mode, used from one worker thread so the event loop never waits on disk."""
+
+    def __init__(self, path: str) -> None:
+        self._path = path
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite")
+        self._connection: sqlite3.Connection | None = None
+
+    async def open(self) -> None:
+        """Open the file (creating its folder), switch to WAL and apply pending migrations."""
+        await self._call(self._open)
+
+    def _open(self) -> None:
+        if self._path != ":memory:":
+            Path(self._path).parent.mkdir(parents=True, exist_ok=True)
+        connection = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False, timeout=10)
+        connection.row_factory = sqlite3.Row
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("PRAGMA synchronous=NORMAL")
+        connection.execute("PRAGMA foreign_keys=ON")
+        self._connection = connection
+        self._transaction(migrate)
+
+    async def run(self, work: Callable[[Cx], T]) -> T:
+        return await self._call(self._transaction, work)
+
+    async def ping(self) -> None:
+        await self.run(lambda cx: cx.one("SELECT 1 AS ok"))
+
+    async def close(self) -> None:
+        if self._connection is not None:
+            await self._call(self._connection.close)
+            self._connection = None
+        self._executor.shutdown(wait=True)
+
+    def _transaction(self, work: Callable[[Cx], T]) -> T:
+        if self._connection is None:
+            raise RuntimeError("database is not open")
+        self._connection.execute("BEGIN IMMEDIATE")
+        try:
+            result = work(_SqliteCx(self._connection))
+        except BaseException:
+            self._connection.execute("ROLLBACK")
+            raise
+        self._connection.execute("COMMIT")
+        return result
+
+    async def _call(self, function: Callable[..., T], *args: Any) -> T:
+        return await asyncio.get_running_loop().run_in_executor(self._executor, function, *args)
+
+
+def migrate(cx: Cx) -> int:
+    """Apply the migrations not yet applied; returns the schema version reached."""
+    cx.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+    row = cx.one("SELECT MAX(version) AS version FROM schema_version")
+    current = (row or {}).get("version") or 0
+    for version, statements in enumerate(MIGRATIONS, start=1):
+        if version <= current:
+            continue
+        for statement in statements:
+            cx.execute(statement)
+        cx.execute("INSERT INTO schema_version (version) VALUES (?)", (version,))
+        current = version
+    return current
+
+
+async def open_database(url: str) -> Database:
+    """Open the database named by DATABASE_URL."""
+    if url.startswith("sqlite:///"):
+        database = SqliteDatabase(url.removeprefix("sqlite:///"))
+        await database.open()
+        return database
+    raise ValueError(f"unsupported DATABASE_URL {url!r}: only sqlite:/// is available in this build")

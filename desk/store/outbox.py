@@ -1,0 +1,108 @@
+"""SQL for the outbox table."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from desk.clock import from_iso, to_iso
+from desk.outbox import Card, Operation, OutboxMessage, Outgoing
+from desk.store.database import Cx, Row
+
+
+def enqueue(cx: Cx, items: list[Outgoing], now: datetime) -> None:
+    """Add messages to the outbox (inside the caller's transaction)."""
+    for item in items:
+        cx.execute(
+            "INSERT INTO outbox (conversation_key, operation, activity, ticket_id, card, target_activity_id,"
+            " next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                item.conversation_key,
+                item.operation.value,
+                json.dumps(item.activity),
+                item.ticket_id,
+                item.card.value if item.card else None,
+                item.target_activity_id,
+                to_iso(now),
+                to_iso(now),
+            ),
+        )
+
+
+def heads(cx: Cx, now: datetime, limit: int) -> list[OutboxMessage]:
+    """The oldest pending message of each conversation, when it is due: order within a conversation holds."""
+    rows = cx.all(
+        "SELECT o.* FROM outbox o JOIN (SELECT conversation_key, MIN(id) AS id FROM outbox"
+        " WHERE status = 'pending' GROUP BY conversation_key) h ON o.id = h.id"
+        " WHERE o.next_attempt_at <= ? ORDER BY o.next_attempt_at, o.id LIMIT ?",
+        (to_iso(now), limit),
+    )
+    return [_message(row) for row in rows]
+
+
+def next_due(cx: Cx) -> datetime | None:
+    """When the earliest pending message is due, or None when nothing is pending."""
+    row = cx.one("SELECT MIN(next_attempt_at) AS due FROM outbox WHERE status = 'pending'")
+    return from_iso(row["due"]) if row and row["due"] else None
+
+
+def mark_sent(cx: Cx, message_id: int, activity_id: str | None, now: datetime) -> None:
+    """Record a delivery."""
+    cx.execute(
+        "UPDATE outbox SET status = 'sent', activity_id = ?, sent_at = ?, attempts = attempts + 1 WHERE id = ?",
+        (activity_id, to_iso(now), message_id),
+    )
+
+
+def mark_retry(cx: Cx, message_id: int, next_attempt_at: datetime, error: str) -> None:
+    """Schedule another attempt."""
+    cx.execute(
+        "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?",
+        (to_iso(next_attempt_at), error[:500], message_id),
+    )
+
+
+def mark_failed(cx: Cx, message_id: int, error: str) -> None:
+    """Give up on a message; it stays in the table for inspection."""
+    cx.execute(
+        "UPDATE outbox SET status = 'failed', attempts = attempts + 1, last_error = ? WHERE id = ?",
+        (error[:500], message_id),
+    )
+
+
+def fail_conversation(cx: Cx, conversation_key: str, error: str) -> list[int]:
+    """Give up on every pending message of a conversation that refuses us; returns their ticket ids."""
+    rows = cx.all(
+        "SELECT DISTINCT ticket_id FROM outbox WHERE conversation_key = ? AND status = 'pending'"
+        " AND ticket_id IS NOT NULL",
+        (conversation_key,),
+    )
+    cx.execute(
+        "UPDATE outbox SET status = 'failed', last_error = ? WHERE conversation_key = ? AND status = 'pending'",
+        (error[:500], conversation_key),
+    )
+    return [row["ticket_id"] for row in rows]
+
+
+def pending_count(cx: Cx) -> int:
+    """How many messages wait for delivery."""
+    row = cx.one("SELECT COUNT(*) AS n FROM outbox WHERE status = 'pending'")
+    return int(row["n"]) if row else 0
+
+
+def _message(row: Row) -> OutboxMessage:
+    outgoing = Outgoing(
+        conversation_key=row["conversation_key"],
+        operation=Operation(row["operation"]),
+        activity=json.loads(row["activity"]),
+        ticket_id=row["ticket_id"],
+        card=Card(row["card"]) if row["card"] else None,
+        target_activity_id=row["target_activity_id"],
+    )
+    return OutboxMessage(
+        id=row["id"],
+        outgoing=outgoing,
+        attempts=row["attempts"],
+        next_attempt_at=from_iso(row["next_attempt_at"]),  # type: ignore[arg-type]
+        created_at=from_iso(row["created_at"]),  # type: ignore[arg-type]
+    )

@@ -1,0 +1,237 @@
+"""SQL for tickets, their audit events and new-ticket drafts."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from desk.clock import from_iso, to_iso
+from desk.store.database import Cx, Row
+from desk.tickets import Product, Requester, Severity, Status, Ticket, TicketFields, ticket_number
+
+_COLUMNS_BY_CARD = {"triage": "triage_activity_id", "customer": "customer_card_activity_id"}
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A new-ticket form in progress: its id is all a form card carries."""
+
+    id: str
+    owner_aad_id: str
+    tenant_id: str
+    fields: dict[str, str]
+    ticket_id: int | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Event:
+    """One audit record: who changed what, from what to what, when."""
+
+    ticket_id: int
+    at: datetime
+    actor_aad_id: str
+    actor_name: str
+    kind: str
+    field: str | None = None
+    old_value: str | None = None
+    new_value: str | None = None
+    text: str | None = None
+
+
+def insert_draft(cx: Cx, draft: Draft) -> None:
+    """Store a new draft."""
+    cx.execute(
+        "INSERT INTO drafts (id, owner_aad_id, tenant_id, fields, ticket_id, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+        (draft.id, draft.owner_aad_id, draft.tenant_id, json.dumps(draft.fields), None, to_iso(draft.created_at)),
+    )
+
+
+def get_draft(cx: Cx, draft_id: str) -> Draft | None:
+    """A draft by id."""
+    row = cx.one("SELECT * FROM drafts WHERE id = ?", (draft_id,))
+    if row is None:
+        return None
+    return Draft(
+        id=row["id"],
+        owner_aad_id=row["owner_aad_id"],
+        tenant_id=row["tenant_id"],
+        fields=json.loads(row["fields"]),
+        ticket_id=row["ticket_id"],
+        created_at=from_iso(row["created_at"]),  # type: ignore[arg-type]
+    )
+
+
+def save_draft_fields(cx: Cx, draft_id: str, fields: dict[str, str]) -> None:
+    """Keep what the customer typed."""
+    cx.execute("UPDATE drafts SET fields = ? WHERE id = ?", (json.dumps(fields), draft_id))
+
+
+def link_draft(cx: Cx, draft_id: str, ticket_id: int) -> None:
+    """Mark a draft as submitted."""
+    cx.execute("UPDATE drafts SET ticket_id = ? WHERE id = ?", (ticket_id, draft_id))
+
+
+def insert_ticket(
+    cx: Cx,
+    idempotency_key: str,
+    requester: Requester,
+    fields: TicketFields,
+    now: datetime,
+    dues: tuple[datetime | None, datetime | None],
+) -> int:
+    """Insert a new ticket and give it its number; returns its id."""
+    row = cx.one(
+        "INSERT INTO tickets (number, idempotency_key, customer_tenant_id, customer_name, requester_aad_id,"
+        " requester_name, requester_email, requester_conversation, product, service, severity, title, description,"
+        " contact, status, created_at, updated_at, updated_by, first_response_due, resolution_due)"
+        " VALUES ('', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        (
+            idempotency_key,
+            requester.tenant_id,
+            requester.customer_name,
+            requester.aad_id,
+            requester.name,
+            requester.email,
+            requester.conversation_key,
+            fields.product.value,
+            fields.service,
+            fields.severity.value,
+            fields.title,
+            fields.description,
+            fields.contact,
+            Status.NEW.value,
+            to_iso(now),
+            to_iso(now),
+            requester.name,
+            to_iso(dues[0]),
+            to_iso(dues[1]),
+        ),
+    )
+    assert row is not None
+    ticket_id = int(row["id"])
+    cx.execute("UPDATE tickets SET number = ? WHERE id = ?", (ticket_number(ticket_id), ticket_id))
+    return ticket_id
+
+
+def ticket_by_key(cx: Cx, idempotency_key: str) -> Ticket | None:
+    """The ticket created under an idempotency key, if any."""
+    row = cx.one("SELECT * FROM tickets WHERE idempotency_key = ?", (idempotency_key,))
+    return _ticket(row) if row else None
+
+
+def get_ticket(cx: Cx, ticket_id: int) -> Ticket | None:
+    """A ticket by id."""
+    row = cx.one("SELECT * FROM tickets WHERE id = ?", (ticket_id,))
+    return _ticket(row) if row else None
+
+
+def tickets_of_requester(cx: Cx, tenant_id: str, aad_id: str, limit: int = 20) -> list[Ticket]:
+    """A customer's own tickets, newest first."""
+    rows = cx.all(
+        "SELECT * FROM tickets WHERE customer_tenant_id = ? AND requester_aad_id = ? ORDER BY id DESC LIMIT ?",
+        (tenant_id, aad_id, limit),
+    )
+    return [_ticket(row) for row in rows]
+
+
+def open_without_triage_card(cx: Cx) -> list[Ticket]:
+    """Open tickets with no triage card and no triage post still waiting in the outbox."""
+    rows = cx.all(
+        "SELECT t.* FROM tickets t WHERE t.triage_activity_id IS NULL AND t.status NOT IN ('resolved', 'closed')"
+        " AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.ticket_id = t.id AND o.card = 'triage'"
+        " AND o.operation = 'post' AND o.status = 'pending') ORDER BY t.id"
+    )
+    return [_ticket(row) for row in rows]
+
+
+def record_card(cx: Cx, ticket_id: int, card: str, activity_id: str) -> None:
+    """Remember the activity id of a ticket's card."""
+    column = _COLUMNS_BY_CARD[card]
+    cx.execute(f"UPDATE tickets SET {column} = ? WHERE id = ?", (activity_id, ticket_id))
+
+
+def card_activity(cx: Cx, ticket_id: int, card: str) -> str | None:
+    """The recorded activity id of a ticket's card."""
+    column = _COLUMNS_BY_CARD[card]
+    row = cx.one(f"SELECT {column} AS activity_id FROM tickets WHERE id = ?", (ticket_id,))
+    return row["activity_id"] if row else None
+
+
+def add_event(cx: Cx, event: Event) -> None:
+    """Append to a ticket's audit log."""
+    cx.execute(
+        "INSERT INTO ticket_events (ticket_id, at, actor_aad_id, actor_name, kind, field, old_value, new_value, text)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            event.ticket_id,
+            to_iso(event.at),
+            event.actor_aad_id,
+            event.actor_name,
+            event.kind,
+            event.field,
+            event.old_value,
+            event.new_value,
+            event.text,
+        ),
+    )
+
+
+def events(cx: Cx, ticket_id: int) -> list[Event]:
+    """A ticket's audit log, oldest first."""
+    rows = cx.all("SELECT * FROM ticket_events WHERE ticket_id = ? ORDER BY id", (ticket_id,))
+    return [
+        Event(
+            ticket_id=row["ticket_id"],
+            at=from_iso(row["at"]),  # type: ignore[arg-type]
+            actor_aad_id=row["actor_aad_id"],
+            actor_name=row["actor_name"],
+            kind=row["kind"],
+            field=row["field"],
+            old_value=row["old_value"],
+            new_value=row["new_value"],
+            text=row["text"],
+        )
+        for row in rows
+    ]
+
+
+def _ticket(row: Row) -> Ticket:
+    def when(name: str) -> Any:
+        return from_iso(row[name])
+
+    return Ticket(
+        id=row["id"],
+        number=row["number"],
+        requester=Requester(
+            tenant_id=row["customer_tenant_id"],
+            customer_name=row["customer_name"],
+            aad_id=row["requester_aad_id"],
+            name=row["requester_name"],
+            email=row["requester_email"],
+            conversation_key=row["requester_conversation"],
+        ),
+        fields=TicketFields(
+            product=Product(row["product"]),
+            service=row["service"],
+            severity=Severity(row["severity"]),
+            title=row["title"],
+            description=row["description"],
+            contact=row["contact"],
+        ),
+        status=Status(row["status"]),
+        created_at=when("created_at"),
+        updated_at=when("updated_at"),
+        updated_by=row["updated_by"],
+        assignee_id=row["assignee_aad_id"],
+        assignee_name=row["assignee_name"],
+        first_response_due=when("first_response_due"),
+        resolution_due=when("resolution_due"),
+        first_response_at=when("first_response_at"),
+        resolved_at=when("resolved_at"),
+        triage_activity_id=row["triage_activity_id"],
+        customer_card_activity_id=row["customer_card_activity_id"],
+        version=row["version"],
+    )

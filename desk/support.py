@@ -1,0 +1,54 @@
+"""What the partner tells its customers about support: hours, contact methods, pricing, SLA targets."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from desk.hours import BusinessHours
+
+SEVERITIES = ("critical", "moderate", "minimal")
+_DURATION = re.compile(r"^(\d+)\s*([mhd])$")
+
+
+@dataclass(frozen=True)
+class SupportProfile:
+    """The partner's published support terms (the parts Partner Center does not hold)."""
+
+    partner_name: str
+    hours_text: str
+    hours: BusinessHours
+    email: str = ""
+    phone: str = ""
+    website: str = ""
+    pricing: str = ""
+    emergency_contact: str = ""
+    contact_methods: tuple[str, ...] = ("teams",)
+
+
+@dataclass(frozen=True)
+class SlaTargets:
+    """Business-time targets per severity for first response and for resolution."""
+
+    first_response: dict[str, timedelta] = field(default_factory=dict)
+    resolution: dict[str, timedelta] = field(default_factory=dict)
+
+
+def parse_targets(text: str) -> dict[str, timedelta]:
+    """Parse ``"critical=1h,moderate=4h,minimal=1d"`` (m, h, or d of 24 business hours)."""
+    targets: dict[str, timedelta] = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        severity, _, amount = item.partition("=")
+        severity = severity.strip().lower()
+        match = _DURATION.match(amount.strip().lower())
+        if severity not in SEVERITIES or not match:
+            raise ValueError(f"bad target {item!r} (expected e.g. critical=1h)")
+        number, unit = int(match.group(1)), match.group(2)
+        targets[severity] = {"m": timedelta(minutes=number), "h": timedelta(hours=number)}.get(
+            unit, timedelta(days=number)
+        )
+    missing = [severity for severity in SEVERITIES if severity not in targets]
+    if missing:
+        raise ValueError(f"no target for {', '.join(missing)}")
+    return targets

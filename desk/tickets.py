@@ -1,0 +1,150 @@
+"""Tickets: what a customer raises, what technicians work on. Pure data and rules, no I/O."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+
+class Severity(StrEnum):
+    """Partner Center's service-request severities."""
+
+    CRITICAL = "critical"
+    MODERATE = "moderate"
+    MINIMAL = "minimal"
+
+
+class Product(StrEnum):
+    """The product family a ticket is about."""
+
+    M365 = "microsoft365"
+    AZURE = "azure"
+    DYNAMICS = "dynamics365"
+    OTHER = "other"
+
+
+class Status(StrEnum):
+    """A ticket's place in its life."""
+
+    NEW = "new"
+    TRIAGED = "triaged"
+    IN_PROGRESS = "in_progress"
+    WAITING = "waiting_on_customer"
+    ESCALATED = "escalated"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+
+
+OPEN_STATUSES = frozenset(Status) - {Status.RESOLVED, Status.CLOSED}
+# Longest text accepted per field, in characters.
+LIMITS = {"service": 100, "title": 120, "description": 4000, "contact": 200}
+FIELDS = ("product", "service", "severity", "title", "description", "contact")
+NUMBER_OFFSET = 1000
+
+
+@dataclass(frozen=True)
+class TicketFields:
+    """What the customer typed into the new-ticket form, validated."""
+
+    product: Product
+    service: str
+    severity: Severity
+    title: str
+    description: str
+    contact: str
+
+
+def validate_fields(raw: Mapping[str, object]) -> tuple[TicketFields | None, dict[str, str]]:
+    """Validate form input; returns the fields, or None and a map of field -> problem code.
+
+    Problem codes are `required`, `too_long` and `invalid_choice` (the caller localises them).
+    """
+    values = {name: _text(raw.get(name)) for name in FIELDS}
+    errors: dict[str, str] = {}
+    for name in FIELDS:
+        if not values[name]:
+            errors[name] = "required"
+        elif name in LIMITS and len(values[name]) > LIMITS[name]:
+            errors[name] = "too_long"
+    if values["product"] and values["product"] not in set(Product):
+        errors["product"] = "invalid_choice"
+    if values["severity"] and values["severity"] not in set(Severity):
+        errors["severity"] = "invalid_choice"
+    if errors:
+        return None, errors
+    return (
+        TicketFields(
+            product=Product(values["product"]),
+            service=values["service"],
+            severity=Severity(values["severity"]),
+            title=values["title"],
+            description=values["description"],
+            contact=values["contact"],
+        ),
+        {},
+    )
+
+
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    return str(value).replace("\r\n", "\n").strip()
+
+
+@dataclass(frozen=True)
+class Requester:
+    """The customer user who raised a ticket, and where to reach them."""
+
+    tenant_id: str
+    customer_name: str
+    aad_id: str
+    name: str
+    email: str
+    conversation_key: str
+
+
+@dataclass(frozen=True)
+class Ticket:
+    """A ticket as stored."""
+
+    id: int
+    number: str
+    requester: Requester
+    fields: TicketFields
+    status: Status
+    created_at: datetime
+    updated_at: datetime
+    updated_by: str
+    assignee_id: str | None = None
+    assignee_name: str | None = None
+    first_response_due: datetime | None = None
+    resolution_due: datetime | None = None
+    first_response_at: datetime | None = None
+    resolved_at: datetime | None = None
+    triage_activity_id: str | None = None
+    customer_card_activity_id: str | None = None
+    version: int = 1
+
+    @property
+    def is_open(self) -> bool:
+        """Whether technicians still have work to do on it."""
+        return self.status in OPEN_STATUSES
+
+
+def ticket_number(ticket_id: int) -> str:
+    """The short readable number shown to people, e.g. T-1001."""
+    return f"T-{NUMBER_OFFSET + ticket_id}"
+
+
+def parse_ticket_number(text: str) -> int | None:
+    """The ticket id behind 'T-1001' (any case, with or without the dash), or None."""
+    cleaned = text.strip().upper().replace(" ", "")
+    if cleaned.startswith("T-"):
+        cleaned = cleaned[2:]
+    elif cleaned.startswith("T"):
+        cleaned = cleaned[1:]
+    if not cleaned.isdigit() or int(cleaned) <= NUMBER_OFFSET:
+        return None
+    return int(cleaned) - NUMBER_OFFSET

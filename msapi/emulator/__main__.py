@@ -1,0 +1,32 @@
+"""Run the emulator on its own: `python -m msapi.emulator --port 8443`."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import threading
+from pathlib import Path
+
+from msapi.emulator.server import EmulatorServer
+from msapi.emulator.state import EmulatorState
+
+
+def main() -> None:
+    """Serve until interrupted."""
+    parser = argparse.ArgumentParser(description="Local emulator of Entra ID, Partner Center and Graph")
+    parser.add_argument("--port", type=int, default=8443)
+    parser.add_argument("--tls-dir", type=Path, default=Path("data/emulator-tls"))
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    server = EmulatorServer(EmulatorState(), args.tls_dir, args.port).start()
+    print(f"Microsoft API emulator on {server.base_url} (CA certificate: {server.tls.ca_cert})", flush=True)
+    stop = threading.Event()
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    stop.wait()
+    server.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,101 @@
+"""Partner Center (api.partnercenter.microsoft.com) routes, with its wire format: PascalCase-free JSON
+collections with `totalCount`, `items`, `links.next` and the MS-ContinuationToken paging header."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+from aiohttp import web
+
+from msapi.emulator import demo
+from msapi.emulator.login import read_token
+from msapi.emulator.state import EmulatorState
+
+PREFIX = "/partnercenter"
+RESOURCES = ("https://api.partnercenter.microsoft.com", "https://api.partnercenter.microsoft.us")
+
+
+def routes(state: EmulatorState) -> list[web.RouteDef]:
+    """Routes under /partnercenter."""
+
+    async def customers(request: web.Request) -> web.Response:
+        refused = _authorize(state, request)
+        if refused is not None:
+            return refused
+        size = _int(request.query.get("size"), 200, 1, 500)
+        offset = 0
+        if request.query.get("seekOperation", "").lower() == "next":
+            offset = _decode(request.headers.get("MS-ContinuationToken", ""))
+            if offset is None:
+                return pc_error(400, 400, "Invalid continuation token.")
+        page = state.customers[offset : offset + size]
+        body: dict[str, Any] = {
+            "totalCount": len(page),
+            "items": [customer_resource(c) for c in page],
+            "links": {"self": {"uri": f"/customers?size={size}", "method": "GET", "headers": []}},
+            "attributes": {"objectType": "Collection"},
+        }
+        if offset + size < len(state.customers):
+            body["links"]["next"] = {
+                "uri": f"/customers?size={size}&seekOperation=Next",
+                "method": "GET",
+                "headers": [{"key": "MS-ContinuationToken", "value": _encode(offset + size)}],
+            }
+        return web.json_response(body)
+
+    return [web.get(PREFIX + "/v1/customers", customers)]
+
+
+def customer_resource(tenant: demo.DemoTenant) -> dict[str, Any]:
+    """A Customer resource as Partner Center returns it."""
+    return {
+        "id": tenant.tenant_id,
+        "commerceId": f"{tenant.tenant_id[:8]}-commerce",
+        "companyProfile": {
+            "tenantId": tenant.tenant_id,
+            "domain": tenant.domain,
+            "companyName": tenant.name,
+            "attributes": {"objectType": "CustomerCompanyProfile"},
+        },
+        "relationshipToPartner": "reseller",
+        "allowDelegatedAccess": True,
+        "links": {"self": {"uri": f"/customers/{tenant.tenant_id}", "method": "GET", "headers": []}},
+        "attributes": {"objectType": "Customer"},
+    }
+
+
+def pc_error(status: int, code: int, description: str) -> web.Response:
+    """Partner Center's error body."""
+    return web.json_response(
+        {"code": code, "description": description, "data": [], "source": "PartnerFD"}, status=status
+    )
+
+
+def _authorize(state: EmulatorState, request: web.Request) -> web.Response | None:
+    claims = read_token(state, request)
+    if claims is None or claims.get("aud") not in RESOURCES:
+        return web.Response(status=401, text="")
+    if claims.get("tid") != state.partner.tenant_id:
+        return pc_error(403, 600001, "The partner tenant id in the token does not match a Partner Center account.")
+    return None
+
+
+def _int(raw: str | None, default: int, low: int, high: int) -> int:
+    try:
+        return max(low, min(high, int(raw))) if raw else default
+    except ValueError:
+        return default
+
+
+def _encode(offset: int) -> str:
+    return base64.urlsafe_b64encode(f"offset:{offset}".encode()).decode()
+
+
+def _decode(token: str) -> int | None:
+    try:
+        text = base64.urlsafe_b64decode(token.encode()).decode()
+    except (ValueError, UnicodeDecodeError):
+        return None
+    prefix, _, number = text.partition(":")
+    return int(number) if prefix == "offset" and number.isdigit() else None

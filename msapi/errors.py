@@ -1,0 +1,47 @@
+"""Typed errors of the Microsoft API clients."""
+
+from __future__ import annotations
+
+
+class MicrosoftApiError(Exception):
+    """A Microsoft API answered with an error, or could not be reached."""
+
+    service = "Microsoft API"
+
+    def __init__(self, message: str, *, status: int | None = None, code: str = "", request_id: str = "") -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.request_id = request_id
+
+    def __str__(self) -> str:
+        parts = [f"{self.service}: {self.args[0]}"]
+        if self.status:
+            parts.append(f"status {self.status}")
+        if self.code:
+            parts.append(f"code {self.code}")
+        if self.request_id:
+            parts.append(f"request {self.request_id}")
+        return ", ".join(parts)
+
+
+class TokenError(MicrosoftApiError):
+    """Entra ID would not issue a token (wrong secret, app not consented in the tenant, ...)."""
+
+    service = "Entra ID"
+
+
+class PartnerCenterError(MicrosoftApiError):
+    """Partner Center answered with an error."""
+
+    service = "Partner Center"
+
+
+class GraphError(MicrosoftApiError):
+    """Microsoft Graph answered with an error."""
+
+    service = "Microsoft Graph"
+
+
+class ConsentMissing(GraphError):
+    """The partner lacks the consent or GDAP role to read this customer's data."""

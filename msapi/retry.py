@@ -1,0 +1,74 @@
+"""The one retry policy for calls to Microsoft's APIs: honour Retry-After on 429, back off with jitter on
+transient failures, give up after a bounded number of attempts."""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import random
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import httpx
+
+RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How many attempts, and how long to wait between them."""
+
+    attempts: int = 4
+    base_delay: float = 1.0
+    max_delay: float = 30.0
+    # A Retry-After longer than this is not waited for: the call fails and the caller decides.
+    max_retry_after: float = 120.0
+    jitter: float = 0.2
+
+    def backoff(self, attempt: int, rand: Callable[[], float] = random.random) -> float:
+        """Exponential delay before retry number `attempt` (1-based), with +/- jitter."""
+        delay = min(self.max_delay, self.base_delay * (2 ** (attempt - 1)))
+        return max(0.0, delay * (1 + self.jitter * (2 * rand() - 1)))
+
+
+def retry_after_seconds(response: httpx.Response, now: datetime | None = None) -> float | None:
+    """The Retry-After header in seconds (it may be a number or an HTTP date), or None."""
+    value = response.headers.get("Retry-After")
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        moment = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (moment - (now or datetime.now(UTC))).total_seconds())
+
+
+async def send_with_retries(
+    send: Callable[[], Awaitable[httpx.Response]],
+    policy: RetryPolicy,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+) -> httpx.Response:
+    """Call `send` until it gives a non-retryable answer or attempts run out; returns the last response.
+
+    Transport errors (timeouts, refused connections) are retried the same way and re-raised at the end.
+    """
+    for attempt in range(1, policy.attempts + 1):
+        last = attempt == policy.attempts
+        try:
+            response = await send()
+        except (httpx.TimeoutException, httpx.TransportError):
+            if last:
+                raise
+            await sleep(policy.backoff(attempt))
+            continue
+        if response.status_code not in RETRYABLE_STATUS or last:
+            return response
+        wait = retry_after_seconds(response) if response.status_code == 429 else None
+        if wait is not None and wait > policy.max_retry_after:
+            return response
+        await sleep(wait if wait is not None else policy.backoff(attempt))
+    raise AssertionError("unreachable")  # pragma: no cover

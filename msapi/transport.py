@@ -1,0 +1,62 @@
+"""HTTP transports shared by every client: one httpx client for our calls, one requests session for MSAL,
+both trusting an optional extra CA (the local emulator's, or a private endpoint's)."""
+
+from __future__ import annotations
+
+import ssl
+
+import certifi
+import httpx
+import requests
+
+DEFAULT_TIMEOUT = httpx.Timeout(20.0, connect=10.0)
+
+
+def ssl_context(extra_ca: str | None = None) -> ssl.SSLContext:
+    """The public CA bundle, plus `extra_ca` when given."""
+    context = ssl.create_default_context(cafile=certifi.where())
+    if extra_ca:
+        context.load_verify_locations(cafile=extra_ca)
+    return context
+
+
+def http_client(extra_ca: str | None = None, transport: httpx.AsyncBaseTransport | None = None) -> httpx.AsyncClient:
+    """The process-wide async HTTP client (close it on shutdown)."""
+    return httpx.AsyncClient(
+        verify=ssl_context(extra_ca),
+        timeout=DEFAULT_TIMEOUT,
+        transport=transport,
+        limits=httpx.Limits(max_connections=100, max_keepalive_connections=20),
+        follow_redirects=False,
+    )
+
+
+class _CaSession(requests.Session):
+    """A requests session that trusts the public bundle plus an extra CA, with a default timeout."""
+
+    def __init__(self, bundle: str | None) -> None:
+        super().__init__()
+        self._bundle = bundle
+
+    def request(self, method, url, **kwargs):  # type: ignore[no-untyped-def, override]
+        kwargs.setdefault("timeout", 20)
+        if self._bundle:
+            kwargs.setdefault("verify", self._bundle)
+        return super().request(method, url, **kwargs)
+
+
+def msal_session(bundle: str | None = None) -> requests.Session:
+    """A requests session for MSAL (its calls block, so we run them off the event loop).
+
+    `bundle` is a CA file to trust instead of the default one (see `combined_bundle`).
+    """
+    return _CaSession(bundle)
+
+
+def combined_bundle(extra_ca: str, destination: str) -> str:
+    """Write the public CA bundle followed by `extra_ca` to `destination`; returns its path."""
+    with open(certifi.where(), encoding="ascii") as public, open(extra_ca, encoding="ascii") as extra:
+        content = public.read() + "\n" + extra.read()
+    with open(destination, "w", encoding="ascii") as out:
+        out.write(content)
+    return destination

@@ -1,0 +1,51 @@
+"""Shared fixtures: a local connector, local-mode settings, a running desk."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from msapi.emulator import demo
+from tests.support.activities import Channel, Chat, user
+from tests.support.connector import LocalConnector
+from tests.support.harness import Desk, local_settings, start_desk
+
+
+@pytest.fixture
+def connector() -> Iterator[LocalConnector]:
+    """A local Bot Connector with the demo users in its roster."""
+    local = LocalConnector().start()
+    for tenant in (demo.PARTNER, *demo.CUSTOMERS, demo.STRANGER):
+        for index in range(len(tenant.users)):
+            member = user(tenant, index)
+            local.members[member.user_id] = member.member()
+    yield local
+    local.stop()
+
+
+@pytest.fixture
+async def desk(tmp_path: Path, connector: LocalConnector) -> AsyncIterator[Desk]:
+    """The app in local mode on a fresh database."""
+    running = await start_desk(local_settings(tmp_path, connector), connector)
+    yield running
+    await running.close()
+
+
+@pytest.fixture
+def customer_chat(connector: LocalConnector) -> Chat:
+    """Megan Bowen of Fabrikam, in her personal chat with the bot."""
+    return Chat(user(demo.FABRIKAM, 0), connector.url)
+
+
+@pytest.fixture
+def technician() -> object:
+    """Alex Wilber, technician of the partner."""
+    return user(demo.PARTNER, 0)
+
+
+@pytest.fixture
+def triage_channel(connector: LocalConnector) -> Channel:
+    """The Triage channel of the partner's support team."""
+    return Channel("19:team-support@thread.tacv2", "19:triage-channel@thread.tacv2", connector.url)

@@ -1,0 +1,1 @@
+"""Test doubles that speak real wire formats: a local Bot Connector, activity builders, token signing."""

@@ -1,0 +1,171 @@
+"""A local Bot Connector (the Teams side of /v3/conversations) that records what the bot sends and can be told
+to answer with errors, served from its own thread like the real service is from another host."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+
+@dataclass
+class Sent:
+    """One request the bot made to the connector."""
+
+    method: str
+    path: str
+    conversation_id: str
+    activity_id: str | None
+    body: dict[str, Any]
+    authorization: str
+
+    @property
+    def cards(self) -> list[dict[str, Any]]:
+        """The Adaptive Cards in the activity."""
+        activity = self.body.get("activity", self.body)
+        return [
+            a["content"] for a in activity.get("attachments") or [] if a.get("contentType", "").endswith("adaptive")
+        ]
+
+    @property
+    def text(self) -> str:
+        """The activity's text."""
+        activity = self.body.get("activity", self.body)
+        return activity.get("text") or ""
+
+
+@dataclass
+class Reply:
+    """A scripted answer: status, headers, body."""
+
+    status: int
+    headers: dict[str, str] = field(default_factory=dict)
+    body: dict[str, Any] | None = None
+
+
+class LocalConnector:
+    """Records requests; answers like the Bot Connector; scripted failures are consumed in order per method."""
+
+    def __init__(self) -> None:
+        self.sent: list[Sent] = []
+        self.members: dict[str, dict[str, Any]] = {}
+        self.script: list[tuple[str, Reply]] = []  # (method, reply) consumed first-come
+        self._ids = itertools.count(1000)
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._runner: web.AppRunner | None = None
+        self._thread: threading.Thread | None = None
+        self._ready = threading.Event()
+        self.port = 0
+
+    @property
+    def url(self) -> str:
+        """The serviceUrl activities should carry."""
+        return f"http://127.0.0.1:{self.port}/"
+
+    def fail_next(self, method: str, *replies: Reply) -> None:
+        """Answer the next requests of `method` with `replies` (then normally)."""
+        with self._lock:
+            self.script.extend((method, reply) for reply in replies)
+
+    def posts(self, conversation_prefix: str = "") -> list[Sent]:
+        """Successful-or-not POSTs (sends, replies, thread creations), in order."""
+        with self._lock:
+            return [s for s in self.sent if s.method == "POST" and s.conversation_id.startswith(conversation_prefix)]
+
+    def updates(self) -> list[Sent]:
+        """PUTs (card updates), in order."""
+        with self._lock:
+            return [s for s in self.sent if s.method == "PUT"]
+
+    def start(self) -> LocalConnector:
+        """Serve on a free loopback port in a daemon thread."""
+        self._thread = threading.Thread(target=self._serve, daemon=True, name="local-connector")
+        self._thread.start()
+        self._ready.wait(10)
+        return self
+
+    def stop(self) -> None:
+        """Stop serving."""
+        if self._loop and self._runner:
+            asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(10)
+            self._loop.call_soon_threadsafe(self._loop.stop)
+        if self._thread:
+            self._thread.join(10)
+
+    def _serve(self) -> None:
+        self._loop = asyncio.new_event_loop()
+        self._loop.run_until_complete(self._start())
+        self._ready.set()
+        self._loop.run_forever()
+
+    async def _start(self) -> None:
+        app = web.Application()
+        app.router.add_post("/v3/conversations", self._create)
+        app.router.add_post("/v3/conversations/{conversation}/activities", self._send)
+        app.router.add_post("/v3/conversations/{conversation}/activities/{activity}", self._send)
+        app.router.add_put("/v3/conversations/{conversation}/activities/{activity}", self._update)
+        app.router.add_get("/v3/conversations/{conversation}/members/{member}", self._member)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+
+    def _record(self, request: web.Request, body: dict[str, Any], conversation: str) -> Reply | None:
+        with self._lock:
+            self.sent.append(
+                Sent(
+                    request.method,
+                    request.path,
+                    conversation,
+                    request.match_info.get("activity"),
+                    body,
+                    request.headers.get("Authorization", ""),
+                )
+            )
+            for index, (method, reply) in enumerate(self.script):
+                if method == request.method:
+                    del self.script[index]
+                    return reply
+        return None
+
+    async def _create(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        channel = ((body.get("channelData") or {}).get("channel") or {}).get("id", "")
+        scripted = self._record(request, body, channel)
+        if scripted:
+            return _scripted(scripted)
+        activity_id = str(next(self._ids))
+        return web.json_response({"id": f"{channel};messageid={activity_id}", "activityId": activity_id}, status=201)
+
+    async def _send(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        scripted = self._record(request, body, request.match_info["conversation"])
+        if scripted:
+            return _scripted(scripted)
+        return web.json_response({"id": str(next(self._ids))}, status=201)
+
+    async def _update(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        scripted = self._record(request, body, request.match_info["conversation"])
+        if scripted:
+            return _scripted(scripted)
+        return web.json_response({"id": request.match_info["activity"]})
+
+    async def _member(self, request: web.Request) -> web.Response:
+        member = self.members.get(request.match_info["member"])
+        if member is None:
+            return web.json_response({"error": {"code": "MemberNotFoundInConversation"}}, status=404)
+        return web.json_response(member)
+
+
+def _scripted(reply: Reply) -> web.Response:
+    return web.Response(
+        status=reply.status, headers=reply.headers, text=json.dumps(reply.body or {}), content_type="application/json"
+    )
