@@ -60,7 +60,7 @@ class Runtime:
 async def start(settings: Settings, clock: Clock = utc_now, emulator_state: EmulatorState | None = None) -> Runtime:
     """Open the database, start the emulator (local mode), build the adapter and bot, start the sender."""
     emulator = None
-    extra_ca = None
+    extra_ca = settings.extra_ca_file
     if settings.local_mode:
         logger.warning(
             "AUTHENTICATION IS OFF: local mode (MicrosoftAppId is empty). Listening on %s only, using the built-in "
@@ -73,6 +73,7 @@ async def start(settings: Settings, clock: Clock = utc_now, emulator_state: Emul
         settings = _local_settings(settings, emulator.base_url)
         extra_ca = str(emulator.tls.ca_cert)
         logger.info("Microsoft API emulator at %s", emulator.base_url)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
     db = await open_database(settings.database_url)
     bundle = combined_bundle(extra_ca, str(settings.data_dir / "ca-bundle.pem")) if extra_ca else None
     session = msal_session(bundle)

@@ -62,6 +62,7 @@ class Settings:
     support: SupportProfile
     sla: SlaTargets
     emulator_port: int = 0
+    extra_ca_file: str | None = None
     customer_cache_seconds: int = 900
     log_level: str = "INFO"
 
@@ -111,6 +112,7 @@ def _build(env: EnvReader) -> Settings:
             resolution=env.parsed("SLA_RESOLUTION", parse_targets, "critical=8h,moderate=24h,minimal=40h"),
         ),
         emulator_port=env.int("EMULATOR_PORT", 0, minimum=0, maximum=65535),
+        extra_ca_file=_existing_file(env, "EXTRA_CA_FILE"),
         customer_cache_seconds=env.int("CUSTOMER_CACHE_SECONDS", 900, minimum=0),
         log_level=env.choice("LOG_LEVEL", {n: n for n in ("DEBUG", "INFO", "WARNING", "ERROR")}, "INFO"),
     )
@@ -176,6 +178,13 @@ def _url(env: EnvReader, name: str, default: str) -> str:
     if parsed.scheme not in {"http", "https"} or not parsed.netloc:
         raise SettingsError(name, f"expected an absolute http(s) URL, got {value!r}")
     return value
+
+
+def _existing_file(env: EnvReader, name: str) -> str | None:
+    path = env.optional(name)
+    if path and not Path(path).is_file():
+        raise SettingsError(name, f"no such file: {path}")
+    return path
 
 
 def _is_loopback(host: str) -> bool:
