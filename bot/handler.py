@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from botbuilder.core import ActivityHandler, ConversationState, InvokeResponse, MessageFactory, TurnContext
+from botbuilder.core import ConversationState, InvokeResponse, MessageFactory, TurnContext
 from botbuilder.core.teams import TeamsActivityHandler
 from botbuilder.schema import ChannelAccount
 
@@ -82,9 +82,6 @@ class DeskBot(TeamsActivityHandler):
         if result.card is not None:
             return _invoke(200, CARD_TYPE, result.card)
         return _invoke(200, MESSAGE_TYPE, result.message or "")
-
-    async def on_installation_update_add(self, turn_context: TurnContext) -> None:
-        await self._welcome(turn_context)
 
     async def on_members_added_activity(self, members_added: list[ChannelAccount], turn_context: TurnContext) -> None:
         bot_id = turn_context.activity.recipient.id if turn_context.activity.recipient else None
@@ -168,6 +165,3 @@ def _refusal_text(services: Services, t: Translator) -> str:
 
 def _invoke(status: int, kind: str, value: Any) -> InvokeResponse:
     return InvokeResponse(status=200, body={"statusCode": status, "type": kind, "value": value})
-
-
-__all__ = ["ActivityHandler", "DeskBot"]

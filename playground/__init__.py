@@ -1,0 +1,1 @@
+"""Microsoft 365 Agents Playground configurations for local mode."""

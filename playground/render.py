@@ -18,7 +18,7 @@ TRIAGE_CHANNEL_ID = "19:triage-channel@thread.tacv2"
 SUPPORT_TEAM_ID = "19:support-team@thread.tacv2"
 
 
-def _person(user: demo.DemoUser, index: int, prefix: str) -> dict[str, str]:
+def _person(user: demo.DemoUser) -> dict[str, str]:
     return {
         "id": f"29:{user.aad_id}",
         "name": user.name,
@@ -37,8 +37,8 @@ def config(tenant: demo.DemoTenant, team_name: str, channel_name: str, chat_id: 
         "version": "0.1.1",
         "tenantId": tenant.tenant_id,
         "bot": {"id": BOT_ID, "name": BOT_NAME},
-        "currentUser": _person(current, 0, "u"),
-        "users": [_person(user, i + 1, "u") for i, user in enumerate(others[:5])],
+        "currentUser": _person(current),
+        "users": [_person(user) for user in others[:5]],
         "personalChat": {"id": chat_id},
         "groupChat": {"id": f"{chat_id}-group", "name": "Group Chat"},
         "team": {
