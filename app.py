@@ -8,14 +8,15 @@ import sys
 from aiohttp import web
 
 from bot import web as bot_web
+from desk.clock import Clock, utc_now
 from desk.env import SettingsError
 from desk.settings import Settings
 
 
-def create_app(settings: Settings) -> web.Application:
-    """The aiohttp application serving the bot."""
+def create_app(settings: Settings, clock: Clock = utc_now) -> web.Application:
+    """The aiohttp application serving the bot (`clock` is replaceable for tests)."""
     app = web.Application(client_max_size=1024 * 1024)
-    bot_web.setup(app, settings)
+    bot_web.setup(app, settings, clock)
     return app
 
 

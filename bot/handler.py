@@ -12,12 +12,13 @@ from botbuilder.schema import ChannelAccount
 from bot.actions import ActionResult, ActionRouter, CardAction, parse_action
 from bot.commands import CommandRouter
 from bot.conversations import PERSONAL, record_of, scope_of
+from bot.features import follow
 from bot.features import help as help_feature
-from bot.features import intake
 from bot.services import Services
 from bot.turn import Turn, card_activity
 from desk.i18n import Translator
 from desk.people import Person, Role
+from desk.store.people import Technician
 
 logger = logging.getLogger(__name__)
 TURN_KEY = "desk.turn"
@@ -62,7 +63,7 @@ class DeskBot(TeamsActivityHandler):
             command, args = matched
             await command.handler(turn, args)
         elif turn.person.role is Role.CUSTOMER and turn.scope == PERSONAL and turn.text:
-            await intake.offer(turn)
+            await follow.customer_text(turn)
         elif turn.text:
             await turn.say(turn.t("unknown_command", text=turn.text[:100]))
 
@@ -110,6 +111,9 @@ class DeskBot(TeamsActivityHandler):
             return None
         if scope_of(activity) == PERSONAL:
             await desk.save_conversation(record_of(activity))
+        if person.role is Role.TECHNICIAN:
+            sender = activity.from_property
+            await desk.remember_technician(Technician(person.aad_id, person.name, sender.id, person.email or None))
         turn = self._turn(turn_context, person)
         turn_context.turn_state[TURN_KEY] = turn
         return turn

@@ -9,17 +9,18 @@ from aiohttp import web
 
 from bot import runtime as runtime_module
 from bot.runtime import Runtime
+from desk.clock import Clock
 from desk.settings import Settings
 
 logger = logging.getLogger(__name__)
 RUNTIME = web.AppKey("runtime", Runtime)
 
 
-def setup(app: web.Application, settings: Settings) -> None:
+def setup(app: web.Application, settings: Settings, clock: Clock) -> None:
     """Attach the bot to `app`: its lifetime (start/stop with the app) and its routes."""
 
     async def lifetime(app: web.Application) -> AsyncIterator[None]:
-        app[RUNTIME] = await runtime_module.start(settings)
+        app[RUNTIME] = await runtime_module.start(settings, clock)
         yield
         await runtime_module.stop(app[RUNTIME])
 

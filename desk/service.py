@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from desk.clock import Clock, utc_now
 from desk.outbox import Outgoing
@@ -12,14 +12,18 @@ from desk.people import Person
 from desk.sla import SlaPolicy
 from desk.store import conversations as conv_sql
 from desk.store import outbox as outbox_sql
+from desk.store import people as people_sql
 from desk.store import tickets as ticket_sql
 from desk.store.conversations import Conversation
 from desk.store.database import Cx, Database
+from desk.store.people import Technician
 from desk.store.tickets import Draft, Event
 from desk.tickets import Requester, Ticket, TicketFields
+from desk.workflow import Actor, Change, Refused, plan
 
 TRIAGE_CHANNEL_KEY = "triage_channel"
 Notices = Callable[[Ticket], list[Outgoing]]
+Announce = Callable[[Ticket, Ticket, Change, Actor], list[Outgoing]]
 
 
 @dataclass(frozen=True)
@@ -86,6 +90,34 @@ class Desk:
             self.on_outbox()
         return created
 
+    async def apply(self, ticket_id: int, actor: Actor, change: Change, announce: Announce) -> Ticket:
+        """Apply a change: check it against the ticket as stored now, write it with its audit events and its
+        announcements in one transaction. Raises Refused (nothing written) when the change is not allowed."""
+        now = self._clock()
+
+        def work(cx: Cx) -> Ticket:
+            before = ticket_sql.get_ticket(cx, ticket_id)
+            if before is None:
+                raise Refused("refusal.no_such_ticket")
+            steps = plan(before, actor, change, now, self._sla)
+            if not ticket_sql.update_ticket(cx, ticket_id, before.version, steps.columns, now, actor.name):
+                raise Refused("refusal.changed_meanwhile", number=before.number)
+            for spec in steps.events:
+                event = Event(ticket_id, now, actor.aad_id, actor.name, spec.kind, spec.field, spec.old, spec.new)
+                ticket_sql.add_event(cx, replace(event, text=spec.text))
+            after = ticket_sql.get_ticket(cx, ticket_id)
+            assert after is not None
+            outbox_sql.enqueue(cx, announce(before, after, change, actor), now)
+            return after
+
+        ticket = await self.db.run(work)
+        self.on_outbox()
+        return ticket
+
+    async def history(self, ticket_id: int) -> list[Event]:
+        """A ticket's audit log, oldest first."""
+        return await self.db.run(lambda cx: ticket_sql.events(cx, ticket_id))
+
     async def ticket(self, ticket_id: int) -> Ticket | None:
         """A ticket by id."""
         return await self.db.run(lambda cx: ticket_sql.get_ticket(cx, ticket_id))
@@ -136,3 +168,47 @@ class Desk:
         now = self._clock()
         await self.db.run(lambda cx: outbox_sql.enqueue(cx, items, now))
         self.on_outbox()
+
+    async def open_tickets(self) -> list[Ticket]:
+        """Every open ticket."""
+        return await self.db.run(ticket_sql.open_tickets)
+
+    async def search(self, words: list[str]) -> list[Ticket]:
+        """Tickets matching every word (number, title, description, customer, requester)."""
+        return await self.db.run(lambda cx: ticket_sql.search_tickets(cx, words))
+
+    async def ticket_of_thread(self, root_activity_id: str) -> Ticket | None:
+        """The ticket whose triage card starts this channel thread."""
+        return await self.db.run(lambda cx: ticket_sql.ticket_by_card(cx, "triage", root_activity_id))
+
+    async def ticket_of_message(self, conversation_key: str, activity_id: str) -> Ticket | None:
+        """The ticket a message sent to a customer belongs to."""
+        return await self.db.run(lambda cx: ticket_sql.ticket_by_message(cx, conversation_key, activity_id))
+
+    async def active_tickets_of(self, tenant_id: str, aad_id: str) -> list[Ticket]:
+        """A requester's tickets that are not closed, most recently changed first."""
+        return await self.db.run(lambda cx: ticket_sql.active_tickets_of_requester(cx, tenant_id, aad_id))
+
+    async def remember_technician(self, technician: Technician) -> None:
+        """Add or refresh a technician in the directory."""
+        now = self._clock()
+        await self.db.run(lambda cx: people_sql.upsert_technician(cx, technician, now))
+
+    async def technicians(self) -> list[Technician]:
+        """The technician directory."""
+        return await self.db.run(people_sql.technicians)
+
+    async def refresh_user_ids(self) -> list[str]:
+        """Teams user ids that should get the technician view of triage cards."""
+        return await self.db.run(people_sql.refresh_user_ids)
+
+    async def mark_once(self, key: str, value: str) -> bool:
+        """Set `key` to `value`; False when it already had that value (something was already done once)."""
+
+        def work(cx: Cx) -> bool:
+            if conv_sql.get_meta(cx, key) == value:
+                return False
+            conv_sql.set_meta(cx, key, value)
+            return True
+
+        return await self.db.run(work)

@@ -40,6 +40,7 @@ class Status(StrEnum):
 OPEN_STATUSES = frozenset(Status) - {Status.RESOLVED, Status.CLOSED}
 # Longest text accepted per field, in characters.
 LIMITS = {"service": 100, "title": 120, "description": 4000, "contact": 200}
+MESSAGE_LIMIT = 4000  # replies, notes, customer messages, resolution summaries
 FIELDS = ("product", "service", "severity", "title", "description", "contact")
 NUMBER_OFFSET = 1000
 
@@ -125,6 +126,10 @@ class Ticket:
     resolved_at: datetime | None = None
     triage_activity_id: str | None = None
     customer_card_activity_id: str | None = None
+    resolution: str | None = None
+    closed_at: datetime | None = None
+    rating: int | None = None
+    rating_comment: str | None = None
     version: int = 1
 
     @property

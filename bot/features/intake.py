@@ -7,6 +7,7 @@ from typing import Any
 from bot.actions import ActionResult, ActionRouter, CardAction
 from bot.commands import CommandRouter
 from bot.conversations import PERSONAL, conversation_key
+from bot.hours import after_hours_notice
 from bot.turn import Turn
 from cards.format import card_time
 from cards.render import card_message
@@ -94,6 +95,8 @@ async def submit(turn: Turn, action: CardAction) -> ActionResult:
         return ActionResult(card=ticket_form(turn.t, draft.id, typed, errors))
     card_id = turn.activity.reply_to_id if turn.scope == PERSONAL else None
     created = await create_ticket(turn, fields, f"draft:{draft.id}", draft_id=draft.id, customer_card=card_id)
+    if created.new:
+        await after_hours_notice(turn)
     return ActionResult(card=created_card(turn.t, created))
 
 
@@ -133,6 +136,8 @@ async def complete_dialog(turn: Turn, values: dict[str, str]) -> None:
     due = ticket.first_response_due.strftime("%Y-%m-%d %H:%M UTC") if ticket.first_response_due else "-"
     key = "created.message" if created.new else "created.already"
     await turn.say(turn.t(key, number=ticket.number, due=due))
+    if created.new:
+        await after_hours_notice(turn)
 
 
 def triage_post(channel: Conversation, ticket: Ticket, now: Any) -> Outgoing:

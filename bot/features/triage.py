@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import logging
+
 from bot.actions import ActionRouter
 from bot.commands import CommandRouter
 from bot.conversations import CHANNEL, GROUP, PERSONAL, record_of
 from bot.features.intake import triage_post
+from bot.roster import roster
 from bot.turn import Turn
 from desk.people import Role
+from desk.store.people import Technician
+
+logger = logging.getLogger(__name__)
 
 TECHNICIANS = (Role.TECHNICIAN,)
 
@@ -19,10 +25,11 @@ def register(commands: CommandRouter, actions: ActionRouter) -> None:
 
 
 async def triage_here(turn: Turn, _: str) -> None:
-    """Store this channel as the triage channel, then post any open ticket that has no card yet."""
+    """Store this channel as the triage channel, learn the team's technicians, post tickets that have no card."""
     channel = record_of(turn.activity)
     desk = turn.services.desk
     await desk.set_triage_channel(channel)
+    await _learn_technicians(turn)
     await turn.say(turn.t("triage.set"))
     waiting = await desk.open_tickets_without_card()
     if waiting:
@@ -34,3 +41,20 @@ async def triage_here(turn: Turn, _: str) -> None:
 async def triage_elsewhere(turn: Turn, _: str) -> None:
     """`triage here` outside a channel."""
     await turn.say(turn.t("triage.channel_only"))
+
+
+async def _learn_technicians(turn: Turn) -> None:
+    """Add the team's partner-tenant members (not guests; only TECHNICIANS when set) to the directory."""
+    settings = turn.services.settings
+    try:
+        members = await roster(turn.context)
+    except Exception as error:  # the roster is a convenience; technicians are also learned as they write
+        logger.info("could not read the team roster: %s", error)
+        return
+    for member in members:
+        aad_id = (member.aad_object_id or "").lower()
+        in_partner = (member.tenant_id or settings.partner_tenant_id).lower() == settings.partner_tenant_id
+        listed = not settings.technicians or aad_id in settings.technicians
+        if aad_id and in_partner and listed and (member.user_role or "user").lower() == "user":
+            email = (member.email or member.user_principal_name or "").lower() or None
+            await turn.services.desk.remember_technician(Technician(aad_id, member.name or aad_id, member.id, email))

@@ -88,4 +88,24 @@ MIGRATIONS: list[list[str]] = [
         "CREATE TABLE bot_state (key TEXT PRIMARY KEY, etag INTEGER NOT NULL, document TEXT NOT NULL)",
         "CREATE TABLE leases (name TEXT PRIMARY KEY, holder TEXT NOT NULL, expires_at TEXT NOT NULL)",
     ],
+    # 2: triage — resolution and rating on the ticket, the technician directory, SLA alerts sent
+    [
+        "ALTER TABLE tickets ADD COLUMN resolution TEXT",
+        "ALTER TABLE tickets ADD COLUMN closed_at TEXT",
+        "ALTER TABLE tickets ADD COLUMN rating INTEGER",
+        "ALTER TABLE tickets ADD COLUMN rating_comment TEXT",
+        "ALTER TABLE tickets ADD COLUMN last_customer_message_at TEXT",
+        """CREATE TABLE technicians (
+            aad_id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            user_id TEXT,
+            email TEXT,
+            last_seen TEXT NOT NULL)""",
+        """CREATE TABLE sla_alerts (
+            ticket_id INTEGER NOT NULL REFERENCES tickets (id),
+            kind TEXT NOT NULL,
+            due TEXT NOT NULL,
+            sent_at TEXT NOT NULL,
+            PRIMARY KEY (ticket_id, kind, due))""",
+    ],
 ]

@@ -116,6 +116,40 @@ def insert_ticket(
     return ticket_id
 
 
+_UPDATABLE = frozenset(
+    {
+        "status",
+        "severity",
+        "assignee_aad_id",
+        "assignee_name",
+        "first_response_due",
+        "resolution_due",
+        "first_response_at",
+        "resolved_at",
+        "closed_at",
+        "resolution",
+        "rating",
+        "rating_comment",
+        "last_customer_message_at",
+    }
+)
+
+
+def update_ticket(cx: Cx, ticket_id: int, version: int, columns: dict[str, Any], now: datetime, by: str) -> bool:
+    """Write `columns` if the ticket is still at `version`; False when someone changed it meanwhile."""
+    unknown = set(columns) - _UPDATABLE
+    if unknown:
+        raise ValueError(f"not updatable: {sorted(unknown)}")
+    values = [to_iso(v) if isinstance(v, datetime) else v for v in columns.values()]
+    assignments = "".join(f"{name} = ?, " for name in columns)
+    changed = cx.execute(
+        f"UPDATE tickets SET {assignments}updated_at = ?, updated_by = ?, version = version + 1"
+        " WHERE id = ? AND version = ?",
+        (*values, to_iso(now), by, ticket_id, version),
+    )
+    return changed == 1
+
+
 def ticket_by_key(cx: Cx, idempotency_key: str) -> Ticket | None:
     """The ticket created under an idempotency key, if any."""
     row = cx.one("SELECT * FROM tickets WHERE idempotency_key = ?", (idempotency_key,))
@@ -143,6 +177,60 @@ def open_without_triage_card(cx: Cx) -> list[Ticket]:
         "SELECT t.* FROM tickets t WHERE t.triage_activity_id IS NULL AND t.status NOT IN ('resolved', 'closed')"
         " AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.ticket_id = t.id AND o.card = 'triage'"
         " AND o.operation = 'post' AND o.status = 'pending') ORDER BY t.id"
+    )
+    return [_ticket(row) for row in rows]
+
+
+def open_tickets(cx: Cx) -> list[Ticket]:
+    """Every ticket not yet resolved or closed."""
+    rows = cx.all("SELECT * FROM tickets WHERE status NOT IN ('resolved', 'closed') ORDER BY id")
+    return [_ticket(row) for row in rows]
+
+
+def search_tickets(cx: Cx, words: list[str], limit: int = 20) -> list[Ticket]:
+    """Tickets whose number, title, description, customer or requester contain every word, newest first."""
+    clauses = []
+    params: list[Any] = []
+    for word in words:
+        pattern = "%" + word.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        clauses.append(
+            "(LOWER(number) LIKE ? ESCAPE '\\' OR LOWER(title) LIKE ? ESCAPE '\\' OR LOWER(description) LIKE ? ESCAPE"
+            " '\\' OR LOWER(customer_name) LIKE ? ESCAPE '\\' OR LOWER(requester_name) LIKE ? ESCAPE '\\')"
+        )
+        params += [pattern] * 5
+    where = " AND ".join(clauses) or "1 = 1"
+    rows = cx.all(f"SELECT * FROM tickets WHERE {where} ORDER BY id DESC LIMIT ?", (*params, limit))
+    return [_ticket(row) for row in rows]
+
+
+def ticket_by_card(cx: Cx, card: str, activity_id: str) -> Ticket | None:
+    """The ticket whose triage (or customer) card is this activity."""
+    column = _COLUMNS_BY_CARD[card]
+    row = cx.one(f"SELECT * FROM tickets WHERE {column} = ?", (activity_id,))
+    return _ticket(row) if row else None
+
+
+def ticket_by_message(cx: Cx, conversation_key: str, activity_id: str) -> Ticket | None:
+    """The ticket a message the desk sent (its card or any notice) belongs to."""
+    row = cx.one(
+        "SELECT t.* FROM tickets t JOIN outbox o ON o.ticket_id = t.id"
+        " WHERE o.conversation_key = ? AND o.activity_id = ? LIMIT 1",
+        (conversation_key, activity_id),
+    )
+    if row is None:
+        row = cx.one(
+            "SELECT * FROM tickets WHERE requester_conversation = ? AND customer_card_activity_id = ?",
+            (conversation_key, activity_id),
+        )
+    return _ticket(row) if row else None
+
+
+def active_tickets_of_requester(cx: Cx, tenant_id: str, aad_id: str) -> list[Ticket]:
+    """A requester's tickets that are open or awaiting their confirmation, most recently changed first."""
+    rows = cx.all(
+        "SELECT * FROM tickets WHERE customer_tenant_id = ? AND requester_aad_id = ? AND status != 'closed'"
+        " ORDER BY updated_at DESC, id DESC",
+        (tenant_id, aad_id),
     )
     return [_ticket(row) for row in rows]
 
@@ -233,5 +321,9 @@ def _ticket(row: Row) -> Ticket:
         resolved_at=when("resolved_at"),
         triage_activity_id=row["triage_activity_id"],
         customer_card_activity_id=row["customer_card_activity_id"],
+        resolution=row["resolution"],
+        closed_at=when("closed_at"),
+        rating=row["rating"],
+        rating_comment=row["rating_comment"],
         version=row["version"],
     )

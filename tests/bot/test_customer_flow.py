@@ -95,7 +95,7 @@ async def test_double_submit_creates_one_ticket(desk, customer_chat):
 async def test_ticket_is_kept_when_the_triage_post_fails(desk, customer_chat, triage_channel, technician, connector):
     await set_triage_channel(desk, triage_channel, technician)
     draft_id, _ = await open_form(desk, customer_chat)
-    connector.fail_next("POST", Reply(500))
+    connector.fail_next("POST", Reply(500), path="/v3/conversations")
     _, body = await desk.send(customer_chat.invoke("ticket.submit", draft_id, GOOD_TICKET))
     assert "T-1001" in card_text(body["value"])
     await desk.delivered()

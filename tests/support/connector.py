@@ -54,7 +54,7 @@ class LocalConnector:
     def __init__(self) -> None:
         self.sent: list[Sent] = []
         self.members: dict[str, dict[str, Any]] = {}
-        self.script: list[tuple[str, Reply]] = []  # (method, reply) consumed first-come
+        self.script: list[tuple[str, str, Reply]] = []  # (method, path prefix, reply) consumed first-come
         self._ids = itertools.count(1000)
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -68,10 +68,10 @@ class LocalConnector:
         """The serviceUrl activities should carry."""
         return f"http://127.0.0.1:{self.port}/"
 
-    def fail_next(self, method: str, *replies: Reply) -> None:
-        """Answer the next requests of `method` with `replies` (then normally)."""
+    def fail_next(self, method: str, *replies: Reply, path: str = "/v3/") -> None:
+        """Answer the next requests of `method` whose path starts with `path` with `replies` (then normally)."""
         with self._lock:
-            self.script.extend((method, reply) for reply in replies)
+            self.script.extend((method, path, reply) for reply in replies)
 
     def posts(self, conversation_prefix: str = "") -> list[Sent]:
         """Successful-or-not POSTs (sends, replies, thread creations), in order."""
@@ -129,8 +129,8 @@ class LocalConnector:
                     request.headers.get("Authorization", ""),
                 )
             )
-            for index, (method, reply) in enumerate(self.script):
-                if method == request.method:
+            for index, (method, prefix, reply) in enumerate(self.script):
+                if method == request.method and request.path.startswith(prefix):
                     del self.script[index]
                     return reply
         return None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -59,8 +60,26 @@ class Desk:
         await self.client.close()
 
 
-async def start_desk(settings: Settings, connector: LocalConnector) -> Desk:
-    """Start create_app(settings) on a test server."""
-    client = TestClient(TestServer(create_app(settings)))
+class FixedClock:
+    """A clock that stands still until moved (tests of SLA timers, business hours)."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> None:
+        """Move the clock forward."""
+        self.now += timedelta(**delta)
+
+
+# A Tuesday, 10:00 in London: inside the test settings' business hours (Mon-Fri 08:00-18:00 Europe/London).
+OFFICE_HOURS = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
+
+
+async def start_desk(settings: Settings, connector: LocalConnector, clock: FixedClock | None = None) -> Desk:
+    """Start create_app(settings) on a test server, on a fixed clock (office hours unless given)."""
+    client = TestClient(TestServer(create_app(settings, clock or FixedClock(OFFICE_HOURS))))
     await client.start_server()
     return Desk(client, connector)

@@ -1,0 +1,121 @@
+"""Technician commands: `queue`, `ticket T-1001`, `history T-1001`, `search <words>`, and `note`/`reply`
+(typed in a ticket's thread, or with its number)."""
+
+from __future__ import annotations
+
+from bot.actions import ActionRouter
+from bot.commands import CommandRouter
+from bot.conversations import CHANNEL, GROUP, PERSONAL
+from bot.tickets import apply_change, find_ticket, refusal, technician_view, thread_ticket
+from bot.turn import Turn
+from cards.messages import message_card
+from cards.queue import next_due, queue_card
+from cards.triage_actions import history_block
+from desk.people import Role
+from desk.tickets import Severity, Ticket, parse_ticket_number
+from desk.workflow import Change, Note, Refused, Reply
+
+TECHNICIANS = (Role.TECHNICIAN,)
+ANYWHERE = (PERSONAL, CHANNEL, GROUP)
+
+
+def register(commands: CommandRouter, actions: ActionRouter) -> None:
+    """Register the technicians' commands."""
+    for phrase, handler, usage in (
+        ("queue", queue, "[mine|unassigned|critical|moderate|minimal|<customer>]"),
+        ("ticket", ticket, "T-1001"),
+        ("history", history, "T-1001"),
+        ("search", search, "<words>"),
+        ("reply", reply, "[T-1001] <text>"),
+        ("note", note, "[T-1001] <text>"),
+    ):
+        commands.add(phrase, handler, roles=TECHNICIANS, scopes=ANYWHERE, help_key=f"command.{phrase}", usage=usage)
+
+
+async def queue(turn: Turn, args: str) -> None:
+    """Open tickets, most urgent SLA first, filtered by the words given."""
+    tickets = await turn.services.desk.open_tickets()
+    words = args.lower().split()
+    if "mine" in words:
+        tickets = [t for t in tickets if t.assignee_id == turn.person.aad_id]
+    if "unassigned" in words:
+        tickets = [t for t in tickets if t.assignee_id is None]
+    severities = {s for s in Severity if s.value in words}
+    if severities:
+        tickets = [t for t in tickets if t.fields.severity in severities]
+    rest = " ".join(w for w in words if w not in {"mine", "unassigned"} and w not in {s.value for s in Severity})
+    if rest:
+        tickets = [t for t in tickets if _customer_matches(t, rest)]
+    far = turn.services.clock().replace(year=9999)
+    tickets.sort(key=lambda t: (next_due(t) or far, t.id))
+    heading = turn.t("queue.heading", count=len(tickets))
+    await turn.show(queue_card(turn.t, heading, tickets[:25], turn.services.clock()))
+
+
+async def ticket(turn: Turn, args: str) -> None:
+    """The full triage card of a ticket, with its history."""
+    found = await _ticket_from(turn, args)
+    if found is not None:
+        await turn.show(await technician_view(turn, found, with_history=True))
+
+
+async def history(turn: Turn, args: str) -> None:
+    """The audit log of a ticket."""
+    found = await _ticket_from(turn, args)
+    if found is None:
+        return
+    events = await turn.services.desk.history(found.id)
+    card = message_card(turn.t("history.title", number=found.number), extra=history_block(turn.t, events, limit=100))
+    await turn.show(card)
+
+
+async def search(turn: Turn, args: str) -> None:
+    """Tickets containing every word given."""
+    words = args.split()
+    if not words:
+        await turn.say(turn.t("search.usage"))
+        return
+    found = await turn.services.desk.search(words)
+    heading = turn.t("search.heading", count=len(found), words=args)
+    await turn.show(queue_card(turn.t, heading, found, turn.services.clock()))
+
+
+async def reply(turn: Turn, args: str) -> None:
+    """`reply [T-1001] <text>`: a message to the customer."""
+    await _typed_change(turn, args, Reply)
+
+
+async def note(turn: Turn, args: str) -> None:
+    """`note [T-1001] <text>`: a private note."""
+    await _typed_change(turn, args, Note)
+
+
+async def _typed_change(turn: Turn, args: str, kind: type[Reply] | type[Note]) -> None:
+    first, _, rest = args.partition(" ")
+    target = await find_ticket(turn, first) if parse_ticket_number(first) else None
+    text = rest if target is not None else args
+    if target is None:
+        target = await thread_ticket(turn)
+    if target is None:
+        await turn.say(turn.t("refusal.which_ticket"))
+        return
+    change: Change = kind(text)
+    try:
+        await apply_change(turn, target, change)
+    except Refused as refused:
+        await turn.say(refusal(turn, refused))
+        return
+    await turn.say(turn.t("reply.done" if kind is Reply else "note.done", number=target.number))
+
+
+async def _ticket_from(turn: Turn, args: str) -> Ticket | None:
+    reference = args.split()[0] if args.split() else ""
+    found = await find_ticket(turn, reference) if reference else await thread_ticket(turn)
+    if found is None:
+        await turn.say(turn.t("refusal.no_such_ticket"))
+    return found
+
+
+def _customer_matches(ticket: Ticket, words: str) -> bool:
+    name = ticket.requester.customer_name.lower()
+    return name.startswith(words) or words in name or any(part.startswith(words) for part in name.split())

@@ -1,0 +1,26 @@
+"""Telling a customer who writes outside business hours when the partner is back (once per closed period)."""
+
+from __future__ import annotations
+
+from bot.conversations import conversation_key
+from bot.turn import Turn
+from desk.clock import to_iso
+
+
+async def after_hours_notice(turn: Turn) -> None:
+    """Outside business hours, say when support opens again and how to reach the emergency contact."""
+    services = turn.services
+    hours = services.settings.support.hours
+    now = services.clock()
+    if hours.is_open(now):
+        return
+    back = hours.next_open(now)
+    key = f"after_hours:{conversation_key(turn.activity)}"
+    if not await services.desk.mark_once(key, to_iso(back) or ""):
+        return
+    when = back.strftime("%a %d %b %H:%M") + f" ({hours.timezone.key})"
+    profile = services.settings.support
+    text = turn.t("after_hours.closed", partner=profile.partner_name, when=when)
+    if profile.emergency_contact:
+        text += " " + turn.t("after_hours.emergency", contact=profile.emergency_contact)
+    await turn.say(text)

@@ -1,0 +1,148 @@
+"""What each ticket change announces, and to whom: the triage card updated in place, a line in the ticket's
+thread, and (never for private notes) a plain-words notice to the customer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from cards.messages import reply_card, resolution_card, thread_card
+from cards.render import card_message, text_message
+from cards.tickets import status_card
+from cards.triage import triage_card
+from cards.triage_actions import refresh_block, technician_actions
+from desk.i18n import Translator
+from desk.outbox import Card, Operation, Outgoing
+from desk.store.conversations import Conversation
+from desk.tickets import Ticket
+from desk.workflow import (
+    Actor,
+    AssignTo,
+    Change,
+    Confirm,
+    CustomerMessage,
+    Note,
+    Rate,
+    Reject,
+    Reopen,
+    Reply,
+    Resolve,
+    SetSeverity,
+    SetStatus,
+)
+
+
+@dataclass(frozen=True)
+class Audience:
+    """Where a ticket's news goes: the triage channel, the requester's chat, and who gets technician views."""
+
+    triage: Conversation | None
+    customer: Conversation | None
+    partner_name: str
+    refresh_ids: list[str]
+    technicians: list[tuple[str, str]]
+
+
+def base_triage_card(t: Translator, ticket: Ticket, now: datetime, refresh_ids: list[str]) -> dict[str, Any]:
+    """The card everyone sees: read-only; Teams refreshes it into the technician view for listed users."""
+    return triage_card(t, ticket, now, refresh=refresh_block(ticket, refresh_ids))
+
+
+def technician_card(
+    t: Translator,
+    ticket: Ticket,
+    now: datetime,
+    audience: Audience,
+    extra: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """The card with every action a technician can take on the ticket now."""
+    return triage_card(
+        t,
+        ticket,
+        now,
+        actions=technician_actions(t, ticket, audience.technicians),
+        refresh=refresh_block(ticket, audience.refresh_ids),
+        extra=extra,
+    )
+
+
+def announcer(audience: Audience, now: datetime):  # type: ignore[no-untyped-def]
+    """The `announce` callback for Desk.apply: pure, it runs inside the transaction."""
+
+    def announce(before: Ticket, after: Ticket, change: Change, actor: Actor) -> list[Outgoing]:
+        items: list[Outgoing] = []
+        if audience.triage is not None:
+            items += _triage_news(audience, before, after, change, actor, now)
+        if audience.customer is not None and not isinstance(change, Note):
+            items += _customer_news(audience, before, after, change, actor, now)
+        return items
+
+    return announce
+
+
+def _triage_news(
+    audience: Audience, before: Ticket, after: Ticket, change: Change, actor: Actor, now: datetime
+) -> list[Outgoing]:
+    channel = audience.triage
+    assert channel is not None
+    t = Translator(channel.locale)
+    card = base_triage_card(t, after, now, audience.refresh_ids)
+    update = Outgoing(channel.key, Operation.UPDATE, card_message(card), ticket_id=after.id, card=Card.TRIAGE)
+    heading, text = _thread_line(t, before, after, change, actor)
+    post = Outgoing(channel.key, Operation.REPLY, card_message(thread_card(heading, text)), after.id, Card.TRIAGE)
+    return [update, post]
+
+
+def _thread_line(t: Translator, before: Ticket, after: Ticket, change: Change, actor: Actor) -> tuple[str, str | None]:
+    who = actor.name
+    if isinstance(change, AssignTo):
+        return t("thread.assigned", actor=who, name=change.name), None
+    if isinstance(change, SetSeverity):
+        old, new = t(f"severity.{before.fields.severity.value}"), t(f"severity.{after.fields.severity.value}")
+        return t("thread.severity", actor=who, old=old, new=new), None
+    if isinstance(change, SetStatus | Reopen | Reject | Confirm):
+        key = {Reopen: "thread.reopened", Reject: "thread.rejected", Confirm: "thread.confirmed"}.get(
+            type(change), "thread.status"
+        )
+        return t(key, actor=who, old=t(f"status.{before.status.value}"), new=t(f"status.{after.status.value}")), None
+    if isinstance(change, Reply):
+        return t("thread.reply", actor=who), change.text
+    if isinstance(change, Note):
+        return t("thread.note", actor=who), change.text
+    if isinstance(change, Resolve):
+        return t("thread.resolved", actor=who), change.summary
+    if isinstance(change, CustomerMessage):
+        return t("thread.customer_message", actor=who), change.text
+    if isinstance(change, Rate):
+        return t("thread.rated", actor=who, score=change.score), change.comment or None
+    raise TypeError(f"no thread line for {type(change).__name__}")
+
+
+def _customer_news(
+    audience: Audience, before: Ticket, after: Ticket, change: Change, actor: Actor, now: datetime
+) -> list[Outgoing]:
+    chat = audience.customer
+    assert chat is not None
+    t = Translator(chat.locale)
+    items: list[Outgoing] = []
+    if isinstance(change, Reply):
+        card = reply_card(t, after, actor.name, audience.partner_name, change.text)
+        items.append(
+            Outgoing(chat.key, Operation.POST, card_message(card, t("relay.summary", number=after.number)), after.id)
+        )
+    elif isinstance(change, AssignTo):
+        items.append(_say(chat, after, t("notice.assigned", number=after.number, name=change.name)))
+    if after.status is not before.status and not isinstance(change, Confirm | Reject):
+        if after.status.value == "resolved":
+            items.append(Outgoing(chat.key, Operation.POST, card_message(resolution_card(t, after)), after.id))
+        elif not isinstance(change, CustomerMessage):
+            items.append(_say(chat, after, t(f"notice.status.{after.status.value}", number=after.number)))
+    if after.customer_card_activity_id and (after.status is not before.status or isinstance(change, AssignTo)):
+        card = status_card(t, after, t(f"notice.status.{after.status.value}", number=after.number))
+        items.append(Outgoing(chat.key, Operation.UPDATE, card_message(card), after.id, Card.CUSTOMER))
+    return items
+
+
+def _say(chat: Conversation, ticket: Ticket, text: str) -> Outgoing:
+    return Outgoing(chat.key, Operation.POST, text_message(text), ticket.id)

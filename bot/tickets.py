@@ -1,0 +1,80 @@
+"""Ticket plumbing shared by the technician and customer features: finding a ticket, applying a change with
+its announcements, and the technician's view of a card."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.notices import Audience, announcer, technician_card
+from bot.turn import Turn
+from cards.triage_actions import history_block
+from desk.people import Role
+from desk.tickets import Ticket, parse_ticket_number
+from desk.workflow import Actor, Change, Refused
+
+
+async def audience_for(turn: Turn, ticket: Ticket) -> Audience:
+    """Where news about `ticket` goes, and who sees technician views."""
+    services = turn.services
+    desk = services.desk
+    allowed = services.settings.technicians
+    technicians = [
+        (tech.aad_id, tech.name) for tech in await desk.technicians() if not allowed or tech.aad_id in allowed
+    ]
+    return Audience(
+        triage=await desk.triage_channel(),
+        customer=await desk.conversation(ticket.requester.conversation_key),
+        partner_name=services.settings.support.partner_name,
+        refresh_ids=await desk.refresh_user_ids(),
+        technicians=technicians,
+    )
+
+
+def actor_of(turn: Turn) -> Actor:
+    """The person of the turn as the author of a change."""
+    return Actor(turn.person.aad_id, turn.person.name, turn.person.role)
+
+
+async def apply_change(turn: Turn, ticket: Ticket, change: Change) -> Ticket:
+    """Apply `change` by the turn's person; raises Refused with nothing written."""
+    audience = await audience_for(turn, ticket)
+    return await turn.services.desk.apply(ticket.id, actor_of(turn), change, announcer(audience, turn.services.clock()))
+
+
+def refusal(turn: Turn, refused: Refused) -> str:
+    """The refusal in the reader's language."""
+    values = dict(refused.values)
+    if "status" in values:
+        values["status"] = turn.t(f"status.{values['status']}")
+    for key in ("old", "new"):
+        if key in values:
+            values[key] = turn.t(f"status.{values[key]}")
+    values.setdefault("partner", turn.services.settings.support.partner_name)
+    return turn.t(refused.key, **values)
+
+
+async def find_ticket(turn: Turn, reference: str) -> Ticket | None:
+    """A ticket by number ('T-1001'), visible to this person (customers: only their own)."""
+    ticket_id = parse_ticket_number(reference)
+    ticket = await turn.services.desk.ticket(ticket_id) if ticket_id else None
+    if ticket is None:
+        return None
+    if turn.person.role is Role.TECHNICIAN:
+        return ticket
+    mine = ticket.requester.aad_id == turn.person.aad_id and ticket.requester.tenant_id == turn.person.tenant_id
+    return ticket if mine else None
+
+
+async def thread_ticket(turn: Turn) -> Ticket | None:
+    """The ticket whose channel thread this message was posted in."""
+    conversation_id = turn.activity.conversation.id or ""
+    if ";messageid=" not in conversation_id:
+        return None
+    return await turn.services.desk.ticket_of_thread(conversation_id.split(";messageid=", 1)[1])
+
+
+async def technician_view(turn: Turn, ticket: Ticket, with_history: bool = False) -> dict[str, Any]:
+    """The triage card as a technician sees it (actions), optionally with the ticket's history."""
+    audience = await audience_for(turn, ticket)
+    extra = history_block(turn.t, await turn.services.desk.history(ticket.id)) if with_history else None
+    return technician_card(turn.t, ticket, turn.services.clock(), audience, extra)

@@ -1,0 +1,139 @@
+"""What technicians can do from a triage card: buttons and small forms, the refresh that gives them (and only
+them) those buttons, and the ticket's history block."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cards.actions import choices, execute
+from cards.format import Translate, card_time
+from desk.store.tickets import Event
+from desk.tickets import MESSAGE_LIMIT, OPEN_STATUSES, Severity, Status, Ticket
+from desk.workflow import TRANSITIONS
+
+REFRESH_VERB = "ticket.refresh"
+
+
+def technician_actions(t: Translate, ticket: Ticket, technicians: list[tuple[str, str]]) -> list[dict[str, Any]]:
+    """The card actions for a technician: at most six, the rest inside the small forms they open."""
+    target = ticket.number
+    note = _form(t("action.note"), "note_text", t("action.add_note"), "ticket.note", target, t("form.note_hint"))
+    status_form = _status_form(t, ticket)
+    if ticket.status not in OPEN_STATUSES:
+        actions = [execute(t("action.reopen"), "ticket.reopen", target), note]
+        return actions + ([status_form] if status_form else [])
+    others = [(aad_id, name) for aad_id, name in technicians if aad_id != ticket.assignee_id]
+    actions = [execute(t("action.assign_me"), "ticket.assign_me", target, style="positive")]
+    if others:
+        actions.append(
+            _choose(t("action.assign"), "assignee", others, t("action.assign_confirm"), "ticket.assign", target)
+        )
+    actions += [
+        _form(t("action.reply"), "reply_text", t("action.send_reply"), "ticket.reply", target, t("form.reply_hint")),
+        note,
+    ]
+    if status_form:
+        actions.append(status_form)
+    actions.append(
+        _form(
+            t("action.resolve"),
+            "resolution",
+            t("action.resolve_confirm"),
+            "ticket.resolve",
+            target,
+            t("form.resolution_hint"),
+        )
+    )
+    return actions
+
+
+def _status_form(t: Translate, ticket: Ticket) -> dict[str, Any] | None:
+    """Status and severity changes share one small form."""
+    body: list[dict[str, Any]] = []
+    allowed = sorted(TRANSITIONS[ticket.status], key=list(Status).index)
+    if allowed:
+        body += [
+            _choice_input("new_status", t("form.new_status"), [(s.value, t(f"status.{s.value}")) for s in allowed]),
+            _action_set(execute(t("action.set_status"), "ticket.status", ticket.number)),
+        ]
+    if ticket.status in OPEN_STATUSES:
+        severities = [(s.value, t(f"severity.{s.value}")) for s in Severity if s is not ticket.fields.severity]
+        body += [
+            _choice_input("new_severity", t("form.new_severity"), severities),
+            _action_set(execute(t("action.set_severity"), "ticket.severity", ticket.number)),
+        ]
+    if not body:
+        return None
+    return _show_card(t("action.status"), body)
+
+
+def refresh_block(ticket: Ticket, user_ids: list[str]) -> dict[str, Any]:
+    """Teams re-asks the bot for this card on behalf of each listed user (technicians), who then get buttons."""
+    data = {"verb": REFRESH_VERB, "id": ticket.number}
+    return {"action": {"type": "Action.Execute", "verb": REFRESH_VERB, "data": data}, "userIds": user_ids[:60]}
+
+
+def history_block(t: Translate, events: list[Event], limit: int = 15) -> list[dict[str, Any]]:
+    """The ticket's most recent events, newest last; free text (replies, notes, messages) shown literally."""
+    items: list[dict[str, Any]] = [
+        {"type": "TextBlock", "text": t("history.heading"), "weight": "Bolder", "spacing": "Medium", "wrap": True}
+    ]
+    shown = events[-limit:]
+    if len(events) > limit:
+        items.append({"type": "TextBlock", "text": t("history.older", count=len(events) - limit), "isSubtle": True})
+    for event in shown:
+        line = f"{card_time(event.at)} · {event.actor_name} · {describe_event(t, event)}"
+        inlines: list[dict[str, Any]] = [{"type": "TextRun", "text": line, "size": "Small"}]
+        if event.text:
+            inlines.append({"type": "TextRun", "text": f"\n{event.text}", "size": "Small", "italic": True})
+        items.append({"type": "RichTextBlock", "inlines": inlines, "spacing": "Small"})
+    return [{"type": "Container", "items": items, "separator": True}]
+
+
+def describe_event(t: Translate, event: Event) -> str:
+    """One audit event in words (without its free text)."""
+    if event.kind == "status":
+        return t("history.status", old=t(f"status.{event.old_value}"), new=t(f"status.{event.new_value}"))
+    if event.kind == "severity":
+        return t("history.severity", old=t(f"severity.{event.old_value}"), new=t(f"severity.{event.new_value}"))
+    if event.kind == "assigned":
+        return t("history.assigned", old=event.old_value or t("triage.unassigned"), new=event.new_value or "")
+    if event.kind == "rated":
+        return t("history.rated", score=event.new_value or "")
+    return t(f"history.{event.kind}")
+
+
+def _form(title: str, input_id: str, button: str, verb: str, target: str, hint: str) -> dict[str, Any]:
+    text_input = {
+        "type": "Input.Text",
+        "id": input_id,
+        "isMultiline": True,
+        "isRequired": True,
+        "maxLength": MESSAGE_LIMIT,
+        "placeholder": hint,
+        "errorMessage": hint,
+    }
+    return _show_card(title, [text_input, _action_set(execute(button, verb, target, style="positive"))])
+
+
+def _choose(title: str, input_id: str, options: list[tuple[str, str]], button: str, verb: str, target: str) -> dict:  # type: ignore[type-arg]
+    return _show_card(title, [_choice_input(input_id, title, options), _action_set(execute(button, verb, target))])
+
+
+def _choice_input(input_id: str, label: str, options: list[tuple[str, str]]) -> dict[str, Any]:
+    return {
+        "type": "Input.ChoiceSet",
+        "id": input_id,
+        "label": label,
+        "style": "compact",
+        "isRequired": True,
+        "choices": choices(options),
+    }
+
+
+def _action_set(*actions: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "ActionSet", "actions": list(actions)}
+
+
+def _show_card(title: str, body: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"type": "Action.ShowCard", "title": title, "card": {"type": "AdaptiveCard", "body": body}}

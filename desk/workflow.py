@@ -1,0 +1,285 @@
+"""What may happen to a ticket, who may do it, and what it changes. Pure rules: `plan` says what a change
+would write, or refuses it with a reason the caller shows to the person."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from desk.people import Role
+from desk.sla import SlaPolicy
+from desk.tickets import MESSAGE_LIMIT, OPEN_STATUSES, Severity, Status, Ticket
+
+# Where a technician may move a ticket with "change status". Resolving needs a summary (Resolve) and
+# reopening has its own action, so neither appears here.
+TRANSITIONS: dict[Status, frozenset[Status]] = {
+    Status.NEW: frozenset({Status.TRIAGED, Status.IN_PROGRESS, Status.WAITING, Status.ESCALATED}),
+    Status.TRIAGED: frozenset({Status.IN_PROGRESS, Status.WAITING, Status.ESCALATED}),
+    Status.IN_PROGRESS: frozenset({Status.TRIAGED, Status.WAITING, Status.ESCALATED}),
+    Status.WAITING: frozenset({Status.IN_PROGRESS, Status.ESCALATED}),
+    Status.ESCALATED: frozenset({Status.IN_PROGRESS, Status.WAITING}),
+    Status.RESOLVED: frozenset({Status.CLOSED}),
+    Status.CLOSED: frozenset(),
+}
+
+
+class Refused(Exception):
+    """A change that is not allowed; `key` and `values` make the message shown to the person."""
+
+    def __init__(self, key: str, **values: Any) -> None:
+        super().__init__(key)
+        self.key = key
+        self.values = values
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who makes a change."""
+
+    aad_id: str
+    name: str
+    role: Role
+
+
+@dataclass(frozen=True)
+class AssignTo:
+    """Give the ticket to a technician (the actor themself for "assign to me")."""
+
+    aad_id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class SetSeverity:
+    """Change the severity (and with it the SLA targets)."""
+
+    severity: Severity
+
+
+@dataclass(frozen=True)
+class SetStatus:
+    """Move the ticket to another status."""
+
+    status: Status
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A technician's message to the customer."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Note:
+    """A private note for technicians only."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Resolve:
+    """Resolve with a summary for the customer."""
+
+    summary: str
+
+
+@dataclass(frozen=True)
+class Reopen:
+    """Bring a resolved or closed ticket back to work."""
+
+
+@dataclass(frozen=True)
+class CustomerMessage:
+    """The requester wrote in their chat while the ticket is active."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Confirm:
+    """The requester confirms the resolution: the ticket closes."""
+
+
+@dataclass(frozen=True)
+class Reject:
+    """The requester says the problem is not solved: the ticket goes back to work."""
+
+
+@dataclass(frozen=True)
+class Rate:
+    """The requester rates the support received."""
+
+    score: int
+    comment: str = ""
+
+
+TECHNICIAN_CHANGES = (AssignTo, SetSeverity, SetStatus, Reply, Note, Resolve, Reopen)
+REQUESTER_CHANGES = (CustomerMessage, Confirm, Reject, Rate)
+Change = (
+    AssignTo | SetSeverity | SetStatus | Reply | Note | Resolve | Reopen | CustomerMessage | Confirm | Reject | Rate
+)
+
+
+@dataclass(frozen=True)
+class EventSpec:
+    """An audit record to write: kind, and the field's old and new values or a text."""
+
+    kind: str
+    field: str | None = None
+    old: str | None = None
+    new: str | None = None
+    text: str | None = None
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What a change writes: ticket columns and audit events."""
+
+    columns: dict[str, Any] = field(default_factory=dict)
+    events: list[EventSpec] = field(default_factory=list)
+
+
+def plan(ticket: Ticket, actor: Actor, change: Change, now: datetime, sla: SlaPolicy) -> Plan:
+    """The columns and events of `change` on `ticket` by `actor`, or Refused."""
+    if isinstance(change, TECHNICIAN_CHANGES) and actor.role is not Role.TECHNICIAN:
+        raise Refused("refusal.technicians_only")
+    if isinstance(change, REQUESTER_CHANGES) and actor.aad_id != ticket.requester.aad_id:
+        raise Refused("refusal.not_yours")
+    planner = _PLANNERS[type(change)]
+    return planner(ticket, change, now, sla)  # type: ignore[operator]
+
+
+def _open(ticket: Ticket) -> None:
+    if ticket.status not in OPEN_STATUSES:
+        raise Refused("refusal.ticket_not_open", number=ticket.number, status=ticket.status.value)
+
+
+def _text(text: str, limit: int = MESSAGE_LIMIT) -> str:
+    cleaned = text.replace("\r\n", "\n").strip()
+    if not cleaned:
+        raise Refused("refusal.empty_text")
+    if len(cleaned) > limit:
+        raise Refused("refusal.text_too_long", limit=limit)
+    return cleaned
+
+
+def _status(ticket: Ticket, new: Status) -> tuple[dict[str, Any], EventSpec]:
+    return {"status": new.value}, EventSpec("status", "status", ticket.status.value, new.value)
+
+
+def _assign(ticket: Ticket, change: AssignTo, now: datetime, sla: SlaPolicy) -> Plan:
+    _open(ticket)
+    if ticket.assignee_id == change.aad_id:
+        raise Refused("refusal.already_assigned", number=ticket.number, name=change.name)
+    columns: dict[str, Any] = {"assignee_aad_id": change.aad_id, "assignee_name": change.name}
+    events = [EventSpec("assigned", "assignee", ticket.assignee_name, change.name)]
+    if ticket.status is Status.NEW:
+        status_columns, event = _status(ticket, Status.TRIAGED)
+        columns.update(status_columns)
+        events.append(event)
+    return Plan(columns, events)
+
+
+def _severity(ticket: Ticket, change: SetSeverity, now: datetime, sla: SlaPolicy) -> Plan:
+    _open(ticket)
+    if ticket.fields.severity is change.severity:
+        raise Refused("refusal.same_severity", severity=change.severity.value)
+    response_due, resolution_due = sla.dues(ticket.created_at, change.severity)
+    columns = {"severity": change.severity.value, "first_response_due": response_due, "resolution_due": resolution_due}
+    return Plan(columns, [EventSpec("severity", "severity", ticket.fields.severity.value, change.severity.value)])
+
+
+def _set_status(ticket: Ticket, change: SetStatus, now: datetime, sla: SlaPolicy) -> Plan:
+    if change.status is Status.RESOLVED:
+        raise Refused("refusal.resolve_needs_summary")
+    if change.status not in TRANSITIONS[ticket.status]:
+        raise Refused("refusal.transition", number=ticket.number, old=ticket.status.value, new=change.status.value)
+    columns, event = _status(ticket, change.status)
+    if change.status is Status.CLOSED:
+        columns["closed_at"] = now
+    return Plan(columns, [event])
+
+
+def _reply(ticket: Ticket, change: Reply, now: datetime, sla: SlaPolicy) -> Plan:
+    if ticket.status is Status.CLOSED:
+        raise Refused("refusal.ticket_not_open", number=ticket.number, status=ticket.status.value)
+    columns: dict[str, Any] = {}
+    if ticket.first_response_at is None:
+        columns["first_response_at"] = now
+    return Plan(columns, [EventSpec("reply", text=_text(change.text))])
+
+
+def _note(ticket: Ticket, change: Note, now: datetime, sla: SlaPolicy) -> Plan:
+    return Plan({}, [EventSpec("note", text=_text(change.text))])
+
+
+def _resolve(ticket: Ticket, change: Resolve, now: datetime, sla: SlaPolicy) -> Plan:
+    _open(ticket)
+    summary = _text(change.summary)
+    columns, event = _status(ticket, Status.RESOLVED)
+    columns.update({"resolution": summary, "resolved_at": now})
+    if ticket.first_response_at is None:
+        columns["first_response_at"] = now
+    return Plan(columns, [event, EventSpec("resolved", text=summary)])
+
+
+def _reopen(ticket: Ticket, change: Reopen | Reject, now: datetime, sla: SlaPolicy) -> Plan:
+    if ticket.status not in (Status.RESOLVED, Status.CLOSED):
+        raise Refused("refusal.not_resolved", number=ticket.number)
+    columns, event = _status(ticket, Status.IN_PROGRESS)
+    columns.update({"resolved_at": None, "closed_at": None})
+    kind = "rejected" if isinstance(change, Reject) else "reopened"
+    return Plan(columns, [event, EventSpec(kind)])
+
+
+def _customer_message(ticket: Ticket, change: CustomerMessage, now: datetime, sla: SlaPolicy) -> Plan:
+    if ticket.status is Status.CLOSED:
+        raise Refused("refusal.ticket_not_open", number=ticket.number, status=ticket.status.value)
+    columns: dict[str, Any] = {"last_customer_message_at": now}
+    events = [EventSpec("customer_message", text=_text(change.text))]
+    if ticket.status in (Status.WAITING, Status.RESOLVED):
+        status_columns, event = _status(ticket, Status.IN_PROGRESS)
+        columns.update(status_columns)
+        if ticket.status is Status.RESOLVED:
+            columns["resolved_at"] = None
+        events.append(event)
+    return Plan(columns, events)
+
+
+def _confirm(ticket: Ticket, change: Confirm, now: datetime, sla: SlaPolicy) -> Plan:
+    if ticket.status is not Status.RESOLVED:
+        raise Refused("refusal.not_resolved", number=ticket.number)
+    columns, event = _status(ticket, Status.CLOSED)
+    columns["closed_at"] = now
+    return Plan(columns, [event, EventSpec("confirmed")])
+
+
+def _rate(ticket: Ticket, change: Rate, now: datetime, sla: SlaPolicy) -> Plan:
+    if ticket.status not in (Status.RESOLVED, Status.CLOSED):
+        raise Refused("refusal.not_resolved", number=ticket.number)
+    if not 1 <= change.score <= 5:
+        raise Refused("refusal.bad_rating")
+    comment = change.comment.strip()
+    if len(comment) > 1000:
+        raise Refused("refusal.text_too_long", limit=1000)
+    return Plan(
+        {"rating": change.score, "rating_comment": comment or None},
+        [EventSpec("rated", "rating", str(ticket.rating or ""), str(change.score), comment or None)],
+    )
+
+
+_PLANNERS = {
+    AssignTo: _assign,
+    SetSeverity: _severity,
+    SetStatus: _set_status,
+    Reply: _reply,
+    Note: _note,
+    Resolve: _resolve,
+    Reopen: _reopen,
+    CustomerMessage: _customer_message,
+    Confirm: _confirm,
+    Reject: _reopen,
+    Rate: _rate,
+}
