@@ -19,7 +19,9 @@ def message_card(
     actions: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """A heading, an optional subtitle, an optional literal text, more blocks, buttons."""
-    body: list[dict[str, Any]] = [{"type": "TextBlock", "text": heading, "weight": "Bolder", "wrap": True}]
+    # A heading can hold a person's name (e.g. "Megan (customer) wrote:"), so it is a TextRun too.
+    title = {"type": "TextRun", "text": heading, "weight": "Bolder"}
+    body: list[dict[str, Any]] = [{"type": "RichTextBlock", "inlines": [title]}]
     if subtitle:
         run = {"type": "TextRun", "text": subtitle, "isSubtle": True, "size": "Small"}
         body.append({"type": "RichTextBlock", "inlines": [run], "spacing": "None"})

@@ -6,7 +6,7 @@ import json
 from functools import cache
 from typing import Any
 
-from jinja2 import Environment, PackageLoader, StrictUndefined
+from jinja2 import Environment, PackageLoader, StrictUndefined, Undefined
 
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
 # Teams refuses messages above ~100 KB (older clients 40 KB); stay well inside the smaller limit.
@@ -20,12 +20,22 @@ class CardTooLarge(ValueError):
 @cache
 def environment() -> Environment:
     """The one jinja2 environment for card templates."""
-    return Environment(
+    env = Environment(
         loader=PackageLoader("cards", "templates"),
         undefined=StrictUndefined,
         autoescape=False,
         keep_trailing_newline=False,
     )
+    # `| tojson` would otherwise turn a missing variable into a TypeError that does not name it.
+    env.policies["json.dumps_kwargs"] = {"sort_keys": True, "default": _undefined_is_an_error}
+    return env
+
+
+def _undefined_is_an_error(value: object) -> object:
+    """json.dumps fallback: raise the UndefinedError naming the missing variable; refuse anything else."""
+    if isinstance(value, Undefined):
+        value._fail_with_undefined_error()
+    raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
 def render(template: str, **context: Any) -> dict[str, Any]:

@@ -1,0 +1,90 @@
+"""Every card the builders can produce is a valid Adaptive Card 1.5 within Teams' size limit, in every locale."""
+
+from __future__ import annotations
+
+import pytest
+
+from cards.messages import message_card
+from cards.queue import queue_card
+from cards.render import CardTooLarge
+from cards.triage import triage_card
+from cards.triage_actions import history_block, refresh_block, technician_actions
+from desk.i18n import Translator
+from desk.tickets import FIELDS, MESSAGE_LIMIT, Severity, Status
+from tests.cards.examples import (
+    EXAMPLES,
+    LOCALES,
+    NOW,
+    REFRESH_IDS,
+    TECHNICIANS,
+    Example,
+    make_event,
+    make_fields,
+    make_ticket,
+)
+from tests.cards.schema import assert_valid_card
+
+
+@pytest.fixture(params=LOCALES)
+def t(request: pytest.FixtureRequest) -> Translator:
+    """The strings of one supported locale."""
+    return Translator(request.param)
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=[example.id for example in EXAMPLES])
+def test_card_is_valid(t: Translator, example: Example) -> None:
+    """The card validates against the pinned 1.5 schema and is below the size limit."""
+    assert_valid_card(example.build(t))
+
+
+def test_examples_cover_every_status_severity_and_form_error() -> None:
+    """The examples above include each Status, each Severity, an error on each form field, every builder."""
+    ids = {example.id for example in EXAMPLES}
+    for status in Status:
+        assert f"status-{status.value}-plain" in ids
+        for severity in Severity:
+            assert f"triage-{severity.value}-{status.value}-everything" in ids
+    for field in FIELDS:
+        assert f"form-{field}-required" in ids
+    assert {"form-empty", "form-prefilled", "list-empty", "list-several", "offer-short"} <= ids
+    assert {"queue-empty", "queue-several", "message-reply", "message-resolution", "message-history"} <= ids
+    assert {f"welcome-{role}-{kind}" for role in ("customer", "technician") for kind in ("full", "bare")} <= ids
+
+
+# Known defects in builders added with the triage workflow (cards/queue.py, cards/triage_actions.py): these cards
+# can exceed MAX_CARD_BYTES, so `render` raises CardTooLarge and the command fails. Strict xfail: once fixed,
+# these pass and the markers must go.
+SIZE_DEFECT = "card exceeds MAX_CARD_BYTES; the builder does not bound its size"
+
+
+@pytest.mark.xfail(raises=CardTooLarge, strict=True, reason=SIZE_DEFECT)
+def test_queue_of_25_tickets_with_cjk_titles_fits() -> None:
+    """The queue command shows up to 25 tickets; titles in Japanese (3 bytes a character) must still fit."""
+    t = Translator("en-US")
+    ticket = make_ticket(fields=make_fields(title="日本語の件名" * 20), assignee_name="Alex Wilber")
+    assert_valid_card(queue_card(t, t("queue.heading", count=25), [ticket] * 25, NOW))
+
+
+@pytest.mark.xfail(raises=CardTooLarge, strict=True, reason=SIZE_DEFECT)
+def test_technician_view_with_history_of_long_replies_fits() -> None:
+    """The `ticket` command's view: triage card, actions and the last 15 events, six of them long replies."""
+    t = Translator("en-US")
+    ticket = make_ticket()
+    events = [make_event("reply", minutes, text="x" * MESSAGE_LIMIT) for minutes in range(6)]
+    card = triage_card(
+        t,
+        ticket,
+        NOW,
+        technician_actions(t, ticket, TECHNICIANS),
+        refresh_block(ticket, REFRESH_IDS),
+        history_block(t, events),
+    )
+    assert_valid_card(card)
+
+
+@pytest.mark.xfail(raises=CardTooLarge, strict=True, reason=SIZE_DEFECT)
+def test_history_command_of_100_short_notes_fits() -> None:
+    """The `history` command shows up to 100 events; a hundred 200-character notes must still fit."""
+    t = Translator("en-US")
+    events = [make_event("note", minutes, text="x" * 200) for minutes in range(100)]
+    assert_valid_card(message_card(t("history.title", number="T-1007"), extra=history_block(t, events, limit=100)))
