@@ -7,11 +7,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from cards.actions import execute
 from cards.messages import reply_card, resolution_card, thread_card
 from cards.render import card_message, text_message
 from cards.tickets import status_card
 from cards.triage import triage_card
-from cards.triage_actions import refresh_block, technician_actions
+from cards.triage_actions import REFRESH_VERB, refresh_block, technician_actions
 from desk.i18n import Translator
 from desk.outbox import Card, Operation, Outgoing
 from desk.store.conversations import Conversation
@@ -45,8 +46,18 @@ class Audience:
 
 
 def base_triage_card(t: Translator, ticket: Ticket, now: datetime, refresh_ids: list[str]) -> dict[str, Any]:
-    """The card everyone sees: read-only; Teams refreshes it into the technician view for listed users."""
-    return triage_card(t, ticket, now, refresh=refresh_block(ticket, refresh_ids))
+    """The card everyone sees. Teams refreshes it into the technician view for the listed technicians; where a
+    client does not refresh automatically, its one button asks for that view (and is refused to anyone else)."""
+    manual = [execute(t("action.technician_view"), REFRESH_VERB, ticket.number)]
+    return triage_card(t, ticket, now, actions=manual, refresh=refresh_block(ticket, refresh_ids))
+
+
+def triage_post(channel: Conversation, ticket: Ticket, now: datetime, refresh_ids: list[str]) -> Outgoing:
+    """The outbox entry that posts a ticket's triage card as a new thread in the triage channel."""
+    t = Translator(channel.locale)
+    summary = t("triage.new_ticket_summary", number=ticket.number, customer=ticket.requester.customer_name)
+    card = base_triage_card(t, ticket, now, refresh_ids)
+    return Outgoing(channel.key, Operation.POST, card_message(card, summary), ticket_id=ticket.id, card=Card.TRIAGE)
 
 
 def technician_card(
@@ -97,6 +108,8 @@ def _triage_news(
 def _thread_line(t: Translator, before: Ticket, after: Ticket, change: Change, actor: Actor) -> tuple[str, str | None]:
     who = actor.name
     if isinstance(change, AssignTo):
+        if change.aad_id == actor.aad_id:
+            return t("thread.took", actor=who), None
         return t("thread.assigned", actor=who, name=change.name), None
     if isinstance(change, SetSeverity):
         old, new = t(f"severity.{before.fields.severity.value}"), t(f"severity.{after.fields.severity.value}")
@@ -133,7 +146,7 @@ def _customer_news(
         )
     elif isinstance(change, AssignTo):
         items.append(_say(chat, after, t("notice.assigned", number=after.number, name=change.name)))
-    if after.status is not before.status and not isinstance(change, Confirm | Reject):
+    if after.status is not before.status and not isinstance(change, AssignTo | Confirm | Reject):
         if after.status.value == "resolved":
             items.append(Outgoing(chat.key, Operation.POST, card_message(resolution_card(t, after)), after.id))
         elif not isinstance(change, CustomerMessage):

@@ -14,6 +14,7 @@ from botbuilder.core import ConversationState, TurnContext
 from bot.actions import ActionRouter
 from bot.adapter import DeskAdapter, on_turn_error
 from bot.auth import build_authentication
+from bot.background import Periodic
 from bot.commands import CommandRouter
 from bot.credentials import CachingCredentialsFactory
 from bot.features import intake, register_all
@@ -21,6 +22,7 @@ from bot.handler import TURN_KEY, DeskBot
 from bot.identity import WhoIsWho
 from bot.sender import OutboxSender
 from bot.services import Services
+from bot.sla_alerts import check_sla
 from bot.state_storage import DatabaseStorage
 from desk.clock import Clock, utc_now
 from desk.customers import CustomerDirectory
@@ -120,7 +122,12 @@ async def start(settings: Settings, clock: Clock = utc_now, emulator_state: Emul
         dialogs=DialogRunner(conversation_state, on_ticket),
     )
     bot = DeskBot(services, commands, actions, conversation_state)
+    jobs = [
+        Periodic("sla-watch", settings.sla_check_seconds, lambda: check_sla(services), desk),
+        Periodic("housekeeping", 3600, desk.housekeeping, desk),
+    ]
     tasks = [asyncio.create_task(sender.run(), name="outbox-sender")]
+    tasks += [asyncio.create_task(job.run(), name=job.name) for job in jobs]
     return Runtime(settings, db, adapter, bot, services, sender, http, partner_center, emulator, tasks)
 
 

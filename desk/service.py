@@ -5,11 +5,13 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from datetime import timedelta
 
 from desk.clock import Clock, utc_now
 from desk.outbox import Outgoing
 from desk.people import Person
 from desk.sla import SlaPolicy
+from desk.sla_watch import Alert, record_sent
 from desk.store import conversations as conv_sql
 from desk.store import outbox as outbox_sql
 from desk.store import people as people_sql
@@ -39,7 +41,7 @@ class Desk:
 
     def __init__(self, db: Database, sla: SlaPolicy, clock: Clock = utc_now) -> None:
         self.db = db
-        self._sla = sla
+        self.sla = sla
         self._clock = clock
         self.on_outbox: Callable[[], None] = lambda: None
 
@@ -68,7 +70,7 @@ class Desk:
     ) -> Created:
         """Create a ticket once per idempotency key, with its notices queued in the same transaction."""
         now = self._clock()
-        dues = self._sla.dues(now, fields.severity)
+        dues = self.sla.dues(now, fields.severity)
 
         def work(cx: Cx) -> Created:
             existing = ticket_sql.ticket_by_key(cx, idempotency_key)
@@ -99,7 +101,7 @@ class Desk:
             before = ticket_sql.get_ticket(cx, ticket_id)
             if before is None:
                 raise Refused("refusal.no_such_ticket")
-            steps = plan(before, actor, change, now, self._sla)
+            steps = plan(before, actor, change, now, self.sla)
             if not ticket_sql.update_ticket(cx, ticket_id, before.version, steps.columns, now, actor.name):
                 raise Refused("refusal.changed_meanwhile", number=before.number)
             for spec in steps.events:
@@ -212,3 +214,30 @@ class Desk:
             return True
 
         return await self.db.run(work)
+
+    async def hold_lease(self, name: str, holder: str, ttl: timedelta) -> bool:
+        """Take or renew a named lease (one instance runs a background job); False while another holds it."""
+        now = self._clock()
+        return await self.db.run(lambda cx: conv_sql.acquire_lease(cx, name, holder, now, ttl))
+
+    async def send_sla_alerts(self, sla_alerts: list[Alert], messages: Callable[[Alert], list[Outgoing]]) -> int:
+        """Queue the messages of every alert not sent before, recording them as sent in the same transaction."""
+        now = self._clock()
+
+        def work(cx: Cx) -> int:
+            sent = 0
+            for alert in sla_alerts:
+                if record_sent(cx, alert, now):
+                    outbox_sql.enqueue(cx, messages(alert), now)
+                    sent += 1
+            return sent
+
+        sent = await self.db.run(work)
+        if sent:
+            self.on_outbox()
+        return sent
+
+    async def housekeeping(self) -> None:
+        """Forget old inbound activity ids (redeliveries come within minutes)."""
+        now = self._clock()
+        await self.db.run(lambda cx: conv_sql.prune_inbound(cx, now))

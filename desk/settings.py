@@ -64,6 +64,7 @@ class Settings:
     emulator_port: int = 0
     extra_ca_file: str | None = None
     customer_cache_seconds: int = 900
+    sla_check_seconds: int = 60
     log_level: str = "INFO"
 
     @property
@@ -114,6 +115,7 @@ def _build(env: EnvReader) -> Settings:
         emulator_port=env.int("EMULATOR_PORT", 0, minimum=0, maximum=65535),
         extra_ca_file=_existing_file(env, "EXTRA_CA_FILE"),
         customer_cache_seconds=env.int("CUSTOMER_CACHE_SECONDS", 900, minimum=0),
+        sla_check_seconds=env.int("SLA_CHECK_SECONDS", 60, minimum=5),
         log_level=env.choice("LOG_LEVEL", {n: n for n in ("DEBUG", "INFO", "WARNING", "ERROR")}, "INFO"),
     )
 
@@ -146,12 +148,14 @@ def _support_profile(env: EnvReader) -> SupportProfile:
     try:
         hours = BusinessHours.parse(hours_text, zone, env.str("SUPPORT_HOLIDAYS"))
     except ValueError as error:
+        # Match the start of the message only: the rest quotes the user's text, which may contain any word.
+        message = str(error)
         variable = (
             "SUPPORT_TIMEZONE"
-            if "time zone" in str(error)
-            else ("SUPPORT_HOLIDAYS" if "holiday" in str(error) else "SUPPORT_HOURS")
+            if message.startswith("unknown time zone")
+            else ("SUPPORT_HOLIDAYS" if message.startswith("bad holiday date") else "SUPPORT_HOURS")
         )
-        raise SettingsError(variable, str(error)) from None
+        raise SettingsError(variable, message) from None
     return SupportProfile(
         partner_name=env.str("PARTNER_NAME", "Partner Desk"),
         hours_text=hours_text,

@@ -8,16 +8,14 @@ from bot.actions import ActionResult, ActionRouter, CardAction
 from bot.commands import CommandRouter
 from bot.conversations import PERSONAL, conversation_key
 from bot.hours import after_hours_notice
+from bot.notices import triage_post
 from bot.turn import Turn
 from cards.format import card_time
-from cards.render import card_message
 from cards.tickets import offer_card, status_card, ticket_form, ticket_list
-from cards.triage import triage_card
 from desk.i18n import Translator
-from desk.outbox import Card, Operation, Outgoing
+from desk.outbox import Outgoing
 from desk.people import Role
 from desk.service import Created
-from desk.store.conversations import Conversation
 from desk.tickets import FIELDS, Requester, Ticket, TicketFields, validate_fields
 
 CUSTOMERS = (Role.CUSTOMER,)
@@ -116,9 +114,10 @@ async def create_ticket(
         conversation_key=conversation_key(turn.activity),
     )
     channel = await services.desk.triage_channel()
+    refresh_ids = await services.desk.refresh_user_ids()
 
     def notices(ticket: Ticket) -> list[Outgoing]:
-        return [triage_post(channel, ticket, services.clock())] if channel is not None else []
+        return [triage_post(channel, ticket, services.clock(), refresh_ids)] if channel is not None else []
 
     return await services.desk.create_ticket(
         key, requester, fields, notices, draft_id=draft_id, customer_card=customer_card
@@ -138,14 +137,6 @@ async def complete_dialog(turn: Turn, values: dict[str, str]) -> None:
     await turn.say(turn.t(key, number=ticket.number, due=due))
     if created.new:
         await after_hours_notice(turn)
-
-
-def triage_post(channel: Conversation, ticket: Ticket, now: Any) -> Outgoing:
-    """The outbox entry that posts a ticket's triage card as a new thread in the triage channel."""
-    t = Translator(channel.locale)
-    card = triage_card(t, ticket, now)
-    summary = t("triage.new_ticket_summary", number=ticket.number, customer=ticket.requester.customer_name)
-    return Outgoing(channel.key, Operation.POST, card_message(card, summary), ticket_id=ticket.id, card=Card.TRIAGE)
 
 
 def created_card(t: Translator, created: Created) -> dict[str, Any]:

@@ -7,7 +7,7 @@ import logging
 from bot.actions import ActionRouter
 from bot.commands import CommandRouter
 from bot.conversations import CHANNEL, GROUP, PERSONAL, record_of
-from bot.features.intake import triage_post
+from bot.notices import triage_post
 from bot.roster import roster
 from bot.turn import Turn
 from desk.people import Role
@@ -34,7 +34,8 @@ async def triage_here(turn: Turn, _: str) -> None:
     waiting = await desk.open_tickets_without_card()
     if waiting:
         now = turn.services.clock()
-        await desk.queue([triage_post(channel, ticket, now) for ticket in waiting])
+        refresh_ids = await desk.refresh_user_ids()
+        await desk.queue([triage_post(channel, ticket, now, refresh_ids) for ticket in waiting])
         await turn.say(turn.t("triage.backlog", count=len(waiting)))
 
 

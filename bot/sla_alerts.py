@@ -1,0 +1,40 @@
+"""SLA reminders and breach alerts, posted in the ticket's thread in the triage channel (each exactly once)."""
+
+from __future__ import annotations
+
+from bot.services import Services
+from cards.format import card_time
+from cards.messages import message_card
+from cards.render import card_message
+from desk.i18n import Translator
+from desk.outbox import Card, Operation, Outgoing
+from desk.sla_watch import Alert, due_alerts
+
+
+async def check_sla(services: Services) -> int:
+    """Queue the reminders and breach alerts that are due and were not sent yet; returns how many."""
+    desk = services.desk
+    channel = await desk.triage_channel()
+    if channel is None:
+        return 0
+    alerts = due_alerts(await desk.open_tickets(), services.clock(), desk.sla)
+    if not alerts:
+        return 0
+    t = Translator(channel.locale)
+
+    def messages(alert: Alert) -> list[Outgoing]:
+        ticket = alert.ticket
+        key = f"sla.{alert.target}_{'breach' if alert.breach else 'reminder'}"
+        heading = t(
+            key,
+            number=ticket.number,
+            due=card_time(alert.due),
+            severity=t(f"severity.{ticket.fields.severity.value}"),
+            customer=ticket.requester.customer_name,
+            assignee=ticket.assignee_name or t("triage.unassigned"),
+        )
+        operation = Operation.REPLY if ticket.triage_activity_id else Operation.POST
+        card = Card.TRIAGE if ticket.triage_activity_id else None
+        return [Outgoing(channel.key, operation, card_message(message_card(heading), heading), ticket.id, card)]
+
+    return await desk.send_sla_alerts(alerts, messages)
