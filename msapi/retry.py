@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import math
 import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -33,17 +34,24 @@ class RetryPolicy:
 
 
 def retry_after_seconds(response: httpx.Response, now: datetime | None = None) -> float | None:
-    """The Retry-After header in seconds (it may be a number or an HTTP date), or None."""
+    """The Retry-After header in seconds (it may be a number, fractional as Graph sends it, or an HTTP date), or
+    None."""
     value = response.headers.get("Retry-After")
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
-        return float(value)
+    try:
+        seconds = float(value)
+    except ValueError:
+        pass
+    else:
+        return seconds if math.isfinite(seconds) and seconds >= 0 else None
     try:
         moment = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):
         return None
+    if moment.tzinfo is None:  # the obsolete asctime form carries no zone; HTTP dates are always GMT
+        moment = moment.replace(tzinfo=UTC)
     return max(0.0, (moment - (now or datetime.now(UTC))).total_seconds())
 
 

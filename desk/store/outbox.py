@@ -41,8 +41,12 @@ def heads(cx: Cx, now: datetime, limit: int) -> list[OutboxMessage]:
 
 
 def next_due(cx: Cx) -> datetime | None:
-    """When the earliest pending message is due, or None when nothing is pending."""
-    row = cx.one("SELECT MIN(next_attempt_at) AS due FROM outbox WHERE status = 'pending'")
+    """When the earliest deliverable message is due (only conversation heads count: a message queued behind one
+    that waits for a retry is not deliverable before it), or None when nothing is pending."""
+    row = cx.one(
+        "SELECT MIN(o.next_attempt_at) AS due FROM outbox o JOIN (SELECT MIN(id) AS id FROM outbox"
+        " WHERE status = 'pending' GROUP BY conversation_key) h ON o.id = h.id"
+    )
     return from_iso(row["due"]) if row and row["due"] else None
 
 

@@ -12,7 +12,7 @@ from msapi.emulator import demo
 
 @dataclass
 class Fault:
-    """A failure to inject into requests whose path starts with `path` (after the service prefix).
+    """A failure to inject into requests whose full path starts with `path` (e.g. /partnercenter/v1/customers).
 
     `status` 0 means no error answer (only the `delay`). `times` < 0 means until cleared.
     """

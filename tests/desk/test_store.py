@@ -1,0 +1,371 @@
+"""The SQLite store on a real file: migrations, WAL, tickets and their notices, drafts, state, leases, outbox."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from desk.hours import BusinessHours
+from desk.outbox import Card, Operation, Outgoing
+from desk.people import Person, Role
+from desk.service import Desk
+from desk.sla import SlaPolicy
+from desk.store import conversations as conv_sql
+from desk.store import outbox as outbox_sql
+from desk.store.database import Cx, SqliteDatabase, migrate
+from desk.store.schema import MIGRATIONS
+from desk.store.state import StateConflict, delete_documents, read_documents, write_document
+from desk.support import SlaTargets
+from desk.tickets import Product, Requester, Severity, Status, Ticket, TicketFields
+
+# Monday 2026-01-12 10:00 UTC, inside Mon-Fri 09:00-17:00 UTC.
+NOW = datetime(2026, 1, 12, 10, 0, tzinfo=UTC)
+POLICY = SlaPolicy(
+    BusinessHours.parse("Mon-Fri 09:00-17:00", "UTC"),
+    SlaTargets(
+        first_response={"critical": timedelta(hours=1), "moderate": timedelta(hours=4), "minimal": timedelta(hours=8)},
+        resolution={"critical": timedelta(hours=8), "moderate": timedelta(hours=24), "minimal": timedelta(hours=40)},
+    ),
+)
+REQUESTER = Requester(
+    tenant_id="9c4e2b7a-3d1f-4a8e-b6c5-2f0e1d3c4b01",
+    customer_name="Fabrikam, Inc.",
+    aad_id="7d2c1b0a-9e8f-4d6c-a5b4-3c2d1e0f9a01",
+    name="Megan Bowen",
+    email="megan@fabrikam.onmicrosoft.com",
+    conversation_key="a:personal-megan",
+)
+FIELDS = TicketFields(
+    product=Product.M365,
+    service="Exchange Online",
+    severity=Severity.MODERATE,
+    title="Mail stuck in Outbox",
+    description="Since this morning nothing leaves Outlook.\nРусский текст тоже.",
+    contact="+44 20 7946 0000",
+)
+MEGAN = Person(Role.CUSTOMER, REQUESTER.aad_id, REQUESTER.name, REQUESTER.tenant_id, REQUESTER.email)
+
+
+def db_path(tmp_path: Path) -> str:
+    """The database file of a test (in a folder that does not exist yet)."""
+    return str(tmp_path / "store" / "desk.db")
+
+
+async def open_db(path: str) -> SqliteDatabase:
+    """An opened (migrated) database."""
+    db = SqliteDatabase(path)
+    await db.open()
+    return db
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[SqliteDatabase]:
+    """A fresh database file."""
+    database = await open_db(db_path(tmp_path))
+    yield database
+    await database.close()
+
+
+@pytest.fixture
+def desk(db: SqliteDatabase) -> Desk:
+    """The desk's use cases over `db`, at a fixed instant."""
+    return Desk(db, POLICY, clock=lambda: NOW)
+
+
+def notice(ticket: Ticket) -> list[Outgoing]:
+    """One message to the requester and one triage post, as a feature would queue them."""
+    return [
+        Outgoing(ticket.requester.conversation_key, Operation.POST, {"type": "message", "text": ticket.number}),
+        Outgoing("19:triage", Operation.POST, {"type": "message", "text": ticket.fields.title}, ticket.id, Card.TRIAGE),
+    ]
+
+
+def count(cx: Cx, table: str) -> int:
+    """Rows in a table."""
+    row = cx.one(f"SELECT COUNT(*) AS n FROM {table}")
+    assert row is not None
+    return int(row["n"])
+
+
+async def counts(db: SqliteDatabase) -> tuple[int, int, int]:
+    """How many tickets, ticket events and outbox rows are stored."""
+    return await db.run(lambda cx: (count(cx, "tickets"), count(cx, "ticket_events"), count(cx, "outbox")))
+
+
+# --- schema ----------------------------------------------------------------------------------------------------------
+
+
+async def test_migrations_create_the_schema(db: SqliteDatabase) -> None:
+    tables = await db.run(lambda cx: {r["name"] for r in cx.all("SELECT name FROM sqlite_master WHERE type='table'")})
+    version = await db.run(lambda cx: cx.one("SELECT MAX(version) AS v FROM schema_version"))
+
+    assert {
+        "meta",
+        "conversations",
+        "drafts",
+        "tickets",
+        "ticket_events",
+        "outbox",
+        "inbound_activities",
+        "bot_state",
+        "leases",
+        "schema_version",
+    } <= tables
+    assert version == {"v": len(MIGRATIONS)}
+
+
+async def test_migrations_are_idempotent(tmp_path: Path) -> None:
+    path = db_path(tmp_path)
+    first = await open_db(path)
+    await first.close()
+
+    again = await open_db(path)  # re-open: nothing to apply, no error
+    try:
+        versions = await again.run(lambda cx: [r["version"] for r in cx.all("SELECT version FROM schema_version")])
+        reached = await again.run(migrate)  # and once more by hand
+    finally:
+        await again.close()
+
+    assert versions == list(range(1, len(MIGRATIONS) + 1))  # each version recorded exactly once
+    assert reached == len(MIGRATIONS)
+
+
+async def test_wal_mode_is_on(db: SqliteDatabase, tmp_path: Path) -> None:
+    inside = await db.run(lambda cx: cx.one("PRAGMA journal_mode"))
+    assert inside == {"journal_mode": "wal"}
+
+    # WAL is a property of the file: another connection sees it too.
+    other = sqlite3.connect(db_path(tmp_path))
+    try:
+        assert other.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+    finally:
+        other.close()
+
+
+async def test_failed_work_is_rolled_back(db: SqliteDatabase) -> None:
+    def work(cx: Cx) -> None:
+        conv_sql.set_meta(cx, "k", "v")
+        raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        await db.run(work)
+
+    assert await db.run(lambda cx: conv_sql.get_meta(cx, "k")) is None
+
+
+# --- tickets ---------------------------------------------------------------------------------------------------------
+
+
+async def test_same_idempotency_key_creates_one_ticket(desk: Desk, db: SqliteDatabase) -> None:
+    kicks: list[str] = []
+    desk.on_outbox = lambda: kicks.append("kick")
+
+    first = await desk.create_ticket("form-1", REQUESTER, FIELDS, notice)
+    second = await desk.create_ticket("form-1", REQUESTER, FIELDS, notice)
+
+    assert first.new is True
+    assert second.new is False
+    assert second.ticket == first.ticket
+    assert await counts(db) == (1, 1, 2)  # one ticket, its "created" event, its two notices
+    assert kicks == ["kick"]  # the sender is woken for the new ticket only
+
+
+async def test_ticket_numbers_count_from_1001(desk: Desk) -> None:
+    numbers = [(await desk.create_ticket(f"form-{i}", REQUESTER, FIELDS, notice)).ticket.number for i in range(3)]
+
+    assert numbers == ["T-1001", "T-1002", "T-1003"]
+
+
+async def test_created_ticket_holds_what_was_submitted(desk: Desk) -> None:
+    ticket = (await desk.create_ticket("form-1", REQUESTER, FIELDS, notice)).ticket
+
+    assert ticket.requester == REQUESTER
+    assert ticket.fields == FIELDS
+    assert ticket.status is Status.NEW
+    assert ticket.created_at == NOW
+    assert ticket.updated_by == "Megan Bowen"
+    # Moderate from Monday 10:00: first response 4h -> 14:00; resolution 24h -> 7h Mon, 8h Tue, 8h Wed, 1h Thu.
+    assert ticket.first_response_due == datetime(2026, 1, 12, 14, 0, tzinfo=UTC)
+    assert ticket.resolution_due == datetime(2026, 1, 15, 10, 0, tzinfo=UTC)
+    assert ticket.version == 1
+
+
+async def test_notices_are_queued_in_the_ticket_transaction(desk: Desk, db: SqliteDatabase) -> None:
+    ticket = (await desk.create_ticket("form-1", REQUESTER, FIELDS, notice)).ticket
+
+    rows = await db.run(lambda cx: cx.all("SELECT conversation_key, ticket_id, card, status FROM outbox ORDER BY id"))
+    assert rows == [
+        {"conversation_key": "a:personal-megan", "ticket_id": None, "card": None, "status": "pending"},
+        {"conversation_key": "19:triage", "ticket_id": ticket.id, "card": "triage", "status": "pending"},
+    ]
+
+
+async def test_failing_notices_callback_leaves_no_ticket_and_no_outbox_row(desk: Desk, db: SqliteDatabase) -> None:
+    kicks: list[str] = []
+    desk.on_outbox = lambda: kicks.append("kick")
+
+    def broken(ticket: Ticket) -> list[Outgoing]:
+        raise RuntimeError("template failed")
+
+    with pytest.raises(RuntimeError, match="template failed"):
+        await desk.create_ticket("form-1", REQUESTER, FIELDS, broken)
+
+    assert await counts(db) == (0, 0, 0)
+    assert kicks == []
+
+
+async def test_failure_while_queueing_rolls_back_the_ticket_and_earlier_notices(desk: Desk, db: SqliteDatabase) -> None:
+    def half_good(ticket: Ticket) -> list[Outgoing]:
+        good = Outgoing("a:personal-megan", Operation.POST, {"type": "message", "text": "ok"})
+        unstorable = Outgoing("19:triage", Operation.POST, {"type": "message", "value": object()})
+        return [good, unstorable]  # the first row is inserted before the second fails to serialise
+
+    with pytest.raises(TypeError):
+        await desk.create_ticket("form-1", REQUESTER, FIELDS, half_good)
+
+    assert await counts(db) == (0, 0, 0)
+    # The key was not used up: the same submission can succeed afterwards, as the first ticket.
+    created = await desk.create_ticket("form-1", REQUESTER, FIELDS, notice)
+    assert created.new
+    assert created.ticket.number == "T-1001"
+
+
+async def test_tickets_survive_a_restart(tmp_path: Path) -> None:
+    path = db_path(tmp_path)
+    first_db = await open_db(path)
+    try:
+        desk = Desk(first_db, POLICY, clock=lambda: NOW)
+        created = (await desk.create_ticket("form-1", REQUESTER, FIELDS, notice)).ticket
+    finally:
+        await first_db.close()
+
+    second_db = await open_db(path)
+    try:
+        desk = Desk(second_db, POLICY, clock=lambda: NOW + timedelta(hours=1))
+        reloaded = await desk.ticket(created.id)
+        repeat = await desk.create_ticket("form-1", REQUESTER, FIELDS, notice)
+        mine = await desk.tickets_of(REQUESTER.tenant_id, REQUESTER.aad_id)
+    finally:
+        await second_db.close()
+
+    assert reloaded == created
+    assert repeat.new is False
+    assert repeat.ticket.id == created.id
+    assert [t.number for t in mine] == ["T-1001"]
+
+
+# --- drafts ----------------------------------------------------------------------------------------------------------
+
+
+async def test_drafts_store_and_keep_typed_fields(desk: Desk) -> None:
+    draft = await desk.start_draft(MEGAN, {"title": "Outlook"})
+
+    stored = await desk.draft(draft.id)
+    assert stored == draft
+    assert stored.fields == {"title": "Outlook"}
+    assert stored.owner_aad_id == MEGAN.aad_id
+    assert stored.ticket_id is None
+
+    typed = {"title": "Outlook won't send", "description": "Zeile 1\nЗаметка 2 \U0001f600", "severity": "bogus"}
+    await desk.keep_typed(draft.id, typed)
+    assert (await desk.draft(draft.id)).fields == typed  # type: ignore[union-attr]
+
+    ticket = (await desk.create_ticket("form-1", REQUESTER, FIELDS, notice, draft_id=draft.id)).ticket
+    assert (await desk.draft(draft.id)).ticket_id == ticket.id  # type: ignore[union-attr]
+
+
+async def test_unknown_draft_is_none(desk: Desk) -> None:
+    assert await desk.draft("no-such-draft") is None
+
+
+# --- bot state documents ---------------------------------------------------------------------------------------------
+
+
+async def test_state_documents_honour_etags(db: SqliteDatabase) -> None:
+    etag1 = await db.run(lambda cx: write_document(cx, "conv/1", '{"step": 1}', None))
+    etag2 = await db.run(lambda cx: write_document(cx, "conv/1", '{"step": 2}', etag1))
+
+    assert etag1 != etag2
+    assert await db.run(lambda cx: read_documents(cx, ["conv/1", "conv/2"])) == {"conv/1": (etag2, '{"step": 2}')}
+
+    with pytest.raises(StateConflict):
+        await db.run(lambda cx: write_document(cx, "conv/1", '{"step": "stale"}', etag1))
+    assert await db.run(lambda cx: read_documents(cx, ["conv/1"])) == {"conv/1": (etag2, '{"step": 2}')}
+
+    etag3 = await db.run(lambda cx: write_document(cx, "conv/1", '{"step": 3}', "*"))  # '*' overwrites anything
+    assert etag3 not in (etag1, etag2)
+
+    await db.run(lambda cx: delete_documents(cx, ["conv/1"]))
+    assert await db.run(lambda cx: read_documents(cx, ["conv/1"])) == {}
+
+
+# --- leases, inbound de-duplication ----------------------------------------------------------------------------------
+
+
+async def test_leases(db: SqliteDatabase) -> None:
+    ttl = timedelta(seconds=30)
+
+    async def acquire(holder: str, seconds: float) -> bool:
+        at = NOW + timedelta(seconds=seconds)
+        return await db.run(lambda cx: conv_sql.acquire_lease(cx, "sender", holder, at, ttl))
+
+    assert await acquire("a", 0)  # first holder gets it, until 30 s
+    assert not await acquire("b", 10)  # refused while a's lease is valid
+    assert await acquire("a", 20)  # the holder renews: now valid until 50 s
+    assert not await acquire("b", 40)  # still refused: the renewal counts
+    assert await acquire("b", 51)  # expired: b takes it over, until 81 s
+    assert not await acquire("a", 60)  # and a is refused now
+
+
+async def test_remember_inbound_is_true_once(db: SqliteDatabase, desk: Desk) -> None:
+    assert await db.run(lambda cx: conv_sql.remember_inbound(cx, "activity-1", NOW)) is True
+    assert await db.run(lambda cx: conv_sql.remember_inbound(cx, "activity-1", NOW)) is False
+    assert await desk.first_delivery("activity-2") is True
+    assert await desk.first_delivery("activity-2") is False
+
+
+# --- outbox ----------------------------------------------------------------------------------------------------------
+
+
+async def test_outbox_heads_give_the_oldest_pending_message_per_conversation(db: SqliteDatabase) -> None:
+    def message(conversation: str, text: str) -> Outgoing:
+        return Outgoing(conversation, Operation.POST, {"type": "message", "text": text})
+
+    await db.run(
+        lambda cx: outbox_sql.enqueue(
+            cx, [message("A", "a1"), message("A", "a2"), message("B", "b1"), message("A", "a3")], NOW
+        )
+    )
+
+    async def heads(at: datetime, limit: int = 10) -> list[str]:
+        return await db.run(lambda cx: [m.outgoing.activity["text"] for m in outbox_sql.heads(cx, at, limit)])
+
+    assert await heads(NOW) == ["a1", "b1"]
+    assert await heads(NOW, limit=1) == ["a1"]
+    assert await heads(NOW - timedelta(seconds=1)) == []  # nothing is due before it was queued
+
+    rows = await db.run(lambda cx: cx.all("SELECT id, json_extract(activity, '$.text') AS text FROM outbox"))
+    ids = {row["text"]: row["id"] for row in rows}
+    a1, a2, b1 = ids["a1"], ids["a2"], ids["b1"]
+    await db.run(lambda cx: outbox_sql.mark_sent(cx, a1, "activity-a1", NOW))
+    assert await heads(NOW) == ["a2", "b1"]
+
+    # a2 must wait a minute: conversation A stalls behind it (a3 does not overtake), B goes on.
+    await db.run(lambda cx: outbox_sql.mark_retry(cx, a2, NOW + timedelta(minutes=1), "HTTP 502"))
+    assert await heads(NOW) == ["b1"]
+    assert await heads(NOW + timedelta(minutes=1)) == ["b1", "a2"]  # ordered by due time
+    assert await db.run(outbox_sql.next_due) == NOW
+
+    # With B done, a3 (queued at NOW) is pending but not deliverable before a2: the next due time is a2's, or a
+    # sender sleeping until next_due would wake at once, find no head, and spin until a2 is due.
+    await db.run(lambda cx: outbox_sql.mark_sent(cx, b1, "activity-b1", NOW))
+    assert await heads(NOW) == []
+    assert await db.run(outbox_sql.next_due) == NOW + timedelta(minutes=1)
+
+    await db.run(lambda cx: outbox_sql.mark_failed(cx, a2, "HTTP 400"))  # given up: a3 is next
+    assert await heads(NOW) == ["a3"]
+    assert await db.run(outbox_sql.pending_count) == 1
