@@ -77,7 +77,16 @@ class CustomerDirectory:
             )
             if not stale:
                 return
-            customers = await self._source()
+            try:
+                customers = await self._source()
+            except Exception:
+                if self._loaded_at is None:
+                    raise
+                # Keep serving the list we have (customers keep working while Partner Center is down);
+                # try again after `miss_refresh` rather than on every lookup.
+                logger.exception("could not refresh the customer list; keeping the one loaded before")
+                self._loaded_at = self._now() - self._ttl + self._miss_refresh
+                return
             self._by_tenant = {c.tenant_id.lower(): c for c in customers}
             self._by_domain = {d.lower(): c for c in customers for d in c.domains}
             self._loaded_at = self._now()

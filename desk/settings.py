@@ -171,8 +171,10 @@ def _support_profile(env: EnvReader) -> SupportProfile:
 
 def _database_url(env: EnvReader, data_dir: Path) -> str:
     url = env.str("DATABASE_URL", f"sqlite:///{data_dir.as_posix()}/desk.db")
-    if not url.startswith(("sqlite:///", "postgresql://", "postgres://")):
-        raise SettingsError("DATABASE_URL", f"expected sqlite:///path or postgresql://..., got {url!r}")
+    if url.startswith(("postgresql://", "postgres://")):
+        raise SettingsError("DATABASE_URL", "PostgreSQL is not supported by this version yet; use sqlite:///path")
+    if not url.startswith("sqlite:///"):
+        raise SettingsError("DATABASE_URL", f"expected sqlite:///path, got {url!r}")
     return url
 
 

@@ -75,7 +75,8 @@ async def send_with_retries(
             continue
         if response.status_code not in RETRYABLE_STATUS or last:
             return response
-        wait = retry_after_seconds(response) if response.status_code == 429 else None
+        # Graph also sends Retry-After with some 503s; wherever the server names a wait, it wins.
+        wait = retry_after_seconds(response) if response.status_code in (429, 503) else None
         if wait is not None and wait > policy.max_retry_after:
             return response
         await sleep(wait if wait is not None else policy.backoff(attempt))

@@ -36,6 +36,17 @@ async def open_form(desk: Desk, chat: Chat, text: str = "new ticket") -> tuple[s
     return submit_target(card), card
 
 
+def form_message_id(desk: Desk, chat: Chat) -> str | None:
+    """The activity id of the last form the bot sent to `chat` (Teams puts it in the invoke's replyToId)."""
+    forms = [s for s in desk.connector.posts(chat.conversation_id) if s.cards and submit_verbs(s.cards[0])]
+    return forms[-1].response_id if forms else None
+
+
+def submit_verbs(card: dict[str, Any]) -> bool:
+    """Whether a card is the ticket form."""
+    return any(a.get("verb") == "ticket.submit" for a in card.get("actions", []))
+
+
 def submit_target(card: dict[str, Any]) -> str:
     """The id carried by a card's Submit ticket button."""
     action = next(a for a in card["actions"] if a.get("verb") == "ticket.submit")
@@ -58,3 +69,55 @@ def card_text(card: dict[str, Any]) -> str:
 
     walk(card)
     return "\n".join(found)
+
+
+async def raise_ticket(desk: Desk, chat: Chat, **fields: str) -> str:
+    """The customer fills in and submits the form; returns the ticket number."""
+    draft_id, _ = await open_form(desk, chat)
+    invoke = chat.invoke("ticket.submit", draft_id, {**GOOD_TICKET, **fields}, replyToId=form_message_id(desk, chat))
+    status, body = await desk.send(invoke)
+    assert status == 200, body
+    await desk.delivered()
+    row = (await rows(desk, "SELECT number FROM tickets ORDER BY id DESC LIMIT 1"))[0]
+    return str(row["number"])
+
+
+async def ticket_row(desk: Desk, number: str) -> dict[str, Any]:
+    """The ticket as stored."""
+    return (await rows(desk, "SELECT * FROM tickets WHERE number = ?", (number,)))[0]
+
+
+def card_inputs(card: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Every input of a card (including those inside ShowCards), by id."""
+    found: dict[str, dict[str, Any]] = {}
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if str(node.get("type", "")).startswith("Input.") and "id" in node:
+                found[node["id"]] = node
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(card)
+    return found
+
+
+def card_verbs(card: dict[str, Any]) -> set[str]:
+    """Every Action.Execute verb in a card (buttons and ShowCard forms, not the refresh)."""
+    verbs: set[str] = set()
+
+    def walk(node: Any, key: str = "") -> None:
+        if isinstance(node, dict):
+            if node.get("type") == "Action.Execute" and key != "action":
+                verbs.add(node["verb"])
+            for name, value in node.items():
+                walk(value, name)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value, key)
+
+    walk(card)
+    return verbs

@@ -139,3 +139,47 @@ async def test_empty_email_is_no_customer_and_loads_nothing() -> None:
     assert await customers.by_email("") is None
     assert await customers.by_email("megan@") is None
     assert source.calls == 0
+
+
+class FailingSource(Source):
+    """A source that fails while `down` is set."""
+
+    def __init__(self, *customers: Customer) -> None:
+        super().__init__(*customers)
+        self.down = False
+
+    async def __call__(self) -> Sequence[Customer]:
+        if self.down:
+            self.calls += 1
+            raise RuntimeError("Partner Center unavailable")
+        return await super().__call__()
+
+
+async def test_keeps_serving_the_last_list_while_the_source_fails() -> None:
+    source, clock = FailingSource(FABRIKAM), Clock()
+    customers = directory(source, clock, ttl=900, miss_refresh=60)
+    assert await customers.by_tenant(FABRIKAM.tenant_id) == FABRIKAM
+    source.down = True
+    clock.now = 1000  # past the ttl: a refresh is due and fails
+
+    assert await customers.by_tenant(FABRIKAM.tenant_id) == FABRIKAM
+    calls_after_failure = source.calls
+    clock.now = 1030  # within the retry window: no new attempt
+    assert await customers.by_tenant(FABRIKAM.tenant_id) == FABRIKAM
+    assert source.calls == calls_after_failure
+    source.down = False
+    source.customers.append(NORTHWIND)
+    clock.now = 1061  # the window passed: the next lookup refreshes
+    assert await customers.by_tenant(NORTHWIND.tenant_id) == NORTHWIND
+
+
+async def test_first_load_failure_is_raised() -> None:
+    source = FailingSource(FABRIKAM)
+    source.down = True
+    customers = directory(source, Clock())
+    try:
+        await customers.by_tenant(FABRIKAM.tenant_id)
+    except RuntimeError as error:
+        assert "unavailable" in str(error)
+    else:
+        raise AssertionError("a first load that fails must raise")

@@ -120,6 +120,15 @@ async def test_429_with_fractional_retry_after_waits_that_long() -> None:
     assert sleeps.waits == [pytest.approx(2.128)]
 
 
+async def test_503_with_retry_after_waits_that_long() -> None:
+    send, sleeps = Script([answer(503, "7"), answer(200)]), Sleeps()
+
+    response = await send_with_retries(send, RetryPolicy(), sleeps)
+
+    assert response.status_code == 200
+    assert sleeps.waits == [7.0]
+
+
 async def test_429_without_retry_after_backs_off() -> None:
     send, sleeps = Script([answer(429), answer(200)]), Sleeps()
 

@@ -23,6 +23,7 @@ class Sent:
     activity_id: str | None
     body: dict[str, Any]
     authorization: str
+    response_id: str | None = None  # the activity id the connector gave a successful send
 
     @property
     def cards(self) -> list[dict[str, Any]]:
@@ -78,6 +79,11 @@ class LocalConnector:
         with self._lock:
             return [s for s in self.sent if s.method == "POST" and s.conversation_id.startswith(conversation_prefix)]
 
+    def sent_to(self, conversation_id: str) -> list[Sent]:
+        """Everything sent to one conversation (any method)."""
+        with self._lock:
+            return [s for s in self.sent if s.conversation_id == conversation_id]
+
     def updates(self) -> list[Sent]:
         """PUTs (card updates), in order."""
         with self._lock:
@@ -111,6 +117,7 @@ class LocalConnector:
         app.router.add_post("/v3/conversations/{conversation}/activities/{activity}", self._send)
         app.router.add_put("/v3/conversations/{conversation}/activities/{activity}", self._update)
         app.router.add_get("/v3/conversations/{conversation}/members/{member}", self._member)
+        app.router.add_get("/v3/conversations/{conversation}/pagedmembers", self._paged_members)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -149,7 +156,10 @@ class LocalConnector:
         scripted = self._record(request, body, request.match_info["conversation"])
         if scripted:
             return _scripted(scripted)
-        return web.json_response({"id": str(next(self._ids))}, status=201)
+        activity_id = str(next(self._ids))
+        with self._lock:
+            self.sent[-1].response_id = activity_id
+        return web.json_response({"id": activity_id}, status=201)
 
     async def _update(self, request: web.Request) -> web.Response:
         body = await request.json()
@@ -157,6 +167,10 @@ class LocalConnector:
         if scripted:
             return _scripted(scripted)
         return web.json_response({"id": request.match_info["activity"]})
+
+    async def _paged_members(self, request: web.Request) -> web.Response:
+        """The team roster: every member known to the connector (a real team would hold only the partner's)."""
+        return web.json_response({"members": list(self.members.values())})
 
     async def _member(self, request: web.Request) -> web.Response:
         member = self.members.get(request.match_info["member"])
