@@ -36,7 +36,7 @@ def queue_card(t: Translate, heading: str, tickets: list[Ticket], now: datetime)
         rows.append(
             {
                 "number": ticket.number,
-                "title": clip(ticket.fields.title, 80),
+                "title": clip(ticket.fields.title, 60),
                 "detail": " · ".join(parts),
                 "open": execute(t("action.open"), "ticket.show", ticket.number),
             }

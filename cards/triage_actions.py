@@ -3,15 +3,17 @@ them) those buttons, and the ticket's history block."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from cards.actions import choices, execute
-from cards.format import Translate, card_time
+from cards.format import Translate, card_time, clip
 from desk.store.tickets import Event
 from desk.tickets import MESSAGE_LIMIT, OPEN_STATUSES, Severity, Status, Ticket
 from desk.workflow import TRANSITIONS
 
 REFRESH_VERB = "ticket.refresh"
+EVENT_TEXT_LIMIT = 500  # characters of a reply or note shown in a history; the full text is in the thread
 
 
 def technician_actions(t: Translate, ticket: Ticket, technicians: list[tuple[str, str]]) -> list[dict[str, Any]]:
@@ -73,21 +75,29 @@ def refresh_block(ticket: Ticket, user_ids: list[str]) -> dict[str, Any]:
     return {"action": {"type": "Action.Execute", "verb": REFRESH_VERB, "data": data}, "userIds": user_ids[:60]}
 
 
-def history_block(t: Translate, events: list[Event], limit: int = 15) -> list[dict[str, Any]]:
-    """The ticket's most recent events, newest last; free text (replies, notes, messages) shown literally."""
-    items: list[dict[str, Any]] = [
-        {"type": "TextBlock", "text": t("history.heading"), "weight": "Bolder", "spacing": "Medium", "wrap": True}
-    ]
-    shown = events[-limit:]
-    if len(events) > limit:
-        items.append({"type": "TextBlock", "text": t("history.older", count=len(events) - limit), "isSubtle": True})
-    for event in shown:
+def history_block(t: Translate, events: list[Event], limit: int = 15, budget: int = 12_000) -> list[dict[str, Any]]:
+    """The ticket's most recent events, newest last: at most `limit` events and about `budget` bytes of card, so
+    the card stays within Teams' message size however long the replies were. Long texts are shortened; free
+    text (replies, notes, messages) is shown literally."""
+    items: list[dict[str, Any]] = []
+    spent = 0
+    for event in reversed(events[-limit:]):
         line = f"{card_time(event.at)} · {event.actor_name} · {describe_event(t, event)}"
         inlines: list[dict[str, Any]] = [{"type": "TextRun", "text": line, "size": "Small"}]
         if event.text:
-            inlines.append({"type": "TextRun", "text": f"\n{event.text}", "size": "Small", "italic": True})
-        items.append({"type": "RichTextBlock", "inlines": inlines, "spacing": "Small"})
-    return [{"type": "Container", "items": items, "separator": True}]
+            inlines.append(
+                {"type": "TextRun", "text": f"\n{clip(event.text, EVENT_TEXT_LIMIT)}", "size": "Small", "italic": True}
+            )
+        item = {"type": "RichTextBlock", "inlines": inlines, "spacing": "Small"}
+        size = len(json.dumps(item, ensure_ascii=False).encode("utf-8"))
+        if items and spent + size > budget:
+            break
+        items.insert(0, item)
+        spent += size
+    heading = {"type": "TextBlock", "text": t("history.heading"), "weight": "Bolder", "spacing": "Medium", "wrap": True}
+    hidden = len(events) - len(items)
+    older = [{"type": "TextBlock", "text": t("history.older", count=hidden), "isSubtle": True}] if hidden else []
+    return [{"type": "Container", "items": [heading, *older, *items], "separator": True}]
 
 
 def describe_event(t: Translate, event: Event) -> str:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from cards.messages import message_card
 from cards.queue import queue_card
-from cards.render import CardTooLarge
 from cards.triage import triage_card
 from cards.triage_actions import history_block, refresh_block, technician_actions
 from desk.i18n import Translator
@@ -51,13 +52,9 @@ def test_examples_cover_every_status_severity_and_form_error() -> None:
     assert {f"welcome-{role}-{kind}" for role in ("customer", "technician") for kind in ("full", "bare")} <= ids
 
 
-# Known defects in builders added with the triage workflow (cards/queue.py, cards/triage_actions.py): these cards
-# can exceed MAX_CARD_BYTES, so `render` raises CardTooLarge and the command fails. Strict xfail: once fixed,
-# these pass and the markers must go.
-SIZE_DEFECT = "card exceeds MAX_CARD_BYTES; the builder does not bound its size"
+# The biggest cards the builders can make must still fit in MAX_CARD_BYTES (render raises CardTooLarge otherwise).
 
 
-@pytest.mark.xfail(raises=CardTooLarge, strict=True, reason=SIZE_DEFECT)
 def test_queue_of_25_tickets_with_cjk_titles_fits() -> None:
     """The queue command shows up to 25 tickets; titles in Japanese (3 bytes a character) must still fit."""
     t = Translator("en-US")
@@ -65,7 +62,6 @@ def test_queue_of_25_tickets_with_cjk_titles_fits() -> None:
     assert_valid_card(queue_card(t, t("queue.heading", count=25), [ticket] * 25, NOW))
 
 
-@pytest.mark.xfail(raises=CardTooLarge, strict=True, reason=SIZE_DEFECT)
 def test_technician_view_with_history_of_long_replies_fits() -> None:
     """The `ticket` command's view: triage card, actions and the last 15 events, six of them long replies."""
     t = Translator("en-US")
@@ -82,9 +78,20 @@ def test_technician_view_with_history_of_long_replies_fits() -> None:
     assert_valid_card(card)
 
 
-@pytest.mark.xfail(raises=CardTooLarge, strict=True, reason=SIZE_DEFECT)
 def test_history_command_of_100_short_notes_fits() -> None:
     """The `history` command shows up to 100 events; a hundred 200-character notes must still fit."""
     t = Translator("en-US")
     events = [make_event("note", minutes, text="x" * 200) for minutes in range(100)]
     assert_valid_card(message_card(t("history.title", number="T-1007"), extra=history_block(t, events, limit=100)))
+
+
+def test_history_keeps_the_newest_events_when_it_must_shorten() -> None:
+    """A long history shows its newest events and says how many older ones are hidden."""
+    t = Translator("en-US")
+    events = [make_event("note", minutes, text=f"note {minutes} " + "x" * 400) for minutes in range(100)]
+    block = history_block(t, events, limit=100)
+    text = json.dumps(block, ensure_ascii=False)
+    assert "note 99 " in text and "note 0 " not in text
+    hidden = next(item["text"] for item in block[0]["items"] if "older events" in item.get("text", ""))
+    shown = sum(1 for item in block[0]["items"] if item["type"] == "RichTextBlock")
+    assert hidden == f"({100 - shown} older events not shown)"
