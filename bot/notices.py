@@ -3,7 +3,7 @@ thread, and (never for private notes) a plain-words notice to the customer."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -16,6 +16,7 @@ from cards.triage_actions import REFRESH_VERB, refresh_block, technician_actions
 from desk.i18n import Translator
 from desk.outbox import Card, Operation, Outgoing
 from desk.store.conversations import Conversation
+from desk.store.incidents import LinkedIncident
 from desk.tickets import Ticket
 from desk.workflow import (
     Actor,
@@ -43,13 +44,31 @@ class Audience:
     partner_name: str
     refresh_ids: list[str]
     technicians: list[tuple[str, str]]
+    incidents: list[LinkedIncident] = field(default_factory=list)
 
 
-def base_triage_card(t: Translator, ticket: Ticket, now: datetime, refresh_ids: list[str]) -> dict[str, Any]:
+def base_triage_card(
+    t: Translator, ticket: Ticket, now: datetime, refresh_ids: list[str], incidents: list[LinkedIncident] | None = None
+) -> dict[str, Any]:
     """The card everyone sees. Teams refreshes it into the technician view for the listed technicians; where a
     client does not refresh automatically, its one button asks for that view (and is refused to anyone else)."""
     manual = [execute(t("action.technician_view"), REFRESH_VERB, ticket.number)]
-    return triage_card(t, ticket, now, actions=manual, refresh=refresh_block(ticket, refresh_ids))
+    extra = incident_block(t, incidents or [])
+    return triage_card(t, ticket, now, actions=manual, refresh=refresh_block(ticket, refresh_ids), extra=extra)
+
+
+def incident_block(t: Translator, incidents: list[LinkedIncident]) -> list[dict[str, Any]]:
+    """Microsoft incidents related to the ticket (same customer, same service)."""
+    if not incidents:
+        return []
+    items: list[dict[str, Any]] = [
+        {"type": "TextBlock", "text": t("incident.related"), "weight": "Bolder", "color": "Attention", "wrap": True}
+    ]
+    for incident in incidents:
+        line = f"{incident.incident_id} · {incident.status}\n"
+        inlines = [{"type": "TextRun", "text": line, "weight": "Bolder"}, {"type": "TextRun", "text": incident.title}]
+        items.append({"type": "RichTextBlock", "inlines": inlines})
+    return [{"type": "Container", "style": "attention", "items": items, "spacing": "Medium"}]
 
 
 def triage_post(channel: Conversation, ticket: Ticket, now: datetime, refresh_ids: list[str]) -> Outgoing:
@@ -74,7 +93,7 @@ def technician_card(
         now,
         actions=technician_actions(t, ticket, audience.technicians),
         refresh=refresh_block(ticket, audience.refresh_ids),
-        extra=extra,
+        extra=incident_block(t, audience.incidents) + (extra or []),
     )
 
 
@@ -98,7 +117,7 @@ def _triage_news(
     channel = audience.triage
     assert channel is not None
     t = Translator(channel.locale)
-    card = base_triage_card(t, after, now, audience.refresh_ids)
+    card = base_triage_card(t, after, now, audience.refresh_ids, audience.incidents)
     update = Outgoing(channel.key, Operation.UPDATE, card_message(card), ticket_id=after.id, card=Card.TRIAGE)
     heading, text = _thread_line(t, before, after, change, actor)
     post = Outgoing(channel.key, Operation.REPLY, card_message(thread_card(heading, text)), after.id, Card.TRIAGE)

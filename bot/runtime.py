@@ -23,6 +23,7 @@ from bot.identity import WhoIsWho
 from bot.sender import OutboxSender
 from bot.services import Services
 from bot.sla_alerts import check_sla
+from bot.spawner import Spawner
 from bot.state_storage import DatabaseStorage
 from desk.clock import Clock, utc_now
 from desk.customers import CustomerDirectory
@@ -120,6 +121,7 @@ async def start(settings: Settings, clock: Clock = utc_now, emulator_state: Emul
         clock=clock,
         who=WhoIsWho(Identifier(settings.partner_tenant_id, settings.technicians, customers)),
         dialogs=DialogRunner(conversation_state, on_ticket),
+        spawner=Spawner(),
     )
     bot = DeskBot(services, commands, actions, conversation_state)
     jobs = [
@@ -134,6 +136,7 @@ async def start(settings: Settings, clock: Clock = utc_now, emulator_state: Emul
 async def stop(runtime: Runtime) -> None:
     """Stop background work, close clients and the database, stop the emulator."""
     runtime.sender.stop()
+    await runtime.services.spawner.close()
     for task in runtime.tasks:
         task.cancel()
     for task in runtime.tasks:

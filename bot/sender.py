@@ -84,13 +84,13 @@ class OutboxSender:
         """Deliver until `stop`; sleeps until kicked, a retry falls due, or the idle poll elapses."""
         while not self._stopping:
             try:
+                self._wake.clear()  # before the pass: a kick or stop during the pass must not be lost
                 if await self.deliver_due():
                     continue
                 due = await self._db.run(outbox_sql.next_due)
                 timeout = self.policy.idle_poll
                 if due is not None:
                     timeout = min(timeout, max(0.0, (due - self._clock()).total_seconds()))
-                self._wake.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), timeout=timeout)
             except asyncio.CancelledError:
@@ -154,8 +154,11 @@ class OutboxSender:
     def _record_sent(self, cx: Cx, message: OutboxMessage, activity_id: str | None) -> None:
         outbox_sql.mark_sent(cx, message.id, activity_id, self._clock())
         out = message.outgoing
-        if out.operation is Operation.POST and out.card and out.ticket_id and activity_id:
-            ticket_sql.record_card(cx, out.ticket_id, out.card.value, activity_id)
+        if out.operation is Operation.POST and activity_id:
+            if out.card and out.ticket_id:
+                ticket_sql.record_card(cx, out.ticket_id, out.card.value, activity_id)
+            if out.card_key:
+                outbox_sql.record_posted(cx, out.card_key, out.conversation_key, activity_id)
 
     async def _failed_send(
         self, message: OutboxMessage, conversation: Conversation | None, error: ErrorResponseException
@@ -174,7 +177,7 @@ class OutboxSender:
             await self._retry(message, self._backoff(message.attempts + 1), detail)
             return
         elif status in GONE and conversation is not None:
-            await self._conversation_gone(conversation, detail)
+            await self._conversation_gone(conversation, message, detail)
             return
         logger.error("outbox %s refused by Teams (%s); not retried", message.id, detail)
         await self._db.run(lambda cx: outbox_sql.mark_failed(cx, message.id, detail))
@@ -188,13 +191,15 @@ class OutboxSender:
         logger.info("outbox %s retry in %.1fs: %s", message.id, wait, detail)
         await self._db.run(lambda cx: outbox_sql.mark_retry(cx, message.id, when, detail))
 
-    async def _conversation_gone(self, conversation: Conversation, detail: str) -> None:
+    async def _conversation_gone(self, conversation: Conversation, message: OutboxMessage, detail: str) -> None:
         """The bot was removed or blocked: stop writing there, and say so on the affected tickets."""
         now = self._clock()
 
         def work(cx: Cx) -> None:
             conv_sql.block_conversation(cx, conversation.key, detail, now)
-            for ticket_id in outbox_sql.fail_conversation(cx, conversation.key, detail):
+            ticket_ids = outbox_sql.fail_conversation(cx, conversation.key, detail)
+            outbox_sql.mark_failed(cx, message.id, detail)  # count the attempt that was refused
+            for ticket_id in ticket_ids:
                 ticket_sql.add_event(
                     cx, Event(ticket_id, now, "system", "Partner Desk", "unreachable", text=conversation.kind)
                 )
@@ -211,37 +216,49 @@ class OutboxSender:
         activity = Activity().deserialize(out.activity)
         reference = ConversationReference().deserialize(conversation.reference)
         reference.activity_id = None
-        if out.operation is Operation.POST and conversation.kind == "channel":
+        if out.operation is Operation.POST and conversation.kind == "channel" and not out.thread_id:
             return await self._new_thread(reference, conversation, activity)
-        if out.operation in (Operation.REPLY, Operation.UPDATE) and out.card is not None:
+        thread = out.thread_id
+        if out.operation in (Operation.REPLY, Operation.UPDATE) and (out.card is not None or out.card_key):
             target = await self._card_activity(message)
-            if out.operation is Operation.REPLY and conversation.kind == "channel":
-                reference.conversation.id = f"{conversation.key};messageid={target}"
-            elif out.operation is Operation.UPDATE:
+            thread = thread or target
+            if out.operation is Operation.UPDATE:
                 activity.id = target
-                if conversation.kind == "channel":
-                    reference.conversation.id = f"{conversation.key};messageid={target}"
         elif out.operation is Operation.UPDATE:
             activity.id = out.target_activity_id
+        if thread and conversation.kind == "channel":
+            reference.conversation.id = f"{conversation.key};messageid={thread}"
         result: dict[str, str | None] = {}
+        failed: list[Exception] = []
 
         async def callback(context: TurnContext) -> None:
-            if out.operation is Operation.UPDATE:
-                await context.update_activity(activity)
-                result["id"] = activity.id
-            else:
-                response = await context.send_activity(activity)
-                result["id"] = response.id if response else None
+            # The adapter's pipeline hands a callback's exception to on_turn_error, which logs it and writes an
+            # apology to the conversation: the send would count as delivered. Keep it, raise it below instead.
+            try:
+                if out.operation is Operation.UPDATE:
+                    await context.update_activity(activity)
+                    result["id"] = activity.id
+                else:
+                    response = await context.send_activity(activity)
+                    result["id"] = response.id if response else None
+            except Exception as error:
+                failed.append(error)
 
         await self._adapter.continue_conversation(reference, callback, bot_app_id=self._app_id)
+        if failed:
+            raise failed[0]
         return result.get("id")
 
     async def _card_activity(self, message: OutboxMessage) -> str:
         out = message.outgoing
-        card = out.card or Card.TRIAGE
-        target = await self._db.run(lambda cx: ticket_sql.card_activity(cx, out.ticket_id or 0, card.value))
+        if out.card_key:
+            key = out.card_key
+            target = await self._db.run(lambda cx: outbox_sql.posted(cx, key))
+        else:
+            card = out.card or Card.TRIAGE
+            target = await self._db.run(lambda cx: ticket_sql.card_activity(cx, out.ticket_id or 0, card.value))
         if not target:
-            raise Undeliverable(f"the ticket's {card.value} card was never posted")
+            raise Undeliverable(f"the card {out.card_key or (out.card.value if out.card else '')} was never posted")
         return target
 
     async def _new_thread(

@@ -7,13 +7,17 @@ from typing import TYPE_CHECKING
 
 from desk.clock import Clock
 from desk.customers import CustomerDirectory
+from desk.health import HealthBoard
 from desk.service import Desk
 from desk.settings import Settings
 
 if TYPE_CHECKING:
+    from msapi.graph import GraphClient
+
     from bot.commands import CommandRouter
     from bot.identity import WhoIsWho
     from bot.sender import OutboxSender
+    from bot.spawner import Spawner
     from dialogs.runner import DialogRunner
 
 
@@ -29,3 +33,6 @@ class Services:
     clock: Clock
     who: WhoIsWho
     dialogs: DialogRunner
+    spawner: Spawner
+    health: HealthBoard | None = None  # wired once the Graph client lands
+    graph: GraphClient | None = None

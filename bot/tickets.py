@@ -27,6 +27,7 @@ async def audience_for(turn: Turn, ticket: Ticket) -> Audience:
         partner_name=services.settings.support.partner_name,
         refresh_ids=await desk.refresh_user_ids(),
         technicians=technicians,
+        incidents=await desk.incidents_of(ticket.id),
     )
 
 

@@ -40,3 +40,10 @@ class Translator:
         if template is None:
             template = catalog(DEFAULT)[key]
         return template.format(**values) if values else template
+
+    def maybe(self, key: str, **values: Any) -> str | None:
+        """The string for `key`, or None when no language has it (for values from outside, e.g. Graph statuses)."""
+        template = self._strings.get(key) or catalog(DEFAULT).get(key)
+        if template is None:
+            return None
+        return template.format(**values) if values else template

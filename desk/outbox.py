@@ -27,8 +27,9 @@ class Card(StrEnum):
 class Outgoing:
     """A message to deliver. `activity` is a Bot Framework activity as JSON (type, text, attachments...).
 
-    POST with `card` records the new activity's id on the ticket; REPLY and UPDATE with `card` target the
-    ticket's recorded activity; UPDATE with `target_activity_id` targets that activity directly.
+    POST with `card` records the new activity's id on the ticket, and with `card_key` under that key; REPLY and
+    UPDATE with `card` or `card_key` target the activity so recorded; UPDATE with `target_activity_id` targets that
+    activity directly. `thread_id` is the root message of the channel thread a REPLY or UPDATE belongs to.
     """
 
     conversation_key: str
@@ -37,6 +38,8 @@ class Outgoing:
     ticket_id: int | None = None
     card: Card | None = None
     target_activity_id: str | None = None
+    card_key: str | None = None
+    thread_id: str | None = None
 
 
 @dataclass(frozen=True)

@@ -65,6 +65,7 @@ class Settings:
     extra_ca_file: str | None = None
     customer_cache_seconds: int = 900
     sla_check_seconds: int = 60
+    health_poll_seconds: int = 300
     log_level: str = "INFO"
 
     @property
@@ -116,6 +117,7 @@ def _build(env: EnvReader) -> Settings:
         extra_ca_file=_existing_file(env, "EXTRA_CA_FILE"),
         customer_cache_seconds=env.int("CUSTOMER_CACHE_SECONDS", 900, minimum=0),
         sla_check_seconds=env.int("SLA_CHECK_SECONDS", 60, minimum=5),
+        health_poll_seconds=env.int("HEALTH_POLL_SECONDS", 300, minimum=30),
         log_level=env.choice("LOG_LEVEL", {n: n for n in ("DEBUG", "INFO", "WARNING", "ERROR")}, "INFO"),
     )
 

@@ -8,6 +8,7 @@ from bot.actions import ActionResult, ActionRouter, CardAction
 from bot.commands import CommandRouter
 from bot.conversations import PERSONAL, conversation_key
 from bot.hours import after_hours_notice
+from bot.incident_links import link_active_incidents
 from bot.notices import triage_post
 from bot.turn import Turn
 from cards.format import card_time
@@ -119,9 +120,12 @@ async def create_ticket(
     def notices(ticket: Ticket) -> list[Outgoing]:
         return [triage_post(channel, ticket, services.clock(), refresh_ids)] if channel is not None else []
 
-    return await services.desk.create_ticket(
+    created = await services.desk.create_ticket(
         key, requester, fields, notices, draft_id=draft_id, customer_card=customer_card
     )
+    if created.new:
+        services.spawner.spawn(link_active_incidents(services, created.ticket), f"incidents:{created.ticket.number}")
+    return created
 
 
 async def complete_dialog(turn: Turn, values: dict[str, str]) -> None:

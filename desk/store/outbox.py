@@ -15,7 +15,7 @@ def enqueue(cx: Cx, items: list[Outgoing], now: datetime) -> None:
     for item in items:
         cx.execute(
             "INSERT INTO outbox (conversation_key, operation, activity, ticket_id, card, target_activity_id,"
-            " next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            " card_key, thread_id, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 item.conversation_key,
                 item.operation.value,
@@ -23,6 +23,8 @@ def enqueue(cx: Cx, items: list[Outgoing], now: datetime) -> None:
                 item.ticket_id,
                 item.card.value if item.card else None,
                 item.target_activity_id,
+                item.card_key,
+                item.thread_id,
                 to_iso(now),
                 to_iso(now),
             ),
@@ -102,6 +104,8 @@ def _message(row: Row) -> OutboxMessage:
         ticket_id=row["ticket_id"],
         card=Card(row["card"]) if row["card"] else None,
         target_activity_id=row["target_activity_id"],
+        card_key=row["card_key"],
+        thread_id=row["thread_id"],
     )
     return OutboxMessage(
         id=row["id"],
@@ -110,3 +114,18 @@ def _message(row: Row) -> OutboxMessage:
         next_attempt_at=from_iso(row["next_attempt_at"]),  # type: ignore[arg-type]
         created_at=from_iso(row["created_at"]),  # type: ignore[arg-type]
     )
+
+
+def record_posted(cx: Cx, key: str, conversation_key: str, activity_id: str) -> None:
+    """Remember the activity id of a card posted under `key` (so later messages can update or answer it)."""
+    cx.execute(
+        "INSERT INTO posted_cards (key, conversation_key, activity_id) VALUES (?, ?, ?) ON CONFLICT (key)"
+        " DO UPDATE SET conversation_key = excluded.conversation_key, activity_id = excluded.activity_id",
+        (key, conversation_key, activity_id),
+    )
+
+
+def posted(cx: Cx, key: str) -> str | None:
+    """The activity id of the card posted under `key`."""
+    row = cx.one("SELECT activity_id FROM posted_cards WHERE key = ?", (key,))
+    return row["activity_id"] if row else None

@@ -108,4 +108,32 @@ MIGRATIONS: list[list[str]] = [
             sent_at TEXT NOT NULL,
             PRIMARY KEY (ticket_id, kind, due))""",
     ],
+    # 3: service health — incidents the monitor posted, cards known by key, incidents linked to tickets
+    [
+        """CREATE TABLE incidents (
+            id TEXT PRIMARY KEY,
+            title TEXT NOT NULL,
+            service TEXT NOT NULL,
+            classification TEXT NOT NULL,
+            status TEXT NOT NULL,
+            tenants TEXT NOT NULL,
+            fingerprint TEXT NOT NULL,
+            resolved INTEGER NOT NULL DEFAULT 0,
+            first_seen TEXT NOT NULL,
+            updated_at TEXT NOT NULL)""",
+        """CREATE TABLE posted_cards (
+            key TEXT PRIMARY KEY,
+            conversation_key TEXT NOT NULL,
+            activity_id TEXT NOT NULL)""",
+        """CREATE TABLE ticket_incidents (
+            ticket_id INTEGER NOT NULL REFERENCES tickets (id),
+            incident_id TEXT NOT NULL,
+            title TEXT NOT NULL,
+            status TEXT NOT NULL,
+            latest TEXT,
+            linked_at TEXT NOT NULL,
+            PRIMARY KEY (ticket_id, incident_id))""",
+        "ALTER TABLE outbox ADD COLUMN card_key TEXT",
+        "ALTER TABLE outbox ADD COLUMN thread_id TEXT",
+    ],
 ]

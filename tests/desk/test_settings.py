@@ -58,7 +58,8 @@ def test_production_mode_in_usgov_uses_government_defaults() -> None:
     assert gov.service_url_allowlist == ("smba.infra.gov.teams.microsoft.us", "smba.infra.dod.teams.microsoft.us")
     assert gov.login_url == "https://login.microsoftonline.us"
     assert gov.graph_url == "https://graph.microsoft.us"
-    assert gov.partner_center_url == "https://api.partnercenter.microsoft.us"
+    # Microsoft documents one Partner Center REST endpoint for commercial and US Government partners.
+    assert gov.partner_center_url == "https://api.partnercenter.microsoft.com"
     assert gov.cloud.channel_service == "https://botframework.azure.us"
     assert "CHANNEL_SERVICE" not in gov.bot.sdk_endpoints
 

@@ -1,0 +1,93 @@
+"""Where the desk talks and who works it: conversations, the triage channel, technicians, leases, small flags."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from desk.outbox import Outgoing
+from desk.service_base import DeskBase
+from desk.store import conversations as conv_sql
+from desk.store import outbox as outbox_sql
+from desk.store import people as people_sql
+from desk.store.conversations import Conversation
+from desk.store.database import Cx
+from desk.store.people import Technician
+
+TRIAGE_CHANNEL_KEY = "triage_channel"
+
+
+class DirectoryService(DeskBase):
+    """Conversation and directory operations, each one transaction."""
+
+    async def save_conversation(self, conversation: Conversation) -> None:
+        """Remember where a user or channel can be reached."""
+        now = self._clock()
+        await self.db.run(lambda cx: conv_sql.save_conversation(cx, conversation, now))
+
+    async def conversation(self, key: str) -> Conversation | None:
+        """A stored conversation."""
+        return await self.db.run(lambda cx: conv_sql.get_conversation(cx, key))
+
+    async def set_triage_channel(self, channel: Conversation) -> None:
+        """Make `channel` the triage channel."""
+        now = self._clock()
+
+        def work(cx: Cx) -> None:
+            conv_sql.save_conversation(cx, channel, now)
+            conv_sql.set_meta(cx, TRIAGE_CHANNEL_KEY, channel.key)
+
+        await self.db.run(work)
+
+    async def triage_channel(self) -> Conversation | None:
+        """The triage channel, once a technician has chosen it."""
+
+        def work(cx: Cx) -> Conversation | None:
+            key = conv_sql.get_meta(cx, TRIAGE_CHANNEL_KEY)
+            return conv_sql.get_conversation(cx, key) if key else None
+
+        return await self.db.run(work)
+
+    async def first_delivery(self, key: str) -> bool:
+        """True the first time an inbound activity key is seen; False for a redelivery."""
+        now = self._clock()
+        return await self.db.run(lambda cx: conv_sql.remember_inbound(cx, key, now))
+
+    async def queue(self, items: list[Outgoing]) -> None:
+        """Queue messages that announce no change of their own."""
+        now = self._clock()
+        await self.db.run(lambda cx: outbox_sql.enqueue(cx, items, now))
+        self.on_outbox()
+
+    async def remember_technician(self, technician: Technician) -> None:
+        """Add or refresh a technician in the directory."""
+        now = self._clock()
+        await self.db.run(lambda cx: people_sql.upsert_technician(cx, technician, now))
+
+    async def technicians(self) -> list[Technician]:
+        """The technician directory."""
+        return await self.db.run(people_sql.technicians)
+
+    async def refresh_user_ids(self) -> list[str]:
+        """Teams user ids that should get the technician view of triage cards."""
+        return await self.db.run(people_sql.refresh_user_ids)
+
+    async def mark_once(self, key: str, value: str) -> bool:
+        """Set `key` to `value`; False when it already had that value (something was already done once)."""
+
+        def work(cx: Cx) -> bool:
+            if conv_sql.get_meta(cx, key) == value:
+                return False
+            conv_sql.set_meta(cx, key, value)
+            return True
+
+        return await self.db.run(work)
+
+    async def hold_lease(self, name: str, holder: str, ttl: timedelta) -> bool:
+        """Take or renew a named lease (one instance runs a background job); False while another holds it."""
+        now = self._clock()
+        return await self.db.run(lambda cx: conv_sql.acquire_lease(cx, name, holder, now, ttl))
+
+    async def housekeeping(self) -> None:
+        """Forget old inbound activity ids (redeliveries come within minutes)."""
+        now = self._clock()
+        await self.db.run(lambda cx: conv_sql.prune_inbound(cx, now))
