@@ -63,6 +63,10 @@ class Settings:
     sla: SlaTargets
     emulator_port: int = 0
     extra_ca_file: str | None = None
+    public_url: str | None = None
+    teams_app_id: str = ""
+    privacy_url: str | None = None
+    terms_url: str | None = None
     customer_cache_seconds: int = 900
     sla_check_seconds: int = 60
     health_poll_seconds: int = 300
@@ -115,6 +119,10 @@ def _build(env: EnvReader) -> Settings:
         ),
         emulator_port=env.int("EMULATOR_PORT", 0, minimum=0, maximum=65535),
         extra_ca_file=_existing_file(env, "EXTRA_CA_FILE"),
+        public_url=_url(env, "PUBLIC_URL", "") if env.str("PUBLIC_URL") else None,
+        teams_app_id=env.str("TEAMS_APP_ID", bot.app_id),
+        privacy_url=_url(env, "PRIVACY_URL", "") if env.str("PRIVACY_URL") else None,
+        terms_url=_url(env, "TERMS_URL", "") if env.str("TERMS_URL") else None,
         customer_cache_seconds=env.int("CUSTOMER_CACHE_SECONDS", 900, minimum=0),
         sla_check_seconds=env.int("SLA_CHECK_SECONDS", 60, minimum=5),
         health_poll_seconds=env.int("HEALTH_POLL_SECONDS", 300, minimum=30),
