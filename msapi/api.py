@@ -58,6 +58,7 @@ class ApiClient:
         all_headers = {"Authorization": f"Bearer {bearer}", "Accept": "application/json", **(headers or {})}
 
         async def send() -> httpx.Response:
+            await self.before_request(tenant_id)
             return await self._http.request(method, url, params=params, json=json, headers=all_headers)
 
         try:
@@ -67,6 +68,9 @@ class ApiClient:
         if response.is_error:
             raise self.error_from(response)
         return response
+
+    async def before_request(self, tenant_id: str) -> None:
+        """Awaited before every HTTP attempt, retries included (a subclass paces its calls here)."""
 
     def error_from(self, response: httpx.Response) -> MicrosoftApiError:
         """A typed error for an error answer (Graph's and Partner Center's bodies differ)."""

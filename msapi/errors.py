@@ -44,4 +44,34 @@ class GraphError(MicrosoftApiError):
 
 
 class ConsentMissing(GraphError):
-    """The partner lacks the consent or GDAP role to read this customer's data."""
+    """The partner lacks the consent or GDAP role to read this customer's data.
+
+    `tenant_id` is the customer's tenant and `permission` the application permission the call needs; `str()`
+    says in English what the partner must grant (the bot shows its own, localised, words).
+    """
+
+    def __init__(
+        self,
+        message: str = "",
+        *,
+        tenant_id: str = "",
+        permission: str = "",
+        status: int | None = None,
+        code: str = "",
+        request_id: str = "",
+    ) -> None:
+        super().__init__(
+            message or consent_advice(tenant_id, permission), status=status, code=code, request_id=request_id
+        )
+        self.tenant_id = tenant_id
+        self.permission = permission
+
+
+def consent_advice(tenant_id: str, permission: str) -> str:
+    """What the partner must grant for their app to read a customer tenant."""
+    tenant = f"customer tenant {tenant_id}" if tenant_id else "the customer tenant"
+    needed = f"the {permission} application permission" if permission else "the application permissions it needs"
+    return (
+        f"the partner's app is not allowed to read {tenant}: grant the app consent in that tenant "
+        f"(CPV / application consent) with {needed}"
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 
 @dataclass(frozen=True)
@@ -93,3 +94,41 @@ STRANGER = DemoTenant(
 # The partner's app registration in the emulator (any secret but this one is refused).
 APP_ID = "3f7c2a1e-8d4b-4f6a-9c2e-1b0d3e5f7a90"
 APP_SECRET = "local-emulator-secret"
+
+
+@dataclass(frozen=True)
+class DemoIssue:
+    """A service-health incident or advisory, shared by the tenants it affects (the same id in each)."""
+
+    id: str
+    title: str
+    service: str
+    feature: str
+    classification: str  # "Incident" | "Advisory", as Graph spells it
+    status: str  # a serviceHealthStatus, PascalCase as Graph's samples show
+    impact: str
+    start: datetime
+    tenants: tuple[str, ...]
+    posts: tuple[tuple[datetime, str], ...] = ()  # (created, HTML content)
+    resolved: bool = False
+    end: datetime | None = None
+    last_modified: datetime | None = None  # the emulator's state sets it on every change
+    feature_group: str = ""
+
+
+@dataclass(frozen=True)
+class DemoMessage:
+    """A Message center announcement shown to the listed tenants."""
+
+    id: str
+    title: str
+    category: str  # StayInformed | PlanForChange | PreventOrFixIssue
+    severity: str  # Normal | High | Critical
+    services: tuple[str, ...]
+    body: str  # HTML
+    start: datetime
+    last_modified: datetime
+    tenants: tuple[str, ...]
+    action_required_by: datetime | None = None
+    is_major_change: bool = False
+    tags: tuple[str, ...] = ()

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from msapi.emulator import login, partner_center
+from msapi.emulator import graph, login, partner_center
 from msapi.emulator.state import EmulatorState, Fault, Seen
 from msapi.emulator.tls import TlsFiles, ensure_tls
 
@@ -20,11 +20,14 @@ CONTROL = "/_emulator"
 
 
 def create_emulator_app(state: EmulatorState) -> web.Application:
-    """The emulator: /login (Entra ID), /partnercenter (Partner Center), /_emulator (faults, request log)."""
+    """The emulator: /login (Entra ID), /partnercenter (Partner Center), /graph (service communications),
+    /_emulator (faults, request log, service-health changes)."""
     app = web.Application(middlewares=[_faults_and_log(state)])
     app.add_routes(login.routes(state))
     app.add_routes(partner_center.routes(state))
+    app.add_routes(graph.routes(state))
     app.add_routes(_control_routes(state))
+    app.add_routes(graph.control_routes(state, CONTROL))
     return app
 
 

@@ -1,13 +1,23 @@
-"""What the emulator knows and remembers: demo tenants, issued tokens, requests seen, injected faults."""
+"""What the emulator knows and remembers: demo tenants, issued tokens, requests seen, injected faults, and each
+customer's service health (changed by tests and the monitor's demo while it runs)."""
 
 from __future__ import annotations
 
 import secrets
 import threading
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from typing import Any
 
-from msapi.emulator import demo
+from msapi.emulator import demo, demo_health
+
+# Statuses after which a service counts as running normally again (lower-cased).
+HEALTHY = frozenset({"serviceoperational", "servicerestored", "postincidentreviewpublished", "falsepositive"})
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
 
 
 @dataclass
@@ -50,6 +60,25 @@ class EmulatorState:
     faults: list[Fault] = field(default_factory=list)
     seen: list[Seen] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    clock: Callable[[], datetime] = _utcnow
+    started: datetime = field(default_factory=_utcnow)
+    # Service health: tenant -> service name -> status; issues and Message center items by id.
+    health: dict[str, dict[str, str]] = field(default_factory=dict)
+    issues: dict[str, demo.DemoIssue] = field(default_factory=dict)
+    messages: dict[str, demo.DemoMessage] = field(default_factory=dict)
+    # Customers where the partner's app has a token but no consent for Graph (401 Authorization_IdentityNotFound).
+    graph_consent_missing: set[str] = field(default_factory=lambda: {demo.TAILSPIN.tenant_id})
+    demo_health: bool = True
+
+    def __post_init__(self) -> None:
+        if not self.demo_health:
+            return
+        self.health = demo_health.demo_health()
+        self.messages = {message.id: message for message in demo_health.demo_messages(self.started)}
+        for issue in demo_health.demo_issues(self.started):
+            # Demo issues were last touched by their newest post, not at the emulator's start.
+            touched = max([issue.end or issue.start, *(created for created, _ in issue.posts)])
+            self._store(replace(issue, last_modified=touched))
 
     def inject(self, fault: Fault) -> None:
         """Add a fault."""
@@ -90,3 +119,59 @@ class EmulatorState:
     def known_tenant(self, tenant_id: str) -> bool:
         """Whether the partner's app exists (is consented) in this tenant."""
         return tenant_id.lower() == self.partner.tenant_id or self.customer(tenant_id) is not None
+
+    def upsert_issue(self, issue: demo.DemoIssue) -> demo.DemoIssue:
+        """Add or replace an issue (modified now); the affected services' statuses follow it."""
+        with self.lock:
+            return self._store(replace(issue, last_modified=self.clock()))
+
+    def add_post(self, issue_id: str, text: str, status: str | None = None) -> demo.DemoIssue:
+        """Append a post (HTML) to an issue, optionally changing its status; KeyError when unknown."""
+        with self.lock:
+            issue = self.issues[issue_id]
+            now = self.clock()
+            posts = (*issue.posts, (now, text))
+            return self._store(replace(issue, posts=posts, status=status or issue.status, last_modified=now))
+
+    def resolve_issue(self, issue_id: str) -> demo.DemoIssue:
+        """Mark an issue resolved (ServiceRestored, ended now) and restore its service; KeyError when unknown."""
+        with self.lock:
+            now = self.clock()
+            issue = self.issues[issue_id]
+            return self._store(replace(issue, resolved=True, status="ServiceRestored", end=now, last_modified=now))
+
+    def tenant_health(self, tenant_id: str) -> dict[str, str]:
+        """A copy of a tenant's service statuses."""
+        with self.lock:
+            return dict(self.health.get(tenant_id, {}))
+
+    def tenant_issues(self, tenant_id: str) -> list[demo.DemoIssue]:
+        """The issues a tenant sees, in the order they were first added."""
+        with self.lock:
+            return [issue for issue in self.issues.values() if tenant_id in issue.tenants]
+
+    def tenant_messages(self, tenant_id: str) -> list[demo.DemoMessage]:
+        """The Message center items a tenant sees."""
+        with self.lock:
+            return [message for message in self.messages.values() if tenant_id in message.tenants]
+
+    def _store(self, issue: demo.DemoIssue) -> demo.DemoIssue:
+        # Caller holds the lock (or is __post_init__). Both the old and the new form may touch services.
+        before = self.issues.get(issue.id)
+        self.issues[issue.id] = issue
+        touched = {(t, issue.service) for t in issue.tenants}
+        if before is not None:
+            touched |= {(t, before.service) for t in before.tenants}
+        for tenant, service in touched:
+            self._settle(tenant, service)
+        return issue
+
+    def _settle(self, tenant: str, service: str) -> None:
+        statuses = self.health.setdefault(tenant, {})
+        open_issues = [
+            i for i in self.issues.values() if not i.resolved and i.service == service and tenant in i.tenants
+        ]
+        if open_issues:
+            statuses[service] = max(open_issues, key=lambda i: i.last_modified or i.start).status
+        elif statuses.get(service, "").lower() not in HEALTHY:
+            statuses[service] = "ServiceRestored"

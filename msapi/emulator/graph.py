@@ -1,0 +1,201 @@
+"""Microsoft Graph's service communications routes under /graph (healthOverviews, issues, messages) with
+Graph's paging (`@odata.nextLink`, absolute, with `$skip`), and control routes to change issues while running."""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Awaitable, Callable
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from aiohttp import web
+
+from msapi.emulator.graph_wire import (
+    graph_error,
+    issue_from_json,
+    issue_resource,
+    message_resource,
+    service_resource,
+)
+from msapi.emulator.login import read_token
+from msapi.emulator.state import EmulatorState
+
+PREFIX = "/graph"
+ANNOUNCEMENTS = "/v1.0/admin/serviceAnnouncement"
+AUDIENCES = ("https://graph.microsoft.com", "https://graph.microsoft.us")
+DEFAULT_PAGE, MAX_PAGE = 100, 1000
+_RESOLVED_FILTER = re.compile(r"^\s*isResolved\s+eq\s+(true|false)\s*$", re.IGNORECASE)
+_ORDER_BY = re.compile(r"^\s*(\w+)(?:\s+(asc|desc))?\s*$", re.IGNORECASE)
+Handler = Callable[[web.Request], Awaitable[web.Response]]
+
+
+class Refused(Exception):
+    """Ends a request with Graph's error answer."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.response = graph_error(status, code, message)
+
+
+def _answers_refusals(handler: Handler) -> Handler:
+    @functools.wraps(handler)
+    async def wrapped(request: web.Request) -> web.Response:
+        try:
+            return await handler(request)
+        except Refused as refused:
+            return refused.response
+
+    return wrapped
+
+
+def routes(state: EmulatorState) -> list[web.RouteDef]:
+    """Routes under /graph."""
+
+    async def health_overviews(request: web.Request) -> web.Response:
+        tenant, audience = _authorize(state, request)
+        items = [service_resource(name, status) for name, status in state.tenant_health(tenant).items()]
+        return _collection(request, items, f"{audience}/v1.0/$metadata#admin/serviceAnnouncement/healthOverviews")
+
+    async def issues(request: web.Request) -> web.Response:
+        tenant, audience = _authorize(state, request)
+        items = [issue_resource(issue) for issue in state.tenant_issues(tenant)]
+        return _collection(request, items, f"{audience}/v1.0/$metadata#admin/serviceAnnouncement/issues", True)
+
+    async def issue(request: web.Request) -> web.Response:
+        tenant, audience = _authorize(state, request)
+        wanted = request.match_info["id"]
+        found = next((i for i in state.tenant_issues(tenant) if i.id == wanted), None)
+        if found is None:
+            raise Refused(404, "NotFound", f"The requested issue '{wanted}' was not found.")
+        context = f"{audience}/v1.0/$metadata#admin/serviceAnnouncement/issues/$entity"
+        return _json({"@odata.context": context, **issue_resource(found)})
+
+    async def messages(request: web.Request) -> web.Response:
+        tenant, audience = _authorize(state, request)
+        items = [message_resource(message) for message in state.tenant_messages(tenant)]
+        return _collection(request, items, f"{audience}/v1.0/$metadata#admin/serviceAnnouncement/messages")
+
+    base = PREFIX + ANNOUNCEMENTS
+    return [
+        web.get(base + "/healthOverviews", _answers_refusals(health_overviews)),
+        web.get(base + "/issues", _answers_refusals(issues)),
+        web.get(base + "/issues/{id}", _answers_refusals(issue)),
+        web.get(base + "/messages", _answers_refusals(messages)),
+    ]
+
+
+def control_routes(state: EmulatorState, control: str) -> list[web.RouteDef]:
+    """POST {control}/graph/issues (upsert), .../issues/{id}/posts ({"text", "status"?}), .../issues/{id}/resolve."""
+
+    async def upsert(request: web.Request) -> web.Response:
+        body = await _body(request)
+        existing = state.issues.get(str(body.get("id"))) if isinstance(body, dict) else None
+        try:
+            issue = issue_from_json(body, existing, state.clock())
+        except ValueError as error:
+            return web.json_response({"error": str(error)}, status=400)
+        return web.json_response(issue_resource(state.upsert_issue(issue)), status=200 if existing else 201)
+
+    async def add_post(request: web.Request) -> web.Response:
+        body = await _body(request)
+        text, status = (body.get("text"), body.get("status")) if isinstance(body, dict) else (None, None)
+        if not isinstance(text, str) or not text or not isinstance(status, str | None):
+            return web.json_response({"error": "text (string) is required; status is optional"}, status=400)
+        return _changed(lambda issue_id: state.add_post(issue_id, text, status), request)
+
+    async def resolve(request: web.Request) -> web.Response:
+        return _changed(state.resolve_issue, request)
+
+    return [
+        web.post(control + "/graph/issues", upsert),
+        web.post(control + "/graph/issues/{id}/posts", add_post),
+        web.post(control + "/graph/issues/{id}/resolve", resolve),
+    ]
+
+
+def _authorize(state: EmulatorState, request: web.Request) -> tuple[str, str]:
+    """The caller's tenant and token audience; raises Graph's 401 when the token will not do."""
+    claims = read_token(state, request)
+    if claims is None:
+        empty = not request.headers.get("Authorization")
+        message = "Access token is empty." if empty else "Access token validation failure."
+        raise Refused(401, "InvalidAuthenticationToken", message)
+    audience, tenant = str(claims.get("aud")), str(claims.get("tid"))
+    if audience not in AUDIENCES:
+        raise Refused(401, "InvalidAuthenticationToken", "Access token validation failure. Invalid audience.")
+    if state.customer(tenant) is None:
+        raise Refused(401, "InvalidAuthenticationToken", "Access token validation failure. Invalid tenant.")
+    if tenant in state.graph_consent_missing:
+        message = "The identity of the calling application could not be established."
+        raise Refused(401, "Authorization_IdentityNotFound", message)
+    return tenant, audience
+
+
+def _collection(
+    request: web.Request, items: list[dict[str, Any]], context: str, resolvable: bool = False
+) -> web.Response:
+    """`items` filtered, ordered and paged per the query, as a Graph collection."""
+    query = request.query
+    selected = _filtered(items, query.get("$filter"), resolvable)
+    selected = _ordered(selected, query.get("$orderby"))
+    skip = _number(query.get("$skip"), 0, "$skip", low=0)
+    preferred = re.search(r"odata\.maxpagesize\s*=\s*(\d+)", request.headers.get("Prefer", ""))
+    page = _number(query.get("$top"), int(preferred.group(1)) if preferred else DEFAULT_PAGE, "$top", low=1)
+    page = min(page, MAX_PAGE)
+    body: dict[str, Any] = {"@odata.context": context, "value": selected[skip : skip + page]}
+    if skip + page < len(selected):
+        options = {key: value for key, value in query.items() if key != "$skip"} | {"$skip": str(skip + page)}
+        link = f"{request.scheme}://{request.host}{request.path}?{urlencode(options, quote_via=quote, safe='$')}"
+        body = {"@odata.context": context, "@odata.nextLink": link, "value": body["value"]}
+    headers = {"Preference-Applied": f"odata.maxpagesize={page}"} if preferred else {}
+    return _json(body, headers)
+
+
+def _filtered(items: list[dict[str, Any]], clause: str | None, resolvable: bool) -> list[dict[str, Any]]:
+    if not clause:
+        return items
+    matched = _RESOLVED_FILTER.match(clause)
+    if matched is None or not resolvable:
+        # Graph filters on any property; the emulator knows the one filter the desk sends.
+        raise Refused(400, "BadRequest", f"Invalid filter clause: '{clause}' (the emulator knows 'isResolved eq …').")
+    wanted = matched.group(1).lower() == "true"
+    return [item for item in items if item.get("isResolved") is wanted]
+
+
+def _ordered(items: list[dict[str, Any]], clause: str | None) -> list[dict[str, Any]]:
+    if not clause:
+        return items
+    matched = _ORDER_BY.match(clause)
+    if matched is None or (items and matched.group(1) not in items[0]):
+        raise Refused(400, "BadRequest", f"Invalid $orderby: '{clause}'.")
+    field, descending = matched.group(1), (matched.group(2) or "asc").lower() == "desc"
+    return sorted(items, key=lambda item: str(item.get(field) or ""), reverse=descending)
+
+
+def _number(raw: str | None, default: int, name: str, low: int) -> int:
+    if raw is None:
+        return default
+    if not raw.isdigit() or int(raw) < low:
+        raise Refused(400, "BadRequest", f"Invalid value '{raw}' for query option {name}.")
+    return int(raw)
+
+
+def _json(body: dict[str, Any], headers: dict[str, str] | None = None) -> web.Response:
+    return web.json_response(body, headers={"OData-Version": "4.0", **(headers or {})})
+
+
+async def _body(request: web.Request) -> Any:
+    try:
+        return await request.json()
+    except ValueError:
+        return None
+
+
+def _changed(change: Callable[[str], Any], request: web.Request) -> web.Response:
+    issue_id = request.match_info["id"]
+    try:
+        issue = change(issue_id)
+    except KeyError:
+        return web.json_response({"error": f"no issue {issue_id}"}, status=404)
+    return web.json_response(issue_resource(issue))

@@ -1,0 +1,138 @@
+"""Microsoft Graph's service communications API (service health, issues, Message center) for a customer
+tenant, read app-only with the partner's multi-tenant app, paced per tenant under Graph's limits."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Mapping
+from contextlib import aclosing
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+import httpx
+
+from msapi.api import ApiClient, json_body
+from msapi.errors import ConsentMissing, GraphError, MicrosoftApiError, TokenError
+from msapi.graph_models import (
+    HealthIssue,
+    HealthPost,
+    MessageCenterItem,
+    ServiceHealth,
+    health_issue,
+    message_item,
+    service_health,
+)
+from msapi.ratelimit import TenantRateLimiter
+
+__all__ = ["GraphClient", "HealthIssue", "HealthPost", "MessageCenterItem", "ServiceHealth"]
+
+ANNOUNCEMENTS = "/v1.0/admin/serviceAnnouncement"
+HEALTH_PERMISSION = "ServiceHealth.Read.All"
+MESSAGES_PERMISSION = "ServiceMessage.Read.All"
+MAX_PAGES = 50  # 5,000 items at Graph's default page size; a bound so a looping next link cannot spin forever
+# AADSTS codes meaning "the app is not (or no longer) consented in this tenant", not "the app is misconfigured".
+CONSENT_CODES = frozenset({"700016", "65001", "7000112", "500011", "650052"})
+_CODE_NUMBER = re.compile(r"\b(\d+)\b")
+_AADSTS = re.compile(r"AADSTS(\d+)")
+
+
+class GraphClient(ApiClient):
+    """Service communications calls for any customer tenant; 401/403 and consent-related token errors become
+    ConsentMissing naming the permission the call needs."""
+
+    error_type = GraphError
+
+    def __init__(self, *args: Any, limiter: TenantRateLimiter | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.limiter = limiter or TenantRateLimiter(sleep=self._sleep)
+
+    async def health_overviews(self, tenant_id: str) -> list[ServiceHealth]:
+        """Each service of the tenant and its current status."""
+        return [service_health(item) async for item in self._items(tenant_id, f"{ANNOUNCEMENTS}/healthOverviews")]
+
+    async def issues(self, tenant_id: str, open_only: bool = True) -> list[HealthIssue]:
+        """The tenant's incidents and advisories (only unresolved ones when `open_only`), every page."""
+        params = {"$filter": "isResolved eq false"} if open_only else None
+        return [health_issue(item) async for item in self._items(tenant_id, f"{ANNOUNCEMENTS}/issues", params)]
+
+    async def issue(self, tenant_id: str, issue_id: str) -> HealthIssue:
+        """One incident or advisory by id (resolved ones too)."""
+        path = f"{ANNOUNCEMENTS}/issues/{quote(issue_id, safe='')}"
+        return health_issue(json_body(await self.call("GET", path, tenant_id)))
+
+    async def messages(self, tenant_id: str, top: int = 50) -> list[MessageCenterItem]:
+        """The tenant's `top` most recently changed Message center items."""
+        top = max(1, top)
+        params = {"$orderby": "lastModifiedDateTime desc", "$top": str(min(top, 1000))}
+        found: list[MessageCenterItem] = []
+        async with aclosing(self._items(tenant_id, f"{ANNOUNCEMENTS}/messages", params)) as items:
+            async for item in items:
+                found.append(message_item(item))
+                if len(found) >= top:
+                    break
+        return found
+
+    async def call(self, method: str, path: str, tenant_id: str, **kwargs: Any) -> httpx.Response:
+        """ApiClient.call, with consent failures (at the token endpoint or at Graph) raised as ConsentMissing."""
+        permission = MESSAGES_PERMISSION if "/serviceAnnouncement/messages" in path else HEALTH_PERMISSION
+        try:
+            return await super().call(method, path, tenant_id, **kwargs)
+        except TokenError as error:
+            if not _consent_code(error):
+                raise
+            raise ConsentMissing(
+                tenant_id=tenant_id, permission=permission, code=error.code, request_id=error.request_id
+            ) from error
+        except GraphError as error:
+            if error.status not in (401, 403) or isinstance(error, ConsentMissing):
+                raise
+            raise ConsentMissing(
+                tenant_id=tenant_id,
+                permission=permission,
+                status=error.status,
+                code=error.code,
+                request_id=error.request_id,
+            ) from error
+
+    async def before_request(self, tenant_id: str) -> None:
+        """Every request, each page and each retry, waits for room in the tenant's windows."""
+        await self.limiter.acquire(tenant_id)
+
+    def error_from(self, response: httpx.Response) -> MicrosoftApiError:
+        """GraphError from Graph's body `{"error": {"code", "message", "innerError": {"request-id"}}}`."""
+        error = json_body(response).get("error")
+        error = error if isinstance(error, dict) else {}
+        inner = error.get("innerError") or error.get("innererror")
+        inner = inner if isinstance(inner, dict) else {}
+        request_id = str(inner.get("request-id") or "") or super().error_from(response).request_id
+        message = str(error.get("message") or f"HTTP {response.status_code}")
+        code = str(error.get("code") or "")
+        return GraphError(message, status=response.status_code, code=code, request_id=request_id)
+
+    async def _items(
+        self, tenant_id: str, path: str, params: Mapping[str, str] | None = None
+    ) -> AsyncIterator[dict[str, Any]]:
+        """The objects of a collection, following `@odata.nextLink` (an absolute URL) page by page."""
+        url, query = path, params
+        for _ in range(MAX_PAGES):
+            body = json_body(await self.call("GET", url, tenant_id, params=query))
+            for item in body.get("value") or []:
+                if isinstance(item, dict):
+                    yield item
+            next_link = body.get("@odata.nextLink")
+            if not isinstance(next_link, str) or not next_link:
+                return
+            self._check_same_origin(next_link)
+            url, query = next_link, None  # the link carries every query option already
+        raise GraphError(f"{path} did not end after {MAX_PAGES} pages")
+
+    def _check_same_origin(self, link: str) -> None:
+        # The bearer token goes with the next request: never to a host other than the one we were given.
+        ours, theirs = urlsplit(self.base_url), urlsplit(link)
+        if (theirs.scheme, theirs.netloc.lower()) != (ours.scheme, ours.netloc.lower()):
+            raise GraphError(f"next page link points outside {ours.scheme}://{ours.netloc}")
+
+
+def _consent_code(error: TokenError) -> bool:
+    found = set(_CODE_NUMBER.findall(error.code)) | set(_AADSTS.findall(str(error.args[0]) if error.args else ""))
+    return bool(found & CONSENT_CODES)
