@@ -32,9 +32,20 @@ class TokenError(MicrosoftApiError):
 
 
 class PartnerCenterError(MicrosoftApiError):
-    """Partner Center answered with an error."""
+    """Partner Center answered with an error.
+
+    Newer bodies also name the error (`error_name`, e.g. "PartnerConfirmedAgreementAlreadyExists") and say whether
+    repeating the call may succeed (`retryable`; None when the body does not say).
+    """
 
     service = "Partner Center"
+    error_name: str = ""
+    retryable: bool | None = None
+
+
+class AppUserRequired(PartnerCenterError):
+    """Partner Center refused the app-only token: this API (service requests, the support profile) takes only
+    App+User tokens, i.e. a signed-in partner user's token. The caller signs the user in and repeats the call."""
 
 
 class GraphError(MicrosoftApiError):

@@ -132,3 +132,16 @@ class DemoMessage:
     action_required_by: datetime | None = None
     is_major_change: bool = False
     tags: tuple[str, ...] = ()
+
+
+# Microsoft Support's progress on every service request in local-mode demos (EmulatorState.sr_script; tests leave
+# it empty): (seconds after filing, note by Microsoft or None, new status or None).
+SR_SCRIPT: tuple[tuple[float, str | None, str | None], ...] = (
+    (30, "A Microsoft support engineer has been assigned and is reviewing the request.", "open"),
+    (
+        90,
+        "Please upload the message trace or logs that show the problem, with the times (UTC) and the affected "
+        "users, so that we can continue the investigation.",
+        "attention_needed",
+    ),
+)

@@ -13,6 +13,7 @@ from msapi.emulator.login import read_token
 from msapi.emulator.state import EmulatorState
 
 PREFIX = "/partnercenter"
+APP_USER_REQUIRED = 800002
 RESOURCES = ("https://api.partnercenter.microsoft.com", "https://api.partnercenter.microsoft.us")
 
 
@@ -20,7 +21,7 @@ def routes(state: EmulatorState) -> list[web.RouteDef]:
     """Routes under /partnercenter."""
 
     async def customers(request: web.Request) -> web.Response:
-        refused = _authorize(state, request)
+        refused = authorize(state, request)
         if refused is not None:
             return refused
         size = _int(request.query.get("size"), 200, 1, 500)
@@ -72,13 +73,38 @@ def pc_error(status: int, code: int, description: str) -> web.Response:
     )
 
 
-def _authorize(state: EmulatorState, request: web.Request) -> web.Response | None:
+def authorize(state: EmulatorState, request: web.Request) -> web.Response | None:
+    """None when the request carries an emulator token for Partner Center in the partner tenant, else the refusal."""
     claims = read_token(state, request)
     if claims is None or claims.get("aud") not in RESOURCES:
         return web.Response(status=401, text="")
     if claims.get("tid") != state.partner.tenant_id:
         return pc_error(403, 600001, "The partner tenant id in the token does not match a Partner Center account.")
     return None
+
+
+def authorize_user(state: EmulatorState, request: web.Request) -> tuple[dict[str, Any], web.Response | None]:
+    """The claims of a signed-in partner user's token (idtyp "user" with a `scp` claim), or the refusal Partner
+    Center gives App+User-only APIs; app-only tokens get 403 (code 800002 is the emulator's choice: Partner Center
+    documents no code for this refusal, only the text)."""
+    refused = authorize(state, request)
+    if refused is not None:
+        return {}, refused
+    claims = read_token(state, request) or {}
+    if claims.get("idtyp") != "user" or not claims.get("scp"):
+        return claims, pc_error(403, APP_USER_REQUIRED, "This resource can't be accessed by application credentials.")
+    return claims, None
+
+
+def customer_or_refusal(state: EmulatorState, tenant_id: str) -> demo.DemoTenant | web.Response:
+    """The partner's customer with this tenant id, or Partner Center's refusal for a tenant that is not one."""
+    customer = state.customer(tenant_id)
+    if customer is not None:
+        return customer
+    partner = state.partner.tenant_id
+    return pc_error(
+        403, 20002, f"The partner id {partner} has no commerce relationship with the customer id {tenant_id}."
+    )
 
 
 def _int(raw: str | None, default: int, low: int, high: int) -> int:

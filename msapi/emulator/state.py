@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from msapi.emulator import demo, demo_health
+from msapi.emulator.sr_store import ScriptStep, ServiceRequestBook, StoredServiceRequest
 
 # Statuses after which a service counts as running normally again (lower-cased).
 HEALTHY = frozenset({"serviceoperational", "servicerestored", "postincidentreviewpublished", "falsepositive"})
@@ -60,6 +61,10 @@ class EmulatorState:
     faults: list[Fault] = field(default_factory=list)
     seen: list[Seen] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # Service requests filed with Microsoft, and the steps Microsoft Support takes on each by itself, applied when a
+    # request is read: (seconds after filing, note, status). Empty: only the control route advances them.
+    service_requests: ServiceRequestBook = field(default_factory=ServiceRequestBook)
+    sr_script: list[ScriptStep] = field(default_factory=list)
     clock: Callable[[], datetime] = _utcnow
     started: datetime = field(default_factory=_utcnow)
     # Service health: tenant -> service name -> status; issues and Message center items by id.
@@ -119,6 +124,13 @@ class EmulatorState:
     def known_tenant(self, tenant_id: str) -> bool:
         """Whether the partner's app exists (is consented) in this tenant."""
         return tenant_id.lower() == self.partner.tenant_id or self.customer(tenant_id) is not None
+
+    def advance_service_request(
+        self, sr_id: str, note: str | None = None, status: str | None = None
+    ) -> StoredServiceRequest:
+        """Microsoft's move on a service request: a note by "Microsoft Support" and/or a new status (closing sets
+        its lastClosedDate); KeyError when unknown, ValueError for an unknown status."""
+        return self.service_requests.advance(sr_id, note, status)
 
     def upsert_issue(self, issue: demo.DemoIssue) -> demo.DemoIssue:
         """Add or replace an issue (modified now); the affected services' statuses follow it."""
