@@ -43,12 +43,13 @@ class Periodic:
         return True
 
     async def run(self) -> None:
-        """Tick forever; a failing round is logged and the next one runs on time."""
+        """Tick every interval (the first one interval after start, so a restart does not stampede Microsoft's
+        APIs); a failing round is logged and the next one runs on time."""
         while True:
+            await self._sleep(self._interval)
             try:
                 await self.tick()
             except asyncio.CancelledError:
                 raise
             except Exception:
                 logger.exception("background job %s failed", self.name)
-            await self._sleep(self._interval)

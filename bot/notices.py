@@ -24,6 +24,7 @@ from desk.workflow import (
     Change,
     Confirm,
     CustomerMessage,
+    Escalate,
     Note,
     Rate,
     Reject,
@@ -32,6 +33,7 @@ from desk.workflow import (
     Resolve,
     SetSeverity,
     SetStatus,
+    SrUpdate,
 )
 
 
@@ -148,7 +150,19 @@ def _thread_line(t: Translator, before: Ticket, after: Ticket, change: Change, a
         return t("thread.customer_message", actor=who), change.text
     if isinstance(change, Rate):
         return t("thread.rated", actor=who, score=change.score), change.comment or None
+    if isinstance(change, Escalate):
+        return t("thread.escalated", actor=who, sr=change.sr_id, vehicle=change.vehicle), None
+    if isinstance(change, SrUpdate):
+        return _sr_line(t, before, after, change)
     raise TypeError(f"no thread line for {type(change).__name__}")
+
+
+def _sr_line(t: Translator, before: Ticket, after: Ticket, change: SrUpdate) -> tuple[str, str | None]:
+    notes = "\n\n".join(change.new_notes) or None
+    if after.sr_status != before.sr_status:
+        key = "thread.sr_closed" if after.sr_status == "closed" else "thread.sr_status"
+        return t(key, sr=after.sr_id, old=t(f"sr.{before.sr_status}"), new=t(f"sr.{after.sr_status}")), notes
+    return t("thread.sr_note", sr=after.sr_id), notes
 
 
 def _customer_news(
@@ -158,14 +172,18 @@ def _customer_news(
     assert chat is not None
     t = Translator(chat.locale)
     items: list[Outgoing] = []
-    if isinstance(change, Reply):
+    if isinstance(change, SrUpdate):
+        return []
+    if isinstance(change, Escalate):
+        items.append(_say(chat, after, t("notice.escalated", number=after.number, sr=change.sr_id)))
+    elif isinstance(change, Reply):
         card = reply_card(t, after, actor.name, audience.partner_name, change.text)
         items.append(
             Outgoing(chat.key, Operation.POST, card_message(card, t("relay.summary", number=after.number)), after.id)
         )
     elif isinstance(change, AssignTo):
         items.append(_say(chat, after, t("notice.assigned", number=after.number, name=change.name)))
-    if after.status is not before.status and not isinstance(change, AssignTo | Confirm | Reject):
+    if after.status is not before.status and not isinstance(change, AssignTo | Confirm | Reject | Escalate):
         if after.status.value == "resolved":
             items.append(Outgoing(chat.key, Operation.POST, card_message(resolution_card(t, after)), after.id))
         elif not isinstance(change, CustomerMessage):

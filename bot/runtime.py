@@ -20,6 +20,8 @@ from bot.credentials import CachingCredentialsFactory
 from bot.features import intake, register_all
 from bot.handler import TURN_KEY, DeskBot
 from bot.identity import WhoIsWho
+from bot.locks import KeyedLocks
+from bot.monitor import monitor_round
 from bot.sender import OutboxSender
 from bot.services import Services
 from bot.sla_alerts import check_sla
@@ -27,6 +29,7 @@ from bot.spawner import Spawner
 from bot.state_storage import DatabaseStorage
 from desk.clock import Clock, utc_now
 from desk.customers import CustomerDirectory
+from desk.health import HealthBoard
 from desk.people import Identifier
 from desk.service import Desk
 from desk.settings import Settings
@@ -36,7 +39,9 @@ from dialogs.runner import DialogRunner
 from msapi.emulator import demo
 from msapi.emulator.server import EmulatorServer
 from msapi.emulator.state import EmulatorState
+from msapi.graph import GraphClient
 from msapi.partner_center import PartnerCenterClient
+from msapi.ratelimit import TenantRateLimiter
 from msapi.tokens import TokenProvider
 from msapi.transport import combined_bundle, http_client, msal_session
 
@@ -96,6 +101,9 @@ async def start(settings: Settings, clock: Clock = utc_now, emulator_state: Emul
         partner_tenant_id=settings.partner_tenant_id,
     )
     customers = CustomerDirectory(partner_center.customers, ttl=settings.customer_cache_seconds)
+    graph = GraphClient(
+        http, tokens, settings.graph_url, f"{settings.cloud.graph_url}/.default", limiter=TenantRateLimiter()
+    )
     credentials = CachingCredentialsFactory(
         settings.bot.app_id, settings.bot.app_password, settings.bot.app_type, settings.bot.app_tenant_id, session
     )
@@ -122,11 +130,16 @@ async def start(settings: Settings, clock: Clock = utc_now, emulator_state: Emul
         who=WhoIsWho(Identifier(settings.partner_tenant_id, settings.technicians, customers)),
         dialogs=DialogRunner(conversation_state, on_ticket),
         spawner=Spawner(),
+        locks=KeyedLocks(),
+        partner_center=partner_center,
+        health=HealthBoard(graph),
+        graph=graph,
     )
     bot = DeskBot(services, commands, actions, conversation_state)
     jobs = [
         Periodic("sla-watch", settings.sla_check_seconds, lambda: check_sla(services), desk),
         Periodic("housekeeping", 3600, desk.housekeeping, desk),
+        Periodic("health-monitor", settings.health_poll_seconds, lambda: monitor_round(services), desk),
     ]
     tasks = [asyncio.create_task(sender.run(), name="outbox-sender")]
     tasks += [asyncio.create_task(job.run(), name=job.name) for job in jobs]

@@ -12,13 +12,15 @@ from desk.service import Desk
 from desk.settings import Settings
 
 if TYPE_CHECKING:
-    from msapi.graph import GraphClient
-
     from bot.commands import CommandRouter
     from bot.identity import WhoIsWho
+    from bot.locks import KeyedLocks
     from bot.sender import OutboxSender
+    from bot.signin import SignIns
     from bot.spawner import Spawner
     from dialogs.runner import DialogRunner
+    from msapi.graph import GraphClient
+    from msapi.partner_center import PartnerCenterClient
 
 
 @dataclass
@@ -34,5 +36,8 @@ class Services:
     who: WhoIsWho
     dialogs: DialogRunner
     spawner: Spawner
-    health: HealthBoard | None = None  # wired once the Graph client lands
-    graph: GraphClient | None = None
+    locks: KeyedLocks
+    partner_center: PartnerCenterClient
+    health: HealthBoard
+    graph: GraphClient
+    signins: SignIns | None = None  # wired once the sign-in client lands

@@ -35,6 +35,9 @@ def triage_card(
         facts.append(fact(t("triage.response_due"), card_time(ticket.first_response_due)))
     if ticket.is_open and ticket.resolution_due:
         facts.append(fact(t("triage.resolution_due"), card_time(ticket.resolution_due)))
+    if ticket.sr_id:
+        sr_status = t(f"sr.{ticket.sr_status or 'none'}")
+        facts.append(fact(t("triage.sr"), f"{ticket.sr_id} · {sr_status}"))
     people = [
         literal_line(t("triage.requester"), who),
         literal_line(t("triage.service"), ticket.fields.service),

@@ -17,40 +17,30 @@ EVENT_TEXT_LIMIT = 500  # characters of a reply or note shown in a history; the 
 
 
 def technician_actions(t: Translate, ticket: Ticket, technicians: list[tuple[str, str]]) -> list[dict[str, Any]]:
-    """The card actions for a technician: at most six, the rest inside the small forms they open."""
+    """The card actions for a technician: at most six (Teams shows six), the rest inside the small forms."""
     target = ticket.number
     note = _form(t("action.note"), "note_text", t("action.add_note"), "ticket.note", target, t("form.note_hint"))
-    status_form = _status_form(t, ticket)
+    change = _change_form(t, ticket, technicians)
     if ticket.status not in OPEN_STATUSES:
-        actions = [execute(t("action.reopen"), "ticket.reopen", target), note]
-        return actions + ([status_form] if status_form else [])
-    others = [(aad_id, name) for aad_id, name in technicians if aad_id != ticket.assignee_id]
-    actions = [execute(t("action.assign_me"), "ticket.assign_me", target, style="positive")]
-    if others:
-        actions.append(
-            _choose(t("action.assign"), "assignee", others, t("action.assign_confirm"), "ticket.assign", target)
-        )
-    actions += [
+        return [execute(t("action.reopen"), "ticket.reopen", target), note] + ([change] if change else [])
+    actions = [
+        execute(t("action.assign_me"), "ticket.assign_me", target, style="positive"),
         _form(t("action.reply"), "reply_text", t("action.send_reply"), "ticket.reply", target, t("form.reply_hint")),
         note,
     ]
-    if status_form:
-        actions.append(status_form)
+    if change:
+        actions.append(change)
+    resolution_hint = t("form.resolution_hint")
     actions.append(
-        _form(
-            t("action.resolve"),
-            "resolution",
-            t("action.resolve_confirm"),
-            "ticket.resolve",
-            target,
-            t("form.resolution_hint"),
-        )
+        _form(t("action.resolve"), "resolution", t("action.resolve_confirm"), "ticket.resolve", target, resolution_hint)
     )
+    if not ticket.has_open_sr:
+        actions.append(execute(t("action.escalate"), "ticket.escalate", target))
     return actions
 
 
-def _status_form(t: Translate, ticket: Ticket) -> dict[str, Any] | None:
-    """Status and severity changes share one small form."""
+def _change_form(t: Translate, ticket: Ticket, technicians: list[tuple[str, str]]) -> dict[str, Any] | None:
+    """Status, severity and assignee changes share one small form."""
     body: list[dict[str, Any]] = []
     allowed = sorted(TRANSITIONS[ticket.status], key=list(Status).index)
     if allowed:
@@ -64,6 +54,12 @@ def _status_form(t: Translate, ticket: Ticket) -> dict[str, Any] | None:
             _choice_input("new_severity", t("form.new_severity"), severities),
             _action_set(execute(t("action.set_severity"), "ticket.severity", ticket.number)),
         ]
+        others = [(aad_id, name) for aad_id, name in technicians if aad_id != ticket.assignee_id]
+        if others:
+            body += [
+                _choice_input("assignee", t("action.assign"), others),
+                _action_set(execute(t("action.assign_confirm"), "ticket.assign", ticket.number)),
+            ]
     if not body:
         return None
     return _show_card(t("action.status"), body)
@@ -124,10 +120,6 @@ def _form(title: str, input_id: str, button: str, verb: str, target: str, hint: 
         "errorMessage": hint,
     }
     return _show_card(title, [text_input, _action_set(execute(button, verb, target, style="positive"))])
-
-
-def _choose(title: str, input_id: str, options: list[tuple[str, str]], button: str, verb: str, target: str) -> dict:  # type: ignore[type-arg]
-    return _show_card(title, [_choice_input(input_id, title, options), _action_set(execute(button, verb, target))])
 
 
 def _choice_input(input_id: str, label: str, options: list[tuple[str, str]]) -> dict[str, Any]:

@@ -91,3 +91,11 @@ class DirectoryService(DeskBase):
         """Forget old inbound activity ids (redeliveries come within minutes)."""
         now = self._clock()
         await self.db.run(lambda cx: conv_sql.prune_inbound(cx, now))
+
+    async def meta(self, key: str) -> str | None:
+        """A small named value."""
+        return await self.db.run(lambda cx: conv_sql.get_meta(cx, key))
+
+    async def set_meta(self, key: str, value: str) -> None:
+        """Set a small named value."""
+        await self.db.run(lambda cx: conv_sql.set_meta(cx, key, value))

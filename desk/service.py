@@ -1,13 +1,16 @@
-"""The desk's use cases over the store, one transaction each: tickets, the directory, the watchers' records."""
+"""The desk's use cases over the store, one transaction each: tickets, the directory, the watchers' records,
+sign-ins and escalations."""
 
 from __future__ import annotations
 
+from desk.access_service import AccessService
 from desk.directory_service import TRIAGE_CHANNEL_KEY, DirectoryService
+from desk.escalation_service import EscalationService
 from desk.ticket_service import Announce, Created, Notices, TicketService
 from desk.watch_service import WatchService
 
 __all__ = ["TRIAGE_CHANNEL_KEY", "Announce", "Created", "Desk", "Notices"]
 
 
-class Desk(TicketService, DirectoryService, WatchService):
+class Desk(TicketService, DirectoryService, WatchService, AccessService, EscalationService):
     """Everything the bot asks of the desk."""

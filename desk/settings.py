@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
+from cryptography.fernet import Fernet
 from dotenv import dotenv_values
 
 from desk.clouds import CLOUDS, CloudEndpoints
@@ -28,6 +29,8 @@ SDK_ENDPOINT_SETTINGS = (
 )
 APP_TYPES = {"MultiTenant": "MultiTenant", "SingleTenant": "SingleTenant", "UserAssignedMSI": "UserAssignedMSI"}
 LOCAL_CONNECTOR_PREFIXES = ("http://localhost:", "http://127.0.0.1:")
+# The partner's technical support plan with Microsoft (commercial support needs none).
+SUPPORT_PLANS = ("premier", "advanced", "signature", "none")
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,9 @@ class Settings:
     customer_cache_seconds: int = 900
     sla_check_seconds: int = 60
     health_poll_seconds: int = 300
+    sr_sync_seconds: int = 300
+    support_plan: str = "none"
+    token_cache_key: bytes | None = None
     log_level: str = "INFO"
 
     @property
@@ -126,6 +132,9 @@ def _build(env: EnvReader) -> Settings:
         customer_cache_seconds=env.int("CUSTOMER_CACHE_SECONDS", 900, minimum=0),
         sla_check_seconds=env.int("SLA_CHECK_SECONDS", 60, minimum=5),
         health_poll_seconds=env.int("HEALTH_POLL_SECONDS", 300, minimum=30),
+        sr_sync_seconds=env.int("SR_SYNC_SECONDS", 300, minimum=30),
+        support_plan=env.choice("SUPPORT_PLAN", {p: p for p in SUPPORT_PLANS}, "none"),
+        token_cache_key=_fernet_key(env, "TOKEN_CACHE_KEY"),
         log_level=env.choice("LOG_LEVEL", {n: n for n in ("DEBUG", "INFO", "WARNING", "ERROR")}, "INFO"),
     )
 
@@ -194,6 +203,17 @@ def _url(env: EnvReader, name: str, default: str) -> str:
     if parsed.scheme not in {"http", "https"} or not parsed.netloc:
         raise SettingsError(name, f"expected an absolute http(s) URL, got {value!r}")
     return value
+
+
+def _fernet_key(env: EnvReader, name: str) -> bytes | None:
+    raw = env.optional(name)
+    if raw is None:
+        return None
+    try:
+        Fernet(raw.encode("ascii"))
+    except (ValueError, UnicodeEncodeError):
+        raise SettingsError(name, "expected a Fernet key: 32 random bytes, url-safe base64 (44 characters)") from None
+    return raw.encode("ascii")
 
 
 def _existing_file(env: EnvReader, name: str) -> str | None:

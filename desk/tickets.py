@@ -130,7 +130,17 @@ class Ticket:
     closed_at: datetime | None = None
     rating: int | None = None
     rating_comment: str | None = None
+    sr_id: str | None = None
+    sr_status: str | None = None
+    sr_vehicle: str | None = None
+    sr_escalated_by: str | None = None
+    sr_notes_seen: int = 0
     version: int = 1
+
+    @property
+    def has_open_sr(self) -> bool:
+        """Whether a Microsoft service request for this ticket is still open."""
+        return bool(self.sr_id) and self.sr_status != "closed"
 
     @property
     def is_open(self) -> bool:

@@ -1,5 +1,5 @@
 """What may happen to a ticket, who may do it, and what it changes. Pure rules: `plan` says what a change
-would write, or refuses it with a reason the caller shows to the person."""
+would write, or refuses it with a reason the caller shows to the person. The changes are data in desk.changes."""
 
 from __future__ import annotations
 
@@ -7,9 +7,28 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from desk.changes import (
+    REQUESTER_CHANGES,
+    TECHNICIAN_CHANGES,
+    Actor,
+    AssignTo,
+    Change,
+    Confirm,
+    CustomerMessage,
+    Escalate,
+    Note,
+    Rate,
+    Reject,
+    Reopen,
+    Reply,
+    Resolve,
+    SetSeverity,
+    SetStatus,
+    SrUpdate,
+)
 from desk.people import Role
 from desk.sla import SlaPolicy
-from desk.tickets import MESSAGE_LIMIT, OPEN_STATUSES, Severity, Status, Ticket
+from desk.tickets import MESSAGE_LIMIT, OPEN_STATUSES, Status, Ticket
 
 # Where a technician may move a ticket with "change status". Resolving needs a summary (Resolve) and
 # reopening has its own action, so neither appears here.
@@ -31,95 +50,6 @@ class Refused(Exception):
         super().__init__(key)
         self.key = key
         self.values = values
-
-
-@dataclass(frozen=True)
-class Actor:
-    """Who makes a change."""
-
-    aad_id: str
-    name: str
-    role: Role
-
-
-@dataclass(frozen=True)
-class AssignTo:
-    """Give the ticket to a technician (the actor themself for "assign to me")."""
-
-    aad_id: str
-    name: str
-
-
-@dataclass(frozen=True)
-class SetSeverity:
-    """Change the severity (and with it the SLA targets)."""
-
-    severity: Severity
-
-
-@dataclass(frozen=True)
-class SetStatus:
-    """Move the ticket to another status."""
-
-    status: Status
-
-
-@dataclass(frozen=True)
-class Reply:
-    """A technician's message to the customer."""
-
-    text: str
-
-
-@dataclass(frozen=True)
-class Note:
-    """A private note for technicians only."""
-
-    text: str
-
-
-@dataclass(frozen=True)
-class Resolve:
-    """Resolve with a summary for the customer."""
-
-    summary: str
-
-
-@dataclass(frozen=True)
-class Reopen:
-    """Bring a resolved or closed ticket back to work."""
-
-
-@dataclass(frozen=True)
-class CustomerMessage:
-    """The requester wrote in their chat while the ticket is active."""
-
-    text: str
-
-
-@dataclass(frozen=True)
-class Confirm:
-    """The requester confirms the resolution: the ticket closes."""
-
-
-@dataclass(frozen=True)
-class Reject:
-    """The requester says the problem is not solved: the ticket goes back to work."""
-
-
-@dataclass(frozen=True)
-class Rate:
-    """The requester rates the support received."""
-
-    score: int
-    comment: str = ""
-
-
-TECHNICIAN_CHANGES = (AssignTo, SetSeverity, SetStatus, Reply, Note, Resolve, Reopen)
-REQUESTER_CHANGES = (CustomerMessage, Confirm, Reject, Rate)
-Change = (
-    AssignTo | SetSeverity | SetStatus | Reply | Note | Resolve | Reopen | CustomerMessage | Confirm | Reject | Rate
-)
 
 
 @dataclass(frozen=True)
@@ -270,6 +200,32 @@ def _rate(ticket: Ticket, change: Rate, now: datetime, sla: SlaPolicy) -> Plan:
     )
 
 
+def _escalate(ticket: Ticket, change: Escalate, now: datetime, sla: SlaPolicy) -> Plan:
+    _open(ticket)
+    if ticket.has_open_sr:
+        raise Refused("refusal.already_escalated", number=ticket.number, sr=ticket.sr_id)
+    columns: dict[str, Any] = {
+        "sr_id": change.sr_id,
+        "sr_status": change.sr_status,
+        "sr_vehicle": change.vehicle,
+        "sr_notes_seen": change.notes,
+    }
+    events = [EventSpec("escalated", "sr", ticket.sr_id, change.sr_id, change.vehicle)]
+    if ticket.status is not Status.ESCALATED:
+        status_columns, event = _status(ticket, Status.ESCALATED)
+        columns.update(status_columns)
+        events.insert(0, event)
+    return Plan(columns, events)
+
+
+def _sr_update(ticket: Ticket, change: SrUpdate, now: datetime, sla: SlaPolicy) -> Plan:
+    columns: dict[str, Any] = {"sr_status": change.status, "sr_notes_seen": change.notes_seen}
+    events = [EventSpec("sr_note", text=note) for note in change.new_notes]
+    if change.status != ticket.sr_status:
+        events.insert(0, EventSpec("sr_status", "sr_status", ticket.sr_status, change.status))
+    return Plan(columns, events)
+
+
 _PLANNERS = {
     AssignTo: _assign,
     SetSeverity: _severity,
@@ -282,4 +238,6 @@ _PLANNERS = {
     Confirm: _confirm,
     Reject: _reopen,
     Rate: _rate,
+    Escalate: _escalate,
+    SrUpdate: _sr_update,
 }

@@ -49,7 +49,7 @@ def problem_text(t: Translator, health: TenantHealth) -> str | None:
 
 async def health(turn: Turn, args: str) -> None:
     """`health <customer>`: each service and its status, degraded first."""
-    customer = await _one_customer(turn, args)
+    customer = await one_customer(turn, args)
     if customer is not None:
         result = await turn.services.health.tenant(customer)
         admin = admin_center_for(turn.services.settings.cloud, customer.tenant_id)
@@ -58,7 +58,7 @@ async def health(turn: Turn, args: str) -> None:
 
 async def incidents(turn: Turn, args: str) -> None:
     """`incidents <customer>`: open incidents and advisories with impact, start, latest post."""
-    customer = await _one_customer(turn, args)
+    customer = await one_customer(turn, args)
     if customer is not None:
         result = await turn.services.health.tenant(customer)
         admin = admin_center_for(turn.services.settings.cloud, customer.tenant_id)
@@ -107,7 +107,8 @@ async def service_status(turn: Turn, _: str) -> None:
     await turn.show(customer_status_card(turn.t, result, problem_text(turn.t, result)))
 
 
-async def _one_customer(turn: Turn, query: str) -> Customer | None:
+async def one_customer(turn: Turn, query: str) -> Customer | None:
+    """The one customer a technician's words name; otherwise says why not (none, several) and returns None."""
     if not query.strip():
         await turn.say(turn.t("health.which_customer"))
         return None

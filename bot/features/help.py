@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.actions import ActionResult, ActionRouter, CardAction
 from bot.commands import CommandRouter
 from bot.conversations import CHANNEL, GROUP, PERSONAL
+from bot.support_profile import current_profile
 from bot.turn import Turn
 from cards.welcome import welcome_card
 from desk.people import Role
@@ -14,24 +15,23 @@ EVERYONE = (Role.CUSTOMER, Role.TECHNICIAN)
 
 def register(commands: CommandRouter, actions: ActionRouter) -> None:
     """Register `help` and its button."""
-    commands.add(
-        "help", show_help, roles=EVERYONE, scopes=(PERSONAL, CHANNEL, GROUP), help_key="command.help", aliases=("?",)
-    )
+    scopes = (PERSONAL, CHANNEL, GROUP)
+    commands.add("help", show_help, roles=EVERYONE, scopes=scopes, help_key="command.help", aliases=("?",))
     actions.add("help.show", help_action, roles=EVERYONE)
 
 
-def help_card(turn: Turn) -> dict:  # type: ignore[type-arg]
-    """The welcome card for this reader."""
+async def help_card(turn: Turn) -> dict:  # type: ignore[type-arg]
+    """The welcome card for this reader, with the partner's current support profile."""
     listed = turn.services.commands.listed(turn.person.role, turn.scope)
     commands = [(f"{c.phrase} {c.usage}".strip(), turn.t(c.help_key)) for c in listed]
-    return welcome_card(turn.t, turn.services.settings.support, commands, is_customer=turn.person.role is Role.CUSTOMER)
+    profile = await current_profile(turn.services)
+    return welcome_card(turn.t, profile, commands, is_customer=turn.person.role is Role.CUSTOMER)
 
 
 async def show_help(turn: Turn, _: str) -> None:
     """Reply with the welcome card."""
-    await turn.show(
-        help_card(turn), summary=turn.t("welcome.title", partner=turn.services.settings.support.partner_name)
-    )
+    summary = turn.t("welcome.title", partner=turn.services.settings.support.partner_name)
+    await turn.show(await help_card(turn), summary=summary)
 
 
 async def help_action(turn: Turn, _: CardAction) -> ActionResult:

@@ -3,9 +3,13 @@
 
 from __future__ import annotations
 
+import logging
+import uuid
+
 from bot.actions import ActionRouter
 from bot.commands import CommandRouter
 from bot.conversations import CHANNEL, GROUP, PERSONAL
+from bot.sign_in_errors import NotSignedIn
 from bot.tickets import apply_change, find_ticket, refusal, technician_view, thread_ticket
 from bot.turn import Turn
 from cards.messages import message_card
@@ -14,6 +18,9 @@ from cards.triage_actions import history_block
 from desk.people import Role
 from desk.tickets import Severity, Ticket, parse_ticket_number
 from desk.workflow import Change, Note, Refused, Reply
+from msapi.errors import MicrosoftApiError
+
+logger = logging.getLogger(__name__)
 
 TECHNICIANS = (Role.TECHNICIAN,)
 ANYWHERE = (PERSONAL, CHANNEL, GROUP)
@@ -105,7 +112,28 @@ async def _typed_change(turn: Turn, args: str, kind: type[Reply] | type[Note]) -
     except Refused as refused:
         await turn.say(refusal(turn, refused))
         return
-    await turn.say(turn.t("reply.done" if kind is Reply else "note.done", number=target.number))
+    if kind is Reply:
+        await turn.say(turn.t("reply.done", number=target.number))
+    elif target.has_open_sr:
+        await turn.say(await _note_on_service_request(turn, target, text))
+    else:
+        await turn.say(turn.t("note.done", number=target.number))
+
+
+async def _note_on_service_request(turn: Turn, ticket: Ticket, text: str) -> str:
+    """A note on an escalated ticket goes to Microsoft's service request too (with the technician's sign-in)."""
+    services = turn.services
+    try:
+        if services.signins is None:
+            raise NotSignedIn(turn.person.aad_id)
+        token = await services.signins.token(turn.person.aad_id)
+        await services.partner_center.add_note(token, ticket.sr_id or "", text.strip(), str(uuid.uuid4()))
+    except NotSignedIn:
+        return turn.t("note.not_on_sr", number=ticket.number, sr=ticket.sr_id)
+    except MicrosoftApiError:
+        logger.exception("adding a note to service request %s failed", ticket.sr_id)
+        return turn.t("note.not_on_sr", number=ticket.number, sr=ticket.sr_id)
+    return turn.t("note.done_sr", number=ticket.number, sr=ticket.sr_id)
 
 
 async def _ticket_from(turn: Turn, args: str) -> Ticket | None:

@@ -136,4 +136,32 @@ MIGRATIONS: list[list[str]] = [
         "ALTER TABLE outbox ADD COLUMN card_key TEXT",
         "ALTER TABLE outbox ADD COLUMN thread_id TEXT",
     ],
+    # 4: escalation — technicians' Partner Center sign-ins (encrypted), escalation forms, the ticket's SR
+    [
+        """CREATE TABLE user_tokens (
+            aad_id TEXT PRIMARY KEY,
+            username TEXT NOT NULL,
+            cache TEXT NOT NULL,
+            updated_at TEXT NOT NULL)""",
+        """CREATE TABLE sign_ins (
+            state TEXT PRIMARY KEY,
+            aad_id TEXT NOT NULL,
+            flow TEXT NOT NULL,
+            conversation_key TEXT NOT NULL,
+            resume TEXT,
+            created_at TEXT NOT NULL)""",
+        """CREATE TABLE escalations (
+            id TEXT PRIMARY KEY,
+            ticket_id INTEGER NOT NULL REFERENCES tickets (id),
+            technician_aad_id TEXT NOT NULL,
+            fields TEXT NOT NULL,
+            sr_id TEXT,
+            created_at TEXT NOT NULL)""",
+        "ALTER TABLE tickets ADD COLUMN sr_id TEXT",
+        "ALTER TABLE tickets ADD COLUMN sr_status TEXT",
+        "ALTER TABLE tickets ADD COLUMN sr_vehicle TEXT",
+        "ALTER TABLE tickets ADD COLUMN sr_escalated_by TEXT",
+        "ALTER TABLE tickets ADD COLUMN sr_notes_seen INTEGER NOT NULL DEFAULT 0",
+        "CREATE INDEX tickets_sr ON tickets (sr_id)",
+    ],
 ]

@@ -131,6 +131,11 @@ _UPDATABLE = frozenset(
         "rating",
         "rating_comment",
         "last_customer_message_at",
+        "sr_id",
+        "sr_status",
+        "sr_vehicle",
+        "sr_escalated_by",
+        "sr_notes_seen",
     }
 )
 
@@ -325,5 +330,16 @@ def _ticket(row: Row) -> Ticket:
         closed_at=when("closed_at"),
         rating=row["rating"],
         rating_comment=row["rating_comment"],
+        sr_id=row["sr_id"],
+        sr_status=row["sr_status"],
+        sr_vehicle=row["sr_vehicle"],
+        sr_escalated_by=row["sr_escalated_by"],
+        sr_notes_seen=row["sr_notes_seen"],
         version=row["version"],
     )
+
+
+def tickets_with_open_sr(cx: Cx) -> list[Ticket]:
+    """Tickets escalated to Microsoft whose service request is not closed yet."""
+    rows = cx.all("SELECT * FROM tickets WHERE sr_id IS NOT NULL AND COALESCE(sr_status, '') != 'closed' ORDER BY id")
+    return [_ticket(row) for row in rows]

@@ -77,6 +77,7 @@ async def raise_ticket(desk: Desk, chat: Chat, **fields: str) -> str:
     invoke = chat.invoke("ticket.submit", draft_id, {**GOOD_TICKET, **fields}, replyToId=form_message_id(desk, chat))
     status, body = await desk.send(invoke)
     assert status == 200, body
+    await desk.runtime.services.spawner.drain()  # the incident check that follows a new ticket
     await desk.delivered()
     row = (await rows(desk, "SELECT number FROM tickets ORDER BY id DESC LIMIT 1"))[0]
     return str(row["number"])

@@ -1,0 +1,224 @@
+"""Escalating a ticket to Microsoft: `escalate T-1001` or the triage card's button opens a form prefilled from the
+ticket; submitting it files a Partner Center service request (once), stores its number on the ticket, moves the
+ticket to "escalated to Microsoft" and tells the customer in plain words. Filing needs the technician's own
+Partner Center sign-in; without one the form is kept and a sign-in card is shown."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+
+from bot.actions import ActionResult, ActionRouter, CardAction
+from bot.commands import CommandRouter
+from bot.conversations import CHANNEL, GROUP, PERSONAL, conversation_key, record_of
+from bot.sign_in_errors import NotSignedIn
+from bot.tickets import apply_change, find_ticket, refusal, thread_ticket
+from bot.turn import Turn
+from cards.escalation import escalated_card, escalation_form, sign_in_card
+from desk.escalation import FIELDS, EscalationDraft, fitting_topics, request_id, validate, vehicle_for
+from desk.people import Role
+from desk.tickets import Ticket
+from desk.workflow import Escalate, Refused
+from msapi.errors import MicrosoftApiError
+
+logger = logging.getLogger(__name__)
+TECHNICIANS = (Role.TECHNICIAN,)
+ANYWHERE = (PERSONAL, CHANNEL, GROUP)
+
+
+def register(commands: CommandRouter, actions: ActionRouter) -> None:
+    """Register escalation."""
+    commands.add("escalate", escalate, roles=TECHNICIANS, scopes=ANYWHERE, help_key="command.escalate", usage="T-1001")
+    actions.add("ticket.escalate", escalate_action, roles=TECHNICIANS)
+    actions.add("escalation.submit", submit, roles=TECHNICIANS)
+    actions.add("escalation.resume", resume, roles=TECHNICIANS)
+
+
+async def escalate(turn: Turn, args: str) -> None:
+    """`escalate T-1001` (or in the ticket's thread): the escalation form."""
+    ticket = await find_ticket(turn, args.split()[0]) if args.split() else await thread_ticket(turn)
+    if ticket is None:
+        await turn.say(turn.t("refusal.no_such_ticket"))
+        return
+    result = await _form_for(turn, ticket)
+    if result.card is not None:
+        await turn.show(result.card)
+    elif result.message:
+        await turn.say(result.message)
+
+
+async def escalate_action(turn: Turn, action: CardAction) -> ActionResult:
+    """The triage card's "Escalate to Microsoft" button: the form replaces the card for this technician."""
+    ticket = await find_ticket(turn, action.target)
+    if ticket is None:
+        return ActionResult(message=turn.t("refusal.no_such_ticket"), refused=True)
+    result = await _form_for(turn, ticket)
+    if result.card is not None:
+        await turn.show(result.card)
+        return ActionResult(message=turn.t("escalation.form_sent"))
+    return result
+
+
+async def resume(turn: Turn, action: CardAction) -> ActionResult:
+    """After signing in: the half-filled form again, exactly as it was left."""
+    draft = await turn.services.desk.escalation_draft(action.target)
+    ticket = await turn.services.desk.ticket(draft.ticket_id) if draft else None
+    if draft is None or ticket is None:
+        return ActionResult(message=turn.t("refusal.form_gone"), refused=True)
+    return await _show_draft(turn, ticket, draft)
+
+
+async def submit(turn: Turn, action: CardAction) -> ActionResult:
+    """File the service request (once per form), then update the ticket."""
+    desk = turn.services.desk
+    draft = await desk.escalation_draft(action.target)
+    ticket = await desk.ticket(draft.ticket_id) if draft else None
+    if draft is None or ticket is None:
+        return ActionResult(message=turn.t("refusal.form_gone"), refused=True)
+    topics = await _topics(turn)
+    if topics is None:
+        return ActionResult(message=turn.t("escalation.topics_unavailable"), refused=True)
+    typed = {name: action.inputs.get(name, "").strip() for name in FIELDS}
+    draft = replace(draft, fields=typed)
+    await desk.keep_escalation(draft)
+    errors = validate(typed, {t.id for t in topics})
+    if errors:
+        return await _show_draft(turn, ticket, draft, errors)
+    async with turn.services.locks.hold(f"escalation:{draft.id}"):
+        return await _file(turn, ticket, draft, {t.id: t.name for t in topics})
+
+
+async def _file(turn: Turn, ticket: Ticket, draft: EscalationDraft, topic_names: dict[str, str]) -> ActionResult:
+    services = turn.services
+    current = await services.desk.escalation_draft(draft.id)
+    vehicle = vehicle_for(topic_names.get(draft.fields["topic"], ""), services.settings.support_plan)
+    if current is not None and current.sr_id:
+        return ActionResult(card=escalated_card(turn.t, ticket, current.sr_id, vehicle, again=True))
+    try:
+        token = await services.signins.token(turn.person.aad_id)
+    except NotSignedIn:
+        return ActionResult(card=await sign_in_prompt(turn, resume=draft.id))
+    fields = draft.fields
+    try:
+        request = await services.partner_center.create_service_request(
+            token,
+            title=fields["title"],
+            description=fields["description"],
+            severity=fields["severity"],
+            support_topic_id=fields["topic"],
+            primary_contact=_contact(turn, fields["contact"]),
+            agent_locale=turn.activity.locale or "en-US",
+            request_id=request_id(draft.id),
+        )
+    except MicrosoftApiError as error:
+        logger.exception("filing the service request for %s failed", ticket.number)
+        return ActionResult(message=turn.t("escalation.failed", reason=str(error)), refused=True)
+    await services.desk.keep_escalation(replace(draft, sr_id=request.id))
+    change = Escalate(request.id, request.status, vehicle.plan or vehicle.kind, len(request.notes))
+    try:
+        ticket = await apply_change(turn, ticket, change)
+    except Refused as refused:
+        return ActionResult(message=refusal(turn, refused), refused=True)
+    return ActionResult(card=escalated_card(turn.t, ticket, request.id, vehicle))
+
+
+async def sign_in_prompt(turn: Turn, resume: str | None = None) -> dict:  # type: ignore[type-arg]
+    """The sign-in card: a link back to this app, or a device code when no redirect can reach it."""
+    services = turn.services
+    await services.desk.save_conversation(record_of(turn.activity))
+    signins = services.signins
+    if signins.uses_redirect:
+        link = await signins.start(turn.person.aad_id, conversation_key(turn.activity), resume)
+        return sign_in_card(turn.t, link)
+    flow = await signins.start_device(turn.person.aad_id)
+    services.spawner.spawn(_finish_device(turn, flow, resume), f"device-sign-in:{turn.person.aad_id}")
+    return sign_in_card(turn.t, None, flow)
+
+
+async def _finish_device(turn: Turn, flow: dict, resume: str | None) -> None:  # type: ignore[type-arg]
+    from bot.signin import announce_failure, announce_signed_in
+    from desk.store.tokens import PendingSignIn
+
+    services = turn.services
+    key = conversation_key(turn.activity)
+    try:
+        signed = await services.signins.finish_device(turn.person.aad_id, flow)
+    except Exception as error:  # expired, declined, another account: tell the technician, never fail silently
+        logger.warning("device sign-in failed: %s", error)
+        await announce_failure(services.desk, key, str(error))
+        return
+    pending = PendingSignIn("device", turn.person.aad_id, flow, key, resume, services.clock())
+    await announce_signed_in(services.desk, pending, signed)
+
+
+async def _form_for(turn: Turn, ticket: Ticket) -> ActionResult:
+    if ticket.has_open_sr:
+        return ActionResult(message=turn.t("refusal.already_escalated", number=ticket.number, sr=ticket.sr_id))
+    if not ticket.is_open:
+        return ActionResult(
+            message=turn.t(
+                "refusal.ticket_not_open", number=ticket.number, status=turn.t(f"status.{ticket.status.value}")
+            )
+        )
+    topics = await _topics(turn)
+    if topics is None:
+        return ActionResult(message=turn.t("escalation.topics_unavailable"), refused=True)
+    fitting = fitting_topics(topics, ticket)
+    prefill = {
+        "topic": fitting[0].id if fitting else "",
+        "severity": ticket.fields.severity.value,
+        "title": f"{ticket.number}: {ticket.fields.title}"[:200],
+        "description": await diagnostics(turn, ticket),
+        "contact": f"{turn.person.name} <{turn.person.email or await turn.services.who.email(turn.context)}>",
+    }
+    draft = await turn.services.desk.escalation_draft_for(ticket.id, turn.person.aad_id, prefill)
+    return await _show_draft(turn, ticket, draft)
+
+
+async def _show_draft(
+    turn: Turn, ticket: Ticket, draft: EscalationDraft, errors: dict[str, str] | None = None
+) -> ActionResult:
+    topics = await _topics(turn) or []
+    ordered = fitting_topics(topics, ticket)
+    names = {t.id: t.name for t in topics}
+    vehicle = vehicle_for(names.get(draft.fields.get("topic", ""), ""), turn.services.settings.support_plan)
+    choices = [(t.id, t.name) for t in ordered]
+    return ActionResult(card=escalation_form(turn.t, draft.id, ticket, choices, draft.fields, vehicle, errors))
+
+
+async def _topics(turn: Turn) -> list | None:  # type: ignore[type-arg]
+    try:
+        return await turn.services.partner_center.support_topics()
+    except MicrosoftApiError:
+        logger.exception("could not load Partner Center support topics")
+        return None
+
+
+async def diagnostics(turn: Turn, ticket: Ticket) -> str:
+    """The ticket's description with what Microsoft support needs to know appended (written in English)."""
+    services = turn.services
+    lines = [
+        ticket.fields.description,
+        "",
+        "--- Diagnostics from Partner Desk ---",
+        f"Customer: {ticket.requester.customer_name} (tenant {ticket.requester.tenant_id})",
+        f"Partner ticket: {ticket.number}, opened {ticket.created_at:%Y-%m-%d %H:%M} UTC, severity"
+        f" {ticket.fields.severity.value}, product {ticket.fields.product.value} / {ticket.fields.service}",
+    ]
+    for incident in await services.desk.incidents_of(ticket.id):
+        lines.append(f"Related Microsoft incident: {incident.incident_id} ({incident.status}) {incident.title}")
+    customer = await services.customers.by_tenant(ticket.requester.tenant_id)
+    if customer is not None:
+        health = await services.health.tenant(customer)
+        if health.error is not None:
+            lines.append("Service health: could not be read")
+        else:
+            degraded = ", ".join(f"{s.service}: {s.status}" for s in health.degraded) or "all services operational"
+            lines.append(f"Service health: {degraded}")
+    return "\n".join(lines)[:10_000]
+
+
+def _contact(turn: Turn, typed: str) -> dict[str, str]:
+    first, _, last = turn.person.name.partition(" ")
+    email = typed.split("<", 1)[1].rstrip(">").strip() if "<" in typed else (turn.person.email or "")
+    return {"FirstName": first, "LastName": last or first, "Email": email}

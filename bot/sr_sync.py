@@ -1,0 +1,67 @@
+"""Keeps each ticket in step with its Microsoft service request: status changes and Microsoft's new notes go
+into the ticket's thread; a closed request prompts the technicians to resolve the ticket. Runs as a Periodic
+job (one instance at a time) with a signed-in technician's token (the one who escalated, if still signed in)."""
+
+from __future__ import annotations
+
+import logging
+
+from bot.notices import Audience, announcer
+from bot.services import Services
+from desk.people import Role
+from desk.tickets import Ticket
+from desk.workflow import Actor, Refused, SrUpdate
+from msapi.errors import MicrosoftApiError
+
+logger = logging.getLogger(__name__)
+SYSTEM = Actor("system", "Partner Desk", Role.TECHNICIAN)
+
+
+async def sync_service_requests(services: Services) -> int:
+    """One round over every ticket with an open service request; returns how many tickets changed."""
+    if services.signins is None:
+        return 0
+    changed = 0
+    for ticket in await services.desk.tickets_with_open_sr():
+        try:
+            changed += await _sync(services, ticket)
+        except MicrosoftApiError as error:
+            logger.warning("could not read service request %s of %s: %s", ticket.sr_id, ticket.number, error)
+    return changed
+
+
+async def _sync(services: Services, ticket: Ticket) -> int:
+    assert services.signins is not None and ticket.sr_id is not None
+    found = await services.signins.any_token(ticket.sr_escalated_by)
+    if found is None:
+        logger.info("no technician is signed in to Partner Center: %s not synchronised", ticket.number)
+        return 0
+    _, token = found
+    request = await services.partner_center.service_request(token, ticket.sr_id)
+    ours = {tech.name.casefold() for tech in await services.desk.technicians()}
+    fresh = request.notes[ticket.sr_notes_seen :]
+    from_microsoft = tuple(
+        f"{note.created_by}: {note.text}" for note in fresh if note.created_by.casefold() not in ours
+    )
+    if request.status == ticket.sr_status and not from_microsoft:
+        if len(request.notes) != ticket.sr_notes_seen:
+            await _apply(services, ticket, SrUpdate(request.status, len(request.notes)))
+        return 0
+    await _apply(services, ticket, SrUpdate(request.status, len(request.notes), from_microsoft))
+    return 1
+
+
+async def _apply(services: Services, ticket: Ticket, change: SrUpdate) -> None:
+    desk = services.desk
+    audience = Audience(
+        triage=await desk.triage_channel(),
+        customer=None,  # the customer hears of the escalation itself, not of Microsoft's internal notes
+        partner_name=services.settings.support.partner_name,
+        refresh_ids=await desk.refresh_user_ids(),
+        technicians=[(t.aad_id, t.name) for t in await desk.technicians()],
+        incidents=await desk.incidents_of(ticket.id),
+    )
+    try:
+        await desk.apply(ticket.id, SYSTEM, change, announcer(audience, services.clock()))
+    except Refused as refused:
+        logger.warning("service request update of %s refused: %s", ticket.number, refused.key)

@@ -1,0 +1,128 @@
+"""Escalation cards: the form that files a Microsoft service request, the sign-in it may need first, and the
+confirmation. Card data carries a verb and an id; the form's values are the inputs, saved server-side."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from cards.actions import choices, execute, open_url
+from cards.format import Translate, fact
+from cards.messages import message_card
+from desk.escalation import LIMITS, Vehicle
+from desk.tickets import Severity, Ticket
+
+
+def vehicle_text(t: Translate, vehicle: Vehicle) -> str:
+    """Which Microsoft support handles the request, in words."""
+    if vehicle.kind == "commercial":
+        return t("vehicle.commercial")
+    if vehicle.kind == "technical":
+        return t("vehicle.technical", plan=vehicle.plan)
+    return t("vehicle.none")
+
+
+def escalation_form(
+    t: Translate,
+    draft_id: str,
+    ticket: Ticket,
+    topics: list[tuple[str, str]],
+    values: Mapping[str, str],
+    vehicle: Vehicle,
+    errors: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """The service request about to be filed, prefilled from the ticket and editable."""
+    errors = errors or {}
+    severities = [(s.value, t(f"severity.{s.value}")) for s in Severity]
+    inputs: list[dict[str, Any]] = [
+        _choice("topic", t("escalation.topic"), topics, values),
+        _choice("severity", t("escalation.severity"), severities, values),
+        _text("title", t("escalation.title"), values),
+        _text("description", t("escalation.description"), values, multiline=True),
+        _text("contact", t("escalation.contact"), values),
+    ]
+    body: list[dict[str, Any]] = [
+        {"type": "TextBlock", "text": vehicle_text(t, vehicle), "wrap": True, "isSubtle": True},
+        {"type": "TextBlock", "text": t("escalation.commercial_hint"), "wrap": True, "size": "Small", "isSubtle": True},
+    ]
+    if errors:
+        body.append({"type": "TextBlock", "text": t("form.fix_problems"), "color": "Attention", "wrap": True})
+    for item in inputs:
+        body.append(item)
+        problem = errors.get(item["id"])
+        if problem:
+            text = (
+                t("form.error.too_long", limit=LIMITS.get(item["id"], 200))
+                if problem == "too_long"
+                else t(f"form.error.{problem}")
+            )
+            body.append({"type": "TextBlock", "text": text, "color": "Attention", "size": "Small", "wrap": True})
+    heading = t("escalation.heading", number=ticket.number)
+    return message_card(
+        heading,
+        extra=body,
+        actions=[execute(t("action.file_request"), "escalation.submit", draft_id, style="positive")],
+    )
+
+
+def sign_in_card(t: Translate, link: str | None, device: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Asks the technician to sign in to Partner Center (a link, or a device code to enter)."""
+    if link:
+        return message_card(
+            t("signin.heading"), extra=[_line(t("signin.why"))], actions=[open_url(t("action.sign_in"), link)]
+        )
+    assert device is not None
+    facts = [
+        fact(t("signin.device_url"), str(device.get("verification_uri", ""))),
+        fact(t("signin.device_code"), str(device.get("user_code", ""))),
+    ]
+    extra = [_line(t("signin.why")), _line(t("signin.device")), {"type": "FactSet", "facts": facts}]
+    return message_card(t("signin.heading"), extra=extra)
+
+
+def signed_in_card(t: Translate, username: str, resume: str | None) -> dict[str, Any]:
+    """Sign-in done; with a button back to the escalation that asked for it."""
+    actions = (
+        [execute(t("action.continue_escalation"), "escalation.resume", resume, style="positive")] if resume else []
+    )
+    return message_card(t("signin.done", user=username), extra=[_line(t("signin.done_more"))], actions=actions)
+
+
+def escalated_card(t: Translate, ticket: Ticket, sr_id: str, vehicle: Vehicle, again: bool = False) -> dict[str, Any]:
+    """What replaces the form once the service request exists."""
+    facts = [fact(t("escalation.sr"), sr_id), fact(t("escalation.vehicle"), vehicle_text(t, vehicle))]
+    key = "escalation.already" if again else "escalation.done"
+    return message_card(t(key, number=ticket.number, sr=sr_id), extra=[{"type": "FactSet", "facts": facts}])
+
+
+def _choice(name: str, label: str, options: list[tuple[str, str]], values: Mapping[str, str]) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "type": "Input.ChoiceSet",
+        "id": name,
+        "label": label,
+        "style": "compact",
+        "isRequired": True,
+        "choices": choices(options),
+    }
+    if values.get(name):
+        item["value"] = values[name]
+    return item
+
+
+def _text(name: str, label: str, values: Mapping[str, str], multiline: bool = False) -> dict[str, Any]:
+    item: dict[str, Any] = {
+        "type": "Input.Text",
+        "id": name,
+        "label": label,
+        "isRequired": True,
+        "maxLength": LIMITS[name],
+    }
+    if multiline:
+        item["isMultiline"] = True
+    if values.get(name):
+        item["value"] = values[name]
+    return item
+
+
+def _line(text: str) -> dict[str, Any]:
+    return {"type": "TextBlock", "text": text, "wrap": True}

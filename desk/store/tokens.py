@@ -1,0 +1,112 @@
+"""SQL for technicians' Partner Center sign-ins. Token caches and pending sign-in flows are encrypted at rest
+(Fernet, key from settings): a copied database file does not give away refresh tokens."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from cryptography.fernet import Fernet, InvalidToken
+
+from desk.clock import from_iso, to_iso
+from desk.store.database import Cx
+
+SIGN_IN_LIFETIME = timedelta(minutes=15)
+
+
+class Sealer:
+    """Encrypts and decrypts small secrets with one key."""
+
+    def __init__(self, key: bytes) -> None:
+        self._fernet = Fernet(key)
+
+    def seal(self, text: str) -> str:
+        """Encrypt."""
+        return self._fernet.encrypt(text.encode("utf-8")).decode("ascii")
+
+    def open(self, sealed: str) -> str | None:
+        """Decrypt; None when the key changed or the data was tampered with."""
+        try:
+            return self._fernet.decrypt(sealed.encode("ascii")).decode("utf-8")
+        except InvalidToken:
+            return None
+
+
+@dataclass(frozen=True)
+class PendingSignIn:
+    """A sign-in started from Teams and not finished yet."""
+
+    state: str
+    aad_id: str
+    flow: dict[str, Any]
+    conversation_key: str
+    resume: str | None
+    created_at: datetime
+
+
+def save_token_cache(cx: Cx, sealer: Sealer, aad_id: str, username: str, cache: str, now: datetime) -> None:
+    """Store (or replace) a technician's token cache, encrypted."""
+    cx.execute(
+        "INSERT INTO user_tokens (aad_id, username, cache, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (aad_id)"
+        " DO UPDATE SET username = excluded.username, cache = excluded.cache, updated_at = excluded.updated_at",
+        (aad_id, username, sealer.seal(cache), to_iso(now)),
+    )
+
+
+def token_cache(cx: Cx, sealer: Sealer, aad_id: str) -> tuple[str, str] | None:
+    """(username, decrypted cache) of a technician, or None."""
+    row = cx.one("SELECT username, cache FROM user_tokens WHERE aad_id = ?", (aad_id,))
+    if row is None:
+        return None
+    cache = sealer.open(row["cache"])
+    return (row["username"], cache) if cache is not None else None
+
+
+def signed_in(cx: Cx) -> list[str]:
+    """Technicians with a stored sign-in, most recently refreshed first."""
+    return [r["aad_id"] for r in cx.all("SELECT aad_id FROM user_tokens ORDER BY updated_at DESC")]
+
+
+def delete_token_cache(cx: Cx, aad_id: str) -> bool:
+    """Forget a technician's sign-in; False when there was none."""
+    return cx.execute("DELETE FROM user_tokens WHERE aad_id = ?", (aad_id,)) == 1
+
+
+def save_sign_in(cx: Cx, sealer: Sealer, pending: PendingSignIn) -> None:
+    """Remember a started sign-in (the flow holds the PKCE verifier, so it is encrypted too)."""
+    cx.execute(
+        "INSERT INTO sign_ins (state, aad_id, flow, conversation_key, resume, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+        (
+            pending.state,
+            pending.aad_id,
+            sealer.seal(json.dumps(pending.flow)),
+            pending.conversation_key,
+            pending.resume,
+            to_iso(pending.created_at),
+        ),
+    )
+
+
+def take_sign_in(cx: Cx, sealer: Sealer, state: str, now: datetime) -> PendingSignIn | None:
+    """The pending sign-in for `state`, removed (a state is used once); None when unknown or expired."""
+    row = cx.one("SELECT * FROM sign_ins WHERE state = ?", (state,))
+    cx.execute("DELETE FROM sign_ins WHERE state = ? OR created_at < ?", (state, to_iso(now - SIGN_IN_LIFETIME)))
+    if row is None:
+        return None
+    created = from_iso(row["created_at"])
+    flow = sealer.open(row["flow"])
+    if created is None or flow is None or now - created > SIGN_IN_LIFETIME:
+        return None
+    return PendingSignIn(row["state"], row["aad_id"], json.loads(flow), row["conversation_key"], row["resume"], created)
+
+
+def peek_sign_in(cx: Cx, sealer: Sealer, state: str) -> PendingSignIn | None:
+    """A pending sign-in without using it up (to redirect the browser to Entra)."""
+    row = cx.one("SELECT * FROM sign_ins WHERE state = ?", (state,))
+    flow = sealer.open(row["flow"]) if row else None
+    if row is None or flow is None:
+        return None
+    created = from_iso(row["created_at"])
+    return PendingSignIn(row["state"], row["aad_id"], json.loads(flow), row["conversation_key"], row["resume"], created)  # type: ignore[arg-type]
