@@ -12,6 +12,7 @@ from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import Activity, ActivityTypes
 
 from bot.service_urls import ServiceUrlRefused
+from desk.i18n import Translator
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +68,6 @@ async def on_turn_error(context: TurnContext, error: Exception) -> None:
     if context.activity.type == ActivityTypes.invoke:
         return
     try:
-        await context.send_activity("Sorry, something went wrong on our side. Please try again in a moment.")
+        await context.send_activity(Translator(context.activity.locale)("error.generic"))
     except Exception:
         logger.exception("could not tell the user about the failure")

@@ -18,7 +18,7 @@ async def after_hours_notice(turn: Turn) -> None:
     key = f"after_hours:{conversation_key(turn.activity)}"
     if not await services.desk.mark_once(key, to_iso(back) or ""):
         return
-    when = back.strftime("%a %d %b %H:%M") + f" ({hours.timezone.key})"
+    when = f"{turn.t.moment(back)} ({hours.timezone.key})"
     profile = services.settings.support
     text = turn.t("after_hours.closed", partner=profile.partner_name, when=when)
     if profile.emergency_contact:

@@ -36,10 +36,7 @@ async def link_active_incidents(services: Services, ticket: Ticket) -> list[Link
     chat = await desk.conversation(ticket.requester.conversation_key)
     refresh_ids = await desk.refresh_user_ids()
     t_customer = Translator(chat.locale if chat else None)
-    linked = [
-        LinkedIncident(issue.id, issue.title, status_words(t_customer, issue.status), _latest(issue))
-        for issue in matches
-    ]
+    linked = [LinkedIncident(issue.id, issue.title, issue.status, _latest(issue)) for issue in matches]
     known = await desk.incidents_of(ticket.id)
 
     def messages(current: Ticket) -> list[Outgoing]:
@@ -55,7 +52,7 @@ async def link_active_incidents(services: Services, ticket: Ticket) -> list[Link
                     number=current.number,
                     id=incident.incident_id,
                     title=incident.title,
-                    status=incident.status,
+                    status=status_words(t_customer, incident.status),
                 )
                 if incident.latest:
                     text += " " + t_customer("incident.latest", latest=clip(incident.latest, 300))

@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from cards.actions import execute
+from cards.health import status_words
 from cards.messages import reply_card, resolution_card, thread_card
 from cards.render import card_message, text_message
 from cards.tickets import status_card
@@ -67,7 +68,7 @@ def incident_block(t: Translator, incidents: list[LinkedIncident]) -> list[dict[
         {"type": "TextBlock", "text": t("incident.related"), "weight": "Bolder", "color": "Attention", "wrap": True}
     ]
     for incident in incidents:
-        line = f"{incident.incident_id} · {incident.status}\n"
+        line = f"{incident.incident_id} · {status_words(t, incident.status)}\n"
         inlines = [{"type": "TextRun", "text": line, "weight": "Bolder"}, {"type": "TextRun", "text": incident.title}]
         items.append({"type": "RichTextBlock", "inlines": inlines})
     return [{"type": "Container", "style": "attention", "items": items, "spacing": "Medium"}]
@@ -151,7 +152,8 @@ def _thread_line(t: Translator, before: Ticket, after: Ticket, change: Change, a
     if isinstance(change, Rate):
         return t("thread.rated", actor=who, score=change.score), change.comment or None
     if isinstance(change, Escalate):
-        return t("thread.escalated", actor=who, sr=change.sr_id, vehicle=change.vehicle), None
+        vehicle = t.maybe(f"vehicle.short.{change.vehicle}") or change.vehicle  # a plan's name is a proper noun
+        return t("thread.escalated", actor=who, sr=change.sr_id, vehicle=vehicle), None
     if isinstance(change, SrUpdate):
         return _sr_line(t, before, after, change)
     raise TypeError(f"no thread line for {type(change).__name__}")

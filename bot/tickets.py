@@ -50,6 +50,8 @@ def refusal(turn: Turn, refused: Refused) -> str:
     for key in ("old", "new"):
         if key in values:
             values[key] = turn.t(f"status.{values[key]}")
+    if "severity" in values:
+        values["severity"] = turn.t(f"severity.{values['severity']}")
     values.setdefault("partner", turn.services.settings.support.partner_name)
     return turn.t(refused.key, **values)
 

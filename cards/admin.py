@@ -28,7 +28,9 @@ def admin_card(
     if subscriptions:
         extra.append({"type": "TextBlock", "text": t("admin.subscriptions"), "weight": "Bolder", "wrap": True})
         facts = [
-            fact(s.friendly_name or s.offer_name, t("admin.subscription_line", quantity=s.quantity, status=s.status))
+            fact(
+                s.friendly_name or s.offer_name, t("admin.subscription_line", quantity=s.quantity, status=_status(t, s))
+            )
             for s in subscriptions[:20]
         ]
         extra.append({"type": "FactSet", "facts": facts})
@@ -46,3 +48,8 @@ def customers_card(t: Translate, rows: list[tuple[str, int]]) -> dict[str, Any]:
     facts = [fact(name, t("customers.open", count=count)) for name, count in rows]
     extra = [{"type": "FactSet", "facts": facts}] if facts else [{"type": "TextBlock", "text": t("customers.none")}]
     return message_card(t("customers.heading", count=len(rows)), extra=extra)
+
+
+def _status(t: Translate, subscription: Any) -> str:
+    maybe = getattr(t, "maybe", None)
+    return (maybe(f"subscription.{subscription.status}") if maybe else None) or subscription.status

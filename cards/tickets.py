@@ -9,7 +9,7 @@ from typing import Any
 from cards.actions import choices, execute
 from cards.format import Translate, card_time, clip, fact, literal_line
 from cards.render import render
-from desk.tickets import LIMITS, Product, Severity, Ticket
+from desk.tickets import LIMITS, Product, Severity, Status, Ticket
 
 
 def ticket_form(
@@ -83,10 +83,16 @@ def _problem(t: Translate, field: str, code: str | None) -> str:
     return t(f"form.error.{code}")
 
 
+def customer_status(t: Translate, status: Status) -> str:
+    """A status as the customer reads it ("Waiting on you" rather than "Waiting on customer")."""
+    maybe = getattr(t, "maybe", None)
+    return (maybe(f"status.customer.{status.value}") if maybe else None) or t(f"status.{status.value}")
+
+
 def status_card(t: Translate, ticket: Ticket, message: str) -> dict[str, Any]:
     """The card a customer keeps for one ticket: what it is, where it stands, what happens next."""
     facts = [
-        fact(t("ticket.status"), t(f"status.{ticket.status.value}")),
+        fact(t("ticket.status"), customer_status(t, ticket.status)),
         fact(t("ticket.severity"), t(f"severity.{ticket.fields.severity.value}")),
         fact(t("ticket.product"), t(f"product.{ticket.fields.product.value}")),
         fact(t("ticket.opened"), card_time(ticket.created_at)),
@@ -114,7 +120,7 @@ def ticket_list(t: Translate, heading: str, tickets: list[Ticket], now: datetime
             "title": clip(ticket.fields.title, 80),
             "detail": " · ".join(
                 [
-                    t(f"status.{ticket.status.value}"),
+                    customer_status(t, ticket.status),
                     t(f"severity.{ticket.fields.severity.value}"),
                     t("ticket.opened_at", when=card_time(ticket.created_at)),
                 ]

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
+
+from babel.dates import format_datetime
 
 LANGUAGES = ("en", "ru")
 DEFAULT = "en"
@@ -47,3 +50,8 @@ class Translator:
         if template is None:
             return None
         return template.format(**values) if values else template
+
+    def moment(self, when: datetime) -> str:
+        """A date and time written the way this language writes them (e.g. "Mon 30 Nov 08:00", "пн 30 нояб. 08:00"),
+        in `when`'s own time zone."""
+        return format_datetime(when, "EEE d MMM HH:mm", tzinfo=when.tzinfo, locale=self.language)

@@ -102,16 +102,20 @@ async def test_change_severity_recomputes_sla(desk, ticket, triage_channel, tech
     assert after["severity"] == "minimal"
     assert after["first_response_due"] > before["first_response_due"]
     assert "Critical → Minimal" in card_text(thread_posts(desk, triage_channel, ticket)[-1].cards[0])
+    same = await act(desk, triage_channel, technician, "ticket.severity", ticket, {"new_severity": "minimal"})
+    assert same == {"statusCode": 200, "type": MESSAGE, "value": "The severity is already Minimal."}
 
 
 async def test_change_status_and_refused_transition(desk, ticket, triage_channel, technician, customer_chat):
     body = await act(desk, triage_channel, technician, "ticket.status", ticket, {"new_status": "waiting_on_customer"})
-    assert "Waiting on you" in card_text(body["value"])
+    assert "Waiting on customer" in card_text(body["value"])
     told = desk.connector.posts(customer_chat.conversation_id)[-1].text
     assert told == "We need something from you to continue with T-1001. Please reply here."
+    customer_card = [u for u in desk.connector.updates() if u.activity_id == ticket["customer_card_activity_id"]][-1]
+    assert "Waiting on you" in card_text(customer_card.cards[0]), "the customer reads the status in their own terms"
 
     refused = await act(desk, triage_channel, technician, "ticket.status", ticket, {"new_status": "closed"})
-    assert refused == {"statusCode": 200, "type": MESSAGE, "value": "T-1001 can't go from Waiting on you to Closed."}
+    assert refused == {"statusCode": 200, "type": MESSAGE, "value": "T-1001 can't go from Waiting on customer to Closed."}
     assert (await ticket_row(desk, "T-1001"))["status"] == "waiting_on_customer"
     refused = await act(desk, triage_channel, technician, "ticket.status", ticket, {"new_status": "resolved"})
     assert refused["value"] == "Use Resolve, with a summary for the customer."
