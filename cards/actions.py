@@ -5,8 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 
-def execute(title: str, verb: str, target_id: str | int = "", style: str | None = None) -> dict[str, Any]:
-    """An Action.Execute (Universal Actions) that falls back to Action.Submit on older clients."""
+def execute(
+    title: str, verb: str, target_id: str | int = "", style: str | None = None, with_inputs: bool = True
+) -> dict[str, Any]:
+    """An Action.Execute (Universal Actions) that falls back to Action.Submit on older clients. With
+    `with_inputs=False` the button sends (and validates) none of the card's inputs."""
     data = {"verb": verb, "id": str(target_id)}
     action: dict[str, Any] = {
         "type": "Action.Execute",
@@ -18,6 +21,9 @@ def execute(title: str, verb: str, target_id: str | int = "", style: str | None 
     if style:
         action["style"] = style
         action["fallback"]["style"] = style
+    if not with_inputs:
+        action["associatedInputs"] = "none"
+        action["fallback"]["associatedInputs"] = "none"
     return action
 
 

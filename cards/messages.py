@@ -45,8 +45,8 @@ def resolution_card(t: Translate, ticket: Ticket) -> dict[str, Any]:
         {
             "type": "ActionSet",
             "actions": [
-                execute(t("action.confirm_fixed"), "ticket.confirm", ticket.number, style="positive"),
-                execute(t("action.still_broken"), "ticket.reject", ticket.number),
+                execute(t("action.confirm_fixed"), "ticket.confirm", ticket.number, "positive", with_inputs=False),
+                execute(t("action.still_broken"), "ticket.reject", ticket.number, with_inputs=False),
             ],
         },
         {"type": "TextBlock", "text": t("resolution.rate"), "weight": "Bolder", "spacing": "Medium", "wrap": True},

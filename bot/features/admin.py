@@ -25,7 +25,7 @@ ANYWHERE = (PERSONAL, CHANNEL, GROUP)
 
 def register(commands: CommandRouter, actions: ActionRouter) -> None:
     """Register the admin commands."""
-    commands.add("admin", admin, roles=TECHNICIANS, scopes=ANYWHERE, help_key="command.admin", usage="<customer>")
+    commands.add("admin", admin, roles=TECHNICIANS, scopes=ANYWHERE, help_key="command.admin", usage="fabrikam")
     commands.add("customers", customers, roles=TECHNICIANS, scopes=ANYWHERE, help_key="command.customers")
     commands.add(
         "support", show_help, roles=(Role.CUSTOMER, Role.TECHNICIAN), scopes=ANYWHERE, help_key="command.support"

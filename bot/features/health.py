@@ -29,9 +29,9 @@ PROGRESS_EVERY_SECONDS = 1.0
 def register(commands: CommandRouter, actions: ActionRouter) -> None:
     """Register the health commands."""
     commands.add("health all", health_all, roles=TECHNICIANS, scopes=ANYWHERE, help_key="command.health_all")
-    commands.add("health", health, roles=TECHNICIANS, scopes=ANYWHERE, help_key="command.health", usage="<customer>")
+    commands.add("health", health, roles=TECHNICIANS, scopes=ANYWHERE, help_key="command.health", usage="fabrikam")
     commands.add(
-        "incidents", incidents, roles=TECHNICIANS, scopes=ANYWHERE, help_key="command.incidents", usage="<customer>"
+        "incidents", incidents, roles=TECHNICIANS, scopes=ANYWHERE, help_key="command.incidents", usage="fabrikam"
     )
     commands.add(
         "service status", service_status, roles=(Role.CUSTOMER,), scopes=(PERSONAL,), help_key="command.service_status"
@@ -69,7 +69,8 @@ async def health_all(turn: Turn, _: str) -> None:
     """`health all`: answer at once with a progress message, sweep in the background, update it in place."""
     services = turn.services
     customers = await services.customers.all()
-    await turn.context.send_activity(Activity(type=ActivityTypes.typing))
+    if turn.scope == PERSONAL:  # Teams shows no typing indicator in channels
+        await turn.context.send_activity(Activity(type=ActivityTypes.typing))
     message_id = await turn.show(progress_card(turn.t, 0, len(customers)))
     if not message_id:
         return

@@ -29,12 +29,12 @@ ANYWHERE = (PERSONAL, CHANNEL, GROUP)
 def register(commands: CommandRouter, actions: ActionRouter) -> None:
     """Register the technicians' commands."""
     for phrase, handler, usage in (
-        ("queue", queue, "[mine|unassigned|critical|moderate|minimal|<customer>]"),
+        ("queue", queue, "mine | unassigned | critical | fabrikam"),
         ("ticket", ticket, "T-1001"),
         ("history", history, "T-1001"),
-        ("search", search, "<words>"),
-        ("reply", reply, "[T-1001] <text>"),
-        ("note", note, "[T-1001] <text>"),
+        ("search", search, "outlook fabrikam"),
+        ("reply", reply, "T-1001 …"),
+        ("note", note, "T-1001 …"),
     ):
         commands.add(phrase, handler, roles=TECHNICIANS, scopes=ANYWHERE, help_key=f"command.{phrase}", usage=usage)
 

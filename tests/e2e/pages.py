@@ -1,0 +1,90 @@
+"""Driving a playground page like a person: channels, @mentions, chat messages, card buttons, screenshots."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from playwright.async_api import Locator, Page, expect
+
+STEP_TIMEOUT = 20_000  # ms
+
+
+class TeamsPage:
+    """One playground page (one signed-in user)."""
+
+    def __init__(self, page: Page, shots: Path, who: str) -> None:
+        self.page = page
+        self.shots = shots
+        self.who = who
+        self._count = 0
+
+    async def open(self, url: str) -> None:
+        """Load the playground and wait for its chat list."""
+        await self.page.goto(url)
+        await expect(self.page.get_by_text("Teams Channel")).to_be_visible(timeout=STEP_TIMEOUT)
+
+    async def shot(self, step: str) -> Path:
+        """Save a screenshot named after the step."""
+        self._count += 1
+        path = self.shots / f"{self.who}-{self._count:02d}-{step}.png"
+        await self.page.screenshot(path=str(path), full_page=True)
+        return path
+
+    async def go_to_channel(self, name: str) -> None:
+        """Open a channel of the team."""
+        await self.page.get_by_text(name, exact=True).click()
+        await expect(self.page.get_by_text("Start a new post")).to_be_visible(timeout=STEP_TIMEOUT)
+
+    async def go_to_chat(self) -> None:
+        """Open the personal chat with the bot."""
+        await self.page.get_by_text("Personal Chat", exact=True).click()
+
+    async def post_mentioning_bot(self, text: str, bot: str = "Partner Desk") -> None:
+        """A new channel post that @mentions the bot (the only posts a bot receives in a channel)."""
+        box = self.page.get_by_role("textbox").first
+        await box.click()
+        await box.type(f"@{bot.split()[0]}")
+        await self.page.get_by_role("menuitem", name=bot).click()
+        await box.type(f" {text}")
+        await self.page.get_by_role("button", name="Post").click()
+
+    async def say(self, text: str) -> None:
+        """A message in the personal chat."""
+        box = self.page.get_by_role("textbox").last
+        await box.click()
+        await box.type(text)
+        await box.press("Enter")
+
+    def card(self, containing: str | re.Pattern[str]) -> Locator:
+        """The newest Adaptive Card that contains `containing` (a pattern with ^ matches the card's start)."""
+        return self.page.locator(".ac-adaptiveCard", has_text=containing).first
+
+    async def see_card(self, containing: str | re.Pattern[str], wait_ms: int = STEP_TIMEOUT) -> Locator:
+        """Wait for a card containing the text; returns it."""
+        card = self.card(containing)
+        await expect(card).to_be_visible(timeout=wait_ms)
+        return card
+
+    async def see_text(self, text: str, wait_ms: int = STEP_TIMEOUT) -> None:
+        """Wait for a message whose whole text is `text` (the log panel's lines never match exactly)."""
+        await expect(self.page.get_by_text(text, exact=True).last).to_be_visible(timeout=wait_ms)
+
+    async def click(self, button: str, within: Locator | None = None) -> None:
+        """Press a card button."""
+        scope = within or self.page
+        await scope.get_by_role("button", name=re.compile(f"^{re.escape(button)}$")).first.click()
+
+    async def technician_view(self, number: str) -> Locator:
+        """Make sure the triage card of `number` shows a technician's buttons (the playground does not refresh
+        cards by itself, so ask for the view with the card's button when needed); returns the card."""
+        card = self.card(f"{number} ·")
+        for _ in range(40):
+            if await card.get_by_role("button", name="Reply to customer…").count():
+                return card
+            ask = card.get_by_role("button", name="Technician actions")
+            if await ask.count():
+                await ask.first.click()
+            await self.page.wait_for_timeout(500)
+            card = self.card(f"{number} ·")
+        raise AssertionError(f"no technician view of {number}")
