@@ -115,7 +115,11 @@ async def test_change_status_and_refused_transition(desk, ticket, triage_channel
     assert "Waiting on you" in card_text(customer_card.cards[0]), "the customer reads the status in their own terms"
 
     refused = await act(desk, triage_channel, technician, "ticket.status", ticket, {"new_status": "closed"})
-    assert refused == {"statusCode": 200, "type": MESSAGE, "value": "T-1001 can't go from Waiting on customer to Closed."}
+    assert refused == {
+        "statusCode": 200,
+        "type": MESSAGE,
+        "value": "T-1001 can't go from Waiting on customer to Closed.",
+    }
     assert (await ticket_row(desk, "T-1001"))["status"] == "waiting_on_customer"
     refused = await act(desk, triage_channel, technician, "ticket.status", ticket, {"new_status": "resolved"})
     assert refused["value"] == "Use Resolve, with a summary for the customer."
