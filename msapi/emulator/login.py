@@ -8,6 +8,7 @@ import uuid
 import jwt
 from aiohttp import web
 
+from msapi.emulator import user_grants
 from msapi.emulator.state import EmulatorState
 
 PREFIX = "/login"
@@ -34,6 +35,8 @@ def routes(state: EmulatorState) -> list[web.RouteDef]:
     async def token(request: web.Request) -> web.Response:
         tenant = request.match_info["tenant"]
         form = await request.post()
+        if form.get("grant_type") in user_grants.USER_GRANTS:
+            return await user_grants.redeem(state, request, form)
         if form.get("grant_type") != "client_credentials":
             return _error(400, "unsupported_grant_type", "AADSTS70003: grant type not supported.", 70003)
         client_id = str(form.get("client_id", ""))

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from msapi.emulator import graph, login, partner_center, partner_reads, service_requests
+from msapi.emulator import graph, login, partner_center, partner_reads, service_requests, signin
 from msapi.emulator.state import EmulatorState, Fault, Seen
 from msapi.emulator.tls import TlsFiles, ensure_tls
 
@@ -24,6 +24,7 @@ def create_emulator_app(state: EmulatorState) -> web.Application:
     /_emulator (faults, request log, service-health changes)."""
     app = web.Application(middlewares=[_faults_and_log(state)])
     app.add_routes(login.routes(state))
+    app.add_routes(signin.routes(state))
     app.add_routes(partner_center.routes(state))
     app.add_routes(service_requests.routes(state))
     app.add_routes(partner_reads.routes(state))
@@ -31,6 +32,7 @@ def create_emulator_app(state: EmulatorState) -> web.Application:
     app.add_routes(_control_routes(state))
     app.add_routes(service_requests.control_routes(state, CONTROL))
     app.add_routes(graph.control_routes(state, CONTROL))
+    app.add_routes(signin.control_routes(state, CONTROL))
     return app
 
 

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from msapi.emulator import demo, demo_health
+from msapi.emulator.grants import Grants
 from msapi.emulator.sr_store import ScriptStep, ServiceRequestBook, StoredServiceRequest
 
 # Statuses after which a service counts as running normally again (lower-cased).
@@ -74,6 +75,15 @@ class EmulatorState:
     # Customers where the partner's app has a token but no consent for Graph (401 Authorization_IdentityNotFound).
     graph_consent_missing: set[str] = field(default_factory=lambda: {demo.TAILSPIN.tenant_id})
     demo_health: bool = True
+    # Users signing in (App+User): redirect URIs registered besides http loopback ones; a user (aad id) the
+    # authorize page signs in without asking; users whose refresh tokens were revoked (until they sign in again).
+    redirect_uris: set[str] = field(default_factory=set)
+    auto_sign_in_user: str | None = None
+    revoked_users: set[str] = field(default_factory=set)
+    user_token_lifetime: int = 3599
+    device_interval: int = 5
+    device_code_lifetime: int = 900
+    grants: Grants = field(default_factory=Grants)
 
     def __post_init__(self) -> None:
         if not self.demo_health:
