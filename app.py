@@ -20,6 +20,14 @@ def create_app(settings: Settings, clock: Clock = utc_now) -> web.Application:
     return app
 
 
+def make_app() -> web.Application:
+    """For gunicorn's aiohttp worker (`gunicorn 'app:make_app()' -k aiohttp.GunicornWebWorker`): settings from
+    the environment at start-up."""
+    settings = Settings.from_env()
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    return create_app(settings)
+
+
 def main() -> None:
     """Read settings from the environment (and .env), then serve until stopped."""
     try:

@@ -6,10 +6,13 @@ import asyncio
 import contextlib
 import logging
 from dataclasses import dataclass, replace
+from pathlib import Path
 from urllib.parse import urlparse
 
 import httpx
+import requests
 from botbuilder.core import ConversationState, TurnContext
+from cryptography.fernet import Fernet
 
 from bot.actions import ActionRouter
 from bot.adapter import DeskAdapter, on_turn_error
@@ -24,9 +27,12 @@ from bot.locks import KeyedLocks
 from bot.monitor import monitor_round
 from bot.sender import OutboxSender
 from bot.services import Services
+from bot.signin import SignIns
 from bot.sla_alerts import check_sla
 from bot.spawner import Spawner
+from bot.sr_sync import sync_service_requests
 from bot.state_storage import DatabaseStorage
+from bot.support_profile import refresh_profile
 from desk.clock import Clock, utc_now
 from desk.customers import CustomerDirectory
 from desk.health import HealthBoard
@@ -35,7 +41,9 @@ from desk.service import Desk
 from desk.settings import Settings
 from desk.sla import SlaPolicy
 from desk.store.database import Database, open_database
+from desk.store.tokens import Sealer
 from dialogs.runner import DialogRunner
+from msapi.delegated import UserSignIn
 from msapi.emulator import demo
 from msapi.emulator.server import EmulatorServer
 from msapi.emulator.state import EmulatorState
@@ -75,9 +83,8 @@ async def start(settings: Settings, clock: Clock = utc_now, emulator_state: Emul
             "emulators of Microsoft's APIs. Never expose this process to a network.",
             settings.host,
         )
-        emulator = EmulatorServer(
-            emulator_state or EmulatorState(), settings.data_dir / "emulator-tls", settings.emulator_port
-        ).start()
+        state = emulator_state or EmulatorState(sr_script=list(demo.SR_SCRIPT))
+        emulator = EmulatorServer(state, settings.data_dir / "emulator-tls", settings.emulator_port).start()
         settings = _local_settings(settings, emulator.base_url)
         extra_ca = str(emulator.tls.ca_cert)
         logger.info("Microsoft API emulator at %s", emulator.base_url)
@@ -86,12 +93,9 @@ async def start(settings: Settings, clock: Clock = utc_now, emulator_state: Emul
     bundle = combined_bundle(extra_ca, str(settings.data_dir / "ca-bundle.pem")) if extra_ca else None
     session = msal_session(bundle)
     http = http_client(extra_ca)
+    validate_authority = urlparse(settings.login_url).hostname in MICROSOFT_LOGIN_HOSTS
     tokens = TokenProvider(
-        settings.api_client_id,
-        settings.api_client_secret,
-        settings.login_url,
-        session,
-        validate_authority=urlparse(settings.login_url).hostname in MICROSOFT_LOGIN_HOSTS,
+        settings.api_client_id, settings.api_client_secret, settings.login_url, session, validate_authority
     )
     partner_center = PartnerCenterClient(
         http,
@@ -111,6 +115,7 @@ async def start(settings: Settings, clock: Clock = utc_now, emulator_state: Emul
     adapter = DeskAdapter(authentication)
     adapter.on_turn_error = on_turn_error
     desk = Desk(db, SlaPolicy(settings.support.hours, settings.sla), clock)
+    signins = _sign_ins(settings, desk, session, validate_authority)
     sender = OutboxSender(adapter, db, settings.bot.app_id, url_policy, clock)
     desk.on_outbox = sender.kick
     conversation_state = ConversationState(DatabaseStorage(db))
@@ -134,12 +139,15 @@ async def start(settings: Settings, clock: Clock = utc_now, emulator_state: Emul
         partner_center=partner_center,
         health=HealthBoard(graph),
         graph=graph,
+        signins=signins,
     )
     bot = DeskBot(services, commands, actions, conversation_state)
     jobs = [
         Periodic("sla-watch", settings.sla_check_seconds, lambda: check_sla(services), desk),
         Periodic("housekeeping", 3600, desk.housekeeping, desk),
         Periodic("health-monitor", settings.health_poll_seconds, lambda: monitor_round(services), desk),
+        Periodic("sr-sync", settings.sr_sync_seconds, lambda: sync_service_requests(services), desk),
+        Periodic("support-profile", 3600, lambda: refresh_profile(services), desk),
     ]
     tasks = [asyncio.create_task(sender.run(), name="outbox-sender")]
     tasks += [asyncio.create_task(job.run(), name=job.name) for job in jobs]
@@ -159,6 +167,34 @@ async def stop(runtime: Runtime) -> None:
     await runtime.db.close()
     if runtime.emulator is not None:
         runtime.emulator.stop()
+
+
+def _sign_ins(settings: Settings, desk: Desk, session: requests.Session, validate_authority: bool) -> SignIns | None:
+    """Technicians' Partner Center sign-in, when a key to encrypt their tokens exists (local mode makes one)."""
+    key = settings.token_cache_key or (_local_key(settings.data_dir) if settings.local_mode else None)
+    if key is None:
+        logger.warning("TOKEN_CACHE_KEY is not set: technicians cannot sign in to Partner Center or escalate")
+        return None
+    desk.sealer = Sealer(key)
+    public = settings.public_url or (f"http://127.0.0.1:{settings.port}" if settings.local_mode else None)
+    client = UserSignIn(
+        settings.api_client_id,
+        settings.api_client_secret,
+        settings.login_url,
+        settings.partner_tenant_id,
+        session,
+        validate_authority=validate_authority,
+    )
+    return SignIns(desk, client, f"{public}/auth/callback" if public else None, public)
+
+
+def _local_key(folder: Path) -> bytes:
+    """Local mode's token-cache key, made once and kept beside the database (owner-readable only)."""
+    path = folder / "token-cache.key"
+    if not path.exists():
+        path.write_bytes(Fernet.generate_key())
+        path.chmod(0o600)
+    return path.read_bytes().strip()
 
 
 def _local_settings(settings: Settings, emulator_url: str) -> Settings:

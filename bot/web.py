@@ -9,6 +9,7 @@ from aiohttp import web
 
 from bot import runtime as runtime_module
 from bot.runtime import Runtime
+from bot.web_auth import add_routes as add_sign_in_routes
 from desk.clock import Clock
 from desk.settings import Settings
 
@@ -28,6 +29,7 @@ def setup(app: web.Application, settings: Settings, clock: Clock) -> None:
     app.router.add_post("/api/messages", messages)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
+    add_sign_in_routes(app, RUNTIME)
 
 
 async def messages(request: web.Request) -> web.Response:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from bot.actions import ActionRouter
 from bot.commands import CommandRouter
-from bot.features import follow, health, help, intake, queue, triage, work
+from bot.features import admin, escalate, follow, health, help, intake, queue, signin, triage, work
 
 
 def register_all(commands: CommandRouter, actions: ActionRouter) -> None:
     """Register every feature's commands and card actions."""
-    for feature in (help, intake, triage, work, queue, follow, health):
+    for feature in (help, intake, triage, work, queue, follow, health, escalate, signin, admin):
         feature.register(commands, actions)

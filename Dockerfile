@@ -1,0 +1,16 @@
+# Partner Desk in a container (production mode: set MicrosoftAppId and the other settings at run time).
+# One worker: the SQLite store and the outbox sender are single-process; mount /app/data on a volume.
+FROM python:3.11-slim
+WORKDIR /app
+COPY requirements.txt .
+RUN pip install --no-cache-dir -r requirements.txt
+COPY app.py ./
+COPY bot bot
+COPY cards cards
+COPY desk desk
+COPY dialogs dialogs
+COPY msapi msapi
+ENV PORT=3978 HOST=0.0.0.0 DATA_DIR=/app/data
+VOLUME /app/data
+EXPOSE 3978
+CMD ["sh", "-c", "exec gunicorn 'app:make_app()' --worker-class aiohttp.GunicornWebWorker --workers 1 --bind 0.0.0.0:${PORT} --graceful-timeout 30"]

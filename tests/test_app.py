@@ -1,0 +1,47 @@
+"""The process as deployed: `python app.py` refuses bad settings by naming the variable; gunicorn's aiohttp
+worker serves `app:make_app()` with /healthz and /readyz."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.e2e.running import ROOT, free_port, wait_http
+
+
+def test_bad_setting_stops_start_up_naming_the_variable(tmp_path: Path) -> None:
+    env = {**os.environ, "DATA_DIR": str(tmp_path), "PORT": "not-a-port"}
+    env.pop("MicrosoftAppId", None)
+    done = subprocess.run([sys.executable, "app.py"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert "PORT" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_production_without_password_refuses_to_start(tmp_path: Path) -> None:
+    env = {**os.environ, "DATA_DIR": str(tmp_path), "MicrosoftAppId": "3f7c2a1e-8d4b-4f6a-9c2e-1b0d3e5f7a90"}
+    env.pop("MicrosoftAppPassword", None)
+    done = subprocess.run([sys.executable, "app.py"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert "MicrosoftAppPassword" in done.stderr
+
+
+def test_gunicorn_aiohttp_worker_serves_the_app(tmp_path: Path) -> None:
+    port = free_port()
+    env = {**os.environ, "DATA_DIR": str(tmp_path)}
+    env.pop("MicrosoftAppId", None)
+    command = [
+        sys.executable, "-m", "gunicorn", "app:make_app()", "--worker-class", "aiohttp.GunicornWebWorker",
+        "--workers", "1", "--bind", f"127.0.0.1:{port}",
+    ]  # fmt: skip
+    server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_http(f"http://127.0.0.1:{port}/readyz", 60)
+        import urllib.request
+
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as response:
+            assert response.status == 200
+    finally:
+        server.terminate()
+        server.wait(20)
