@@ -68,8 +68,16 @@ class Bot:
 
     def __init__(self, data: Path, env: dict[str, str]) -> None:
         self.port = free_port()
+        self.emulator_port = free_port()
         self.data = data
-        self.env = {**os.environ, **env, "PORT": str(self.port), "DATA_DIR": str(data), "HOST": "127.0.0.1"}
+        self.env = {
+            **os.environ,
+            **env,
+            "PORT": str(self.port),
+            "DATA_DIR": str(data),
+            "HOST": "127.0.0.1",
+            "EMULATOR_PORT": str(self.emulator_port),
+        }
         self.env.pop("MicrosoftAppId", None)
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -85,6 +93,20 @@ class Bot:
             [sys.executable, "app.py"], cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT
         )
         wait_http(f"http://127.0.0.1:{self.port}/readyz")
+
+    def advance_service_request(self, sr_id: str, note: str, status: str) -> None:
+        """Microsoft Support's move on a service request, through the emulator's control route."""
+        import json
+        import ssl
+
+        context = ssl.create_default_context(cafile=str(self.data / "emulator-tls" / "ca.pem"))
+        request = urllib.request.Request(
+            f"https://127.0.0.1:{self.emulator_port}/_emulator/partnercenter/servicerequests/{sr_id}/advance",
+            data=json.dumps({"note": note, "status": status}).encode(),
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
+        urllib.request.urlopen(request, context=context, timeout=10).close()
 
     def stop(self) -> None:
         """Stop gracefully (SIGTERM), as a deployment would."""

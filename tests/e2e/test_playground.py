@@ -48,9 +48,10 @@ async def test_ticket_from_customer_to_triage_channel_and_back(world):
     SHOTS.mkdir(parents=True, exist_ok=True)
     async with async_playwright() as driver:
         browser = await driver.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        viewport = {"width": 1400, "height": 1000}
-        partner = TeamsPage(await browser.new_page(viewport=viewport), SHOTS, "partner")
-        customer = TeamsPage(await browser.new_page(viewport=viewport), SHOTS, "customer")
+        # The emulated Entra ID sign-in page is served with the emulator's own throw-away CA.
+        context = await browser.new_context(viewport={"width": 1400, "height": 1000}, ignore_https_errors=True)
+        partner = TeamsPage(await context.new_page(), SHOTS, "partner")
+        customer = TeamsPage(await context.new_page(), SHOTS, "customer")
         await partner.open(f"http://localhost:{playgrounds.partner_port}")
         await customer.open(f"http://localhost:{playgrounds.customer_port}")
 
@@ -136,5 +137,53 @@ async def test_ticket_from_customer_to_triage_channel_and_back(world):
         await partner.page.wait_for_timeout(35_000)  # another monitor round: still one card
         assert await incident.count() == 1
         await partner.shot("monitor-incident-card")
+
+        # Escalation: a new ticket; the technician signs in (emulated Entra ID) and files a service request.
+        await customer.say("new ticket Teams calls drop after a few minutes")
+        form = await customer.see_card("New support ticket")
+        await form.get_by_role("combobox", name="Product").click()
+        await customer.page.get_by_role("option", name="Microsoft 365").click()
+        await form.get_by_placeholder("e.g. Exchange Online").fill("Microsoft Teams")
+        await form.get_by_role("combobox", name="Severity").click()
+        await customer.page.get_by_role("option", name="Critical – work has stopped").click()
+        await form.get_by_placeholder("What happened").fill("Every call drops after about five minutes.")
+        await customer.click("Submit ticket", form)
+        await customer.see_card("Ticket T-1002")
+        card = await partner.technician_view("T-1002")
+        await partner.click("Escalate to Microsoft", card)
+        escalation = await partner.see_card(re.compile("^Escalate T-1002 to Microsoft"))
+        await partner.click("File service request", escalation)
+        sign_in = await partner.see_card(re.compile("^Sign in to Partner Center"))
+        await partner.shot("sign-in-asked")
+        async with context.expect_page() as opened:
+            await sign_in.get_by_text("Sign in to Partner Center", exact=True).last.click()  # the heading says it too
+        browser_tab = await opened.value
+        await browser_tab.get_by_role("button", name=re.compile("^Alex Wilber")).click()
+        await expect(browser_tab.get_by_text("You're signed in.", exact=False)).to_be_visible(timeout=20_000)
+        await browser_tab.screenshot(path=str(SHOTS / "partner-signed-in-page.png"))
+        await browser_tab.close()
+        resume = await partner.see_card(re.compile("^You're signed in to Partner Center"))
+        await partner.click("Continue the escalation", resume)
+        escalation = await partner.see_card(re.compile("^Escalate T-1002 to Microsoft"))
+        await partner.click("File service request", escalation)
+        done = await partner.see_card(re.compile("^T-1002 is escalated to Microsoft: service request"))
+        sr_id = re.search(r"service request (\d+)", await done.inner_text()).group(1)
+        card = partner.card("T-1002 · Critical · Escalated to Microsoft")
+        await expect(card).to_contain_text(sr_id, timeout=20_000)
+        await partner.shot("escalated-sr-on-card")
+        await customer.see_text(
+            f"We've escalated your ticket T-1002 to Microsoft (Microsoft reference {sr_id}). We'll keep you posted here."
+        )
+
+        # Later, Microsoft adds a note; it arrives in the ticket's thread.
+        bot.advance_service_request(sr_id, "Please collect a network trace during a call.", "attention_needed")
+        await partner.see_card("Microsoft Support: Please collect a network trace during a call.", wait_ms=90_000)
+        await partner.shot("microsoft-note-in-thread")
+
+        # The customer's admin portals.
+        await partner.post_mentioning_bot("admin fabrikam")
+        admin = await partner.see_card(re.compile("^Service management · Fabrikam, Inc."))
+        await expect(admin.get_by_text("Microsoft 365 admin center", exact=True)).to_be_visible()
+        await partner.shot("admin-portal-links")
 
         await browser.close()
