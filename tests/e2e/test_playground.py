@@ -171,9 +171,8 @@ async def test_ticket_from_customer_to_triage_channel_and_back(world):
         card = partner.card("T-1002 · Critical · Escalated to Microsoft")
         await expect(card).to_contain_text(sr_id, timeout=20_000)
         await partner.shot("escalated-sr-on-card")
-        await customer.see_text(
-            f"We've escalated your ticket T-1002 to Microsoft (Microsoft reference {sr_id}). We'll keep you posted here."
-        )
+        told = f"We've escalated your ticket T-1002 to Microsoft (Microsoft reference {sr_id})."
+        await customer.see_text(f"{told} We'll keep you posted here.")
 
         # Later, Microsoft adds a note; it arrives in the ticket's thread.
         bot.advance_service_request(sr_id, "Please collect a network trace during a call.", "attention_needed")
