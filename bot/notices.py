@@ -152,7 +152,7 @@ def _thread_line(t: Translator, before: Ticket, after: Ticket, change: Change, a
     if isinstance(change, Rate):
         return t("thread.rated", actor=who, score=change.score), change.comment or None
     if isinstance(change, Escalate):
-        vehicle = t.maybe(f"vehicle.short.{change.vehicle}") or change.vehicle  # a plan's name is a proper noun
+        vehicle = t.maybe(f"vehicle.short.{change.vehicle}") or change.vehicle  # plan names are proper nouns
         return t("thread.escalated", actor=who, sr=change.sr_id, vehicle=vehicle), None
     if isinstance(change, SrUpdate):
         return _sr_line(t, before, after, change)

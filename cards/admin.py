@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from cards.actions import open_url
-from cards.format import Translate, fact
+from cards.format import Translate, fact, maybe
 from cards.messages import message_card
 
 
@@ -51,5 +51,4 @@ def customers_card(t: Translate, rows: list[tuple[str, int]]) -> dict[str, Any]:
 
 
 def _status(t: Translate, subscription: Any) -> str:
-    maybe = getattr(t, "maybe", None)
-    return (maybe(f"subscription.{subscription.status}") if maybe else None) or subscription.status
+    return maybe(t, f"subscription.{subscription.status}") or subscription.status

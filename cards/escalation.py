@@ -6,8 +6,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from cards.actions import choices, execute, open_url
+from cards.actions import execute, open_url
 from cards.format import Translate, fact
+from cards.inputs import choice_input, problem_words, text_input
 from cards.messages import message_card
 from desk.escalation import LIMITS, Vehicle
 from desk.tickets import Severity, Ticket
@@ -35,11 +36,11 @@ def escalation_form(
     errors = errors or {}
     severities = [(s.value, t(f"severity.{s.value}")) for s in Severity]
     inputs: list[dict[str, Any]] = [
-        _choice("topic", t("escalation.topic"), topics, values),
-        _choice("severity", t("escalation.severity"), severities, values),
-        _text("title", t("escalation.title"), values),
-        _text("description", t("escalation.description"), values, multiline=True),
-        _text("contact", t("escalation.contact"), values),
+        choice_input("topic", t("escalation.topic"), topics, values),
+        choice_input("severity", t("escalation.severity"), severities, values),
+        text_input("title", t("escalation.title"), values, LIMITS["title"]),
+        text_input("description", t("escalation.description"), values, LIMITS["description"], multiline=True),
+        text_input("contact", t("escalation.contact"), values, LIMITS["contact"]),
     ]
     body: list[dict[str, Any]] = [
         {"type": "TextBlock", "text": vehicle_text(t, vehicle), "wrap": True, "isSubtle": True},
@@ -49,14 +50,9 @@ def escalation_form(
         body.append({"type": "TextBlock", "text": t("form.fix_problems"), "color": "Attention", "wrap": True})
     for item in inputs:
         body.append(item)
-        problem = errors.get(item["id"])
+        problem = problem_words(t, errors.get(item["id"]), LIMITS.get(item["id"], 0))
         if problem:
-            text = (
-                t("form.error.too_long", limit=LIMITS.get(item["id"], 200))
-                if problem == "too_long"
-                else t(f"form.error.{problem}")
-            )
-            body.append({"type": "TextBlock", "text": text, "color": "Attention", "size": "Small", "wrap": True})
+            body.append({"type": "TextBlock", "text": problem, "color": "Attention", "size": "Small", "wrap": True})
     heading = t("escalation.heading", number=ticket.number)
     return message_card(
         heading,
@@ -93,35 +89,6 @@ def escalated_card(t: Translate, ticket: Ticket, sr_id: str, vehicle: Vehicle, a
     facts = [fact(t("escalation.sr"), sr_id), fact(t("escalation.vehicle"), vehicle_text(t, vehicle))]
     key = "escalation.already" if again else "escalation.done"
     return message_card(t(key, number=ticket.number, sr=sr_id), extra=[{"type": "FactSet", "facts": facts}])
-
-
-def _choice(name: str, label: str, options: list[tuple[str, str]], values: Mapping[str, str]) -> dict[str, Any]:
-    item: dict[str, Any] = {
-        "type": "Input.ChoiceSet",
-        "id": name,
-        "label": label,
-        "style": "compact",
-        "isRequired": True,
-        "choices": choices(options),
-    }
-    if values.get(name):
-        item["value"] = values[name]
-    return item
-
-
-def _text(name: str, label: str, values: Mapping[str, str], multiline: bool = False) -> dict[str, Any]:
-    item: dict[str, Any] = {
-        "type": "Input.Text",
-        "id": name,
-        "label": label,
-        "isRequired": True,
-        "maxLength": LIMITS[name],
-    }
-    if multiline:
-        item["isMultiline"] = True
-    if values.get(name):
-        item["value"] = values[name]
-    return item
 
 
 def _line(text: str) -> dict[str, Any]:

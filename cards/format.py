@@ -8,6 +8,12 @@ from datetime import UTC, datetime, timedelta
 Translate = Callable[..., str]
 
 
+def maybe(t: Translate, key: str) -> str | None:
+    """The string for `key` if the catalog has it (values from outside, like Graph statuses, may not)."""
+    lookup = getattr(t, "maybe", None)
+    return lookup(key) if lookup else None
+
+
 def card_time(moment: datetime) -> str:
     """A date and time that Teams renders in the reader's own locale and time zone."""
     stamp = moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

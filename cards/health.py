@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from cards.actions import open_url
-from cards.format import Translate, card_time, clip, fact
+from cards.format import Translate, card_time, clip, fact, maybe
 from cards.messages import message_card
 from desk.health import SharedIssue, Sweep, TenantHealth
 
@@ -14,9 +14,7 @@ from desk.health import SharedIssue, Sweep, TenantHealth
 def status_words(t: Translate, status: str) -> str:
     """A Graph status (camelCase or PascalCase) in the reader's words; unknown values as Microsoft wrote them."""
     key = status[:1].lower() + status[1:] if status else "unknown"
-    maybe = getattr(t, "maybe", None)
-    found = maybe(f"health.status.{key}") if maybe else None
-    return found or status
+    return maybe(t, f"health.status.{key}") or status
 
 
 def health_card(t: Translate, health: TenantHealth, admin_url: str, problem: str | None) -> dict[str, Any]:

@@ -6,8 +6,9 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from cards.actions import choices, execute
-from cards.format import Translate, card_time, clip, fact, literal_line
+from cards.actions import execute
+from cards.format import Translate, card_time, clip, fact, literal_line, maybe
+from cards.inputs import choice_input, problem_words, text_input
 from cards.render import render
 from desk.tickets import LIMITS, Product, Severity, Status, Ticket
 
@@ -17,17 +18,25 @@ def ticket_form(
 ) -> dict[str, Any]:
     """The new-ticket form, showing `values` and, next to each refused field, why."""
     errors = errors or {}
-    products = choices([(p.value, t(f"product.{p.value}")) for p in Product])
-    severities = choices([(s.value, t(f"severity.{s.value}.long")) for s in Severity])
+    products = [(p.value, t(f"product.{p.value}")) for p in Product]
+    severities = [(s.value, t(f"severity.{s.value}.long")) for s in Severity]
+    required = t("form.error.required")
+
+    def text(name: str, multiline: bool = False) -> dict[str, Any]:
+        hint = t(f"form.{name}_hint")
+        return text_input(name, t(f"form.{name}"), values, LIMITS[name], hint, required, multiline)
+
     inputs = [
-        _choice("product", t("form.product"), products, values, t),
-        _text("service", t("form.service"), t("form.service_hint"), values, t),
-        _choice("severity", t("form.severity"), severities, values, t),
-        _text("title", t("form.title"), t("form.title_hint"), values, t),
-        _text("description", t("form.description"), t("form.description_hint"), values, t, multiline=True),
-        _text("contact", t("form.contact"), t("form.contact_hint"), values, t),
+        choice_input("product", t("form.product"), products, values, required),
+        text("service"),
+        choice_input("severity", t("form.severity"), severities, values, required),
+        text("title"),
+        text("description", multiline=True),
+        text("contact"),
     ]
-    fields = [{"input": item, "error": _problem(t, item["id"], errors.get(item["id"]))} for item in inputs]
+    fields = [
+        {"input": item, "error": problem_words(t, errors.get(item["id"]), LIMITS.get(item["id"], 0))} for item in inputs
+    ]
     return render(
         "ticket_form",
         title=t("form.heading"),
@@ -39,54 +48,9 @@ def ticket_form(
     )
 
 
-def _choice(
-    name: str, label: str, options: list[dict[str, str]], values: Mapping[str, str], t: Translate
-) -> dict[str, Any]:
-    item: dict[str, Any] = {
-        "type": "Input.ChoiceSet",
-        "id": name,
-        "label": label,
-        "style": "compact",
-        "isRequired": True,
-        "errorMessage": t("form.error.required"),
-        "choices": options,
-    }
-    if values.get(name):
-        item["value"] = values[name]
-    return item
-
-
-def _text(
-    name: str, label: str, hint: str, values: Mapping[str, str], t: Translate, multiline: bool = False
-) -> dict[str, Any]:
-    item: dict[str, Any] = {
-        "type": "Input.Text",
-        "id": name,
-        "label": label,
-        "placeholder": hint,
-        "isRequired": True,
-        "errorMessage": t("form.error.required"),
-        "maxLength": LIMITS[name],
-    }
-    if multiline:
-        item["isMultiline"] = True
-    if values.get(name):
-        item["value"] = values[name]
-    return item
-
-
-def _problem(t: Translate, field: str, code: str | None) -> str:
-    if not code:
-        return ""
-    if code == "too_long":
-        return t("form.error.too_long", limit=LIMITS.get(field, 200))
-    return t(f"form.error.{code}")
-
-
 def customer_status(t: Translate, status: Status) -> str:
     """A status as the customer reads it ("Waiting on you" rather than "Waiting on customer")."""
-    maybe = getattr(t, "maybe", None)
-    return (maybe(f"status.customer.{status.value}") if maybe else None) or t(f"status.{status.value}")
+    return maybe(t, f"status.customer.{status.value}") or t(f"status.{status.value}")
 
 
 def status_card(t: Translate, ticket: Ticket, message: str) -> dict[str, Any]:

@@ -6,8 +6,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from cards.actions import choices, execute
+from cards.actions import execute
 from cards.format import Translate, card_time, clip
+from cards.inputs import choice_input
 from desk.store.tickets import Event
 from desk.tickets import MESSAGE_LIMIT, OPEN_STATUSES, Severity, Status, Ticket
 from desk.workflow import TRANSITIONS
@@ -45,19 +46,19 @@ def _change_form(t: Translate, ticket: Ticket, technicians: list[tuple[str, str]
     allowed = sorted(TRANSITIONS[ticket.status], key=list(Status).index)
     if allowed:
         body += [
-            _choice_input("new_status", t("form.new_status"), [(s.value, t(f"status.{s.value}")) for s in allowed]),
+            _choice("new_status", t("form.new_status"), [(s.value, t(f"status.{s.value}")) for s in allowed]),
             _action_set(execute(t("action.set_status"), "ticket.status", ticket.number)),
         ]
     if ticket.status in OPEN_STATUSES:
         severities = [(s.value, t(f"severity.{s.value}")) for s in Severity if s is not ticket.fields.severity]
         body += [
-            _choice_input("new_severity", t("form.new_severity"), severities),
+            _choice("new_severity", t("form.new_severity"), severities),
             _action_set(execute(t("action.set_severity"), "ticket.severity", ticket.number)),
         ]
         others = [(aad_id, name) for aad_id, name in technicians if aad_id != ticket.assignee_id]
         if others:
             body += [
-                _choice_input("assignee", t("action.assign"), others),
+                _choice("assignee", t("action.assign"), others),
                 _action_set(execute(t("action.assign_confirm"), "ticket.assign", ticket.number)),
             ]
     if not body:
@@ -122,20 +123,13 @@ def _form(title: str, input_id: str, button: str, verb: str, target: str, hint: 
     return _show_card(title, [text_input, _action_set(execute(button, verb, target, style="positive"))])
 
 
-def _choice_input(input_id: str, label: str, options: list[tuple[str, str]]) -> dict[str, Any]:
-    return {
-        "type": "Input.ChoiceSet",
-        "id": input_id,
-        "label": label,
-        "style": "compact",
-        "isRequired": True,
-        "choices": choices(options),
-    }
-
-
 def _action_set(*actions: dict[str, Any]) -> dict[str, Any]:
     return {"type": "ActionSet", "actions": list(actions)}
 
 
 def _show_card(title: str, body: list[dict[str, Any]]) -> dict[str, Any]:
     return {"type": "Action.ShowCard", "title": title, "card": {"type": "AdaptiveCard", "body": body}}
+
+
+def _choice(input_id: str, label: str, options: list[tuple[str, str]]) -> dict[str, Any]:
+    return choice_input(input_id, label, options, {})

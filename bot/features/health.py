@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
+from typing import Any
 
 from botbuilder.schema import Activity, ActivityTypes
 
@@ -49,20 +51,20 @@ def problem_text(t: Translator, health: TenantHealth) -> str | None:
 
 async def health(turn: Turn, args: str) -> None:
     """`health <customer>`: each service and its status, degraded first."""
-    customer = await one_customer(turn, args)
-    if customer is not None:
-        result = await turn.services.health.tenant(customer)
-        admin = admin_center_for(turn.services.settings.cloud, customer.tenant_id)
-        await turn.show(health_card(turn.t, result, admin, problem_text(turn.t, result)))
+    await _customer_card(turn, args, health_card)
 
 
 async def incidents(turn: Turn, args: str) -> None:
     """`incidents <customer>`: open incidents and advisories with impact, start, latest post."""
+    await _customer_card(turn, args, incidents_card)
+
+
+async def _customer_card(turn: Turn, args: str, build: Callable[..., dict[str, Any]]) -> None:
     customer = await one_customer(turn, args)
     if customer is not None:
         result = await turn.services.health.tenant(customer)
         admin = admin_center_for(turn.services.settings.cloud, customer.tenant_id)
-        await turn.show(incidents_card(turn.t, result, admin, problem_text(turn.t, result)))
+        await turn.show(build(turn.t, result, admin, problem_text(turn.t, result)))
 
 
 async def health_all(turn: Turn, _: str) -> None:

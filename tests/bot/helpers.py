@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from tests.support.activities import Channel, Chat, TeamsUser
@@ -53,21 +54,32 @@ def submit_target(card: dict[str, Any]) -> str:
     return str(action["data"]["id"])
 
 
+def nodes(card: Any) -> Iterator[dict[str, Any]]:
+    """Every object in a card (depth first), wherever it sits: body, ShowCards, actions, refresh."""
+    if isinstance(card, dict):
+        yield card
+        for value in card.values():
+            yield from nodes(value)
+    elif isinstance(card, list):
+        for value in card:
+            yield from nodes(value)
+
+
 def card_text(card: dict[str, Any]) -> str:
     """Every string in a card, joined (for 'the card mentions X' checks)."""
     found: list[str] = []
 
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
+    def strings(node: Any) -> None:
+        if isinstance(node, str):
+            found.append(node)
+        elif isinstance(node, dict):
             for value in node.values():
-                walk(value)
+                strings(value)
         elif isinstance(node, list):
             for value in node:
-                walk(value)
-        elif isinstance(node, str):
-            found.append(node)
+                strings(value)
 
-    walk(card)
+    strings(card)
     return "\n".join(found)
 
 
@@ -90,35 +102,10 @@ async def ticket_row(desk: Desk, number: str) -> dict[str, Any]:
 
 def card_inputs(card: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """Every input of a card (including those inside ShowCards), by id."""
-    found: dict[str, dict[str, Any]] = {}
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if str(node.get("type", "")).startswith("Input.") and "id" in node:
-                found[node["id"]] = node
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(card)
-    return found
+    return {node["id"]: node for node in nodes(card) if str(node.get("type", "")).startswith("Input.") and "id" in node}
 
 
 def card_verbs(card: dict[str, Any]) -> set[str]:
     """Every Action.Execute verb in a card (buttons and ShowCard forms, not the refresh)."""
-    verbs: set[str] = set()
-
-    def walk(node: Any, key: str = "") -> None:
-        if isinstance(node, dict):
-            if node.get("type") == "Action.Execute" and key != "action":
-                verbs.add(node["verb"])
-            for name, value in node.items():
-                walk(value, name)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value, key)
-
-    walk(card)
-    return verbs
+    refresh = (card.get("refresh") or {}).get("action")
+    return {n["verb"] for n in nodes(card) if n.get("type") == "Action.Execute" and n is not refresh}

@@ -8,7 +8,16 @@ import json
 from pathlib import Path
 from typing import Any
 
-from tests.bot.helpers import GOOD_TICKET, card_inputs, card_text, rows, set_triage_channel, submit_target, ticket_row
+from tests.bot.helpers import (
+    GOOD_TICKET,
+    card_inputs,
+    card_text,
+    nodes,
+    rows,
+    set_triage_channel,
+    submit_target,
+    ticket_row,
+)
 from tests.support.activities import Channel, Chat
 
 LOCALES = Path(__file__).resolve().parents[2] / "desk" / "locales"
@@ -36,20 +45,7 @@ def in_russian(activity: dict[str, Any]) -> dict[str, Any]:
 
 def facts(card: dict[str, Any]) -> dict[str, str]:
     """Every FactSet row of a card, title -> value."""
-    found: dict[str, str] = {}
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if node.get("type") == "FactSet":
-                found.update({f["title"]: f["value"] for f in node["facts"]})
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(card)
-    return found
+    return {f["title"]: f["value"] for node in nodes(card) if node.get("type") == "FactSet" for f in node["facts"]}
 
 
 def button_titles(card: dict[str, Any]) -> list[str]:
