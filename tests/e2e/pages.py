@@ -88,3 +88,16 @@ class TeamsPage:
             await self.page.wait_for_timeout(500)
             card = self.card(f"{number} ·")
         raise AssertionError(f"no technician view of {number}")
+
+    async def raise_ticket(self, title: str, service: str, severity: str, description: str) -> None:
+        """`new ticket <title>`, then fill in and submit the form (product Microsoft 365)."""
+        await self.say(f"new ticket {title}")
+        form = await self.see_card("New support ticket")
+        await form.get_by_role("combobox", name="Product").click()
+        await self.page.get_by_role("option", name="Microsoft 365").click()
+        await form.get_by_placeholder("e.g. Exchange Online").fill(service)
+        await form.get_by_role("combobox", name="Severity").click()
+        await self.page.get_by_role("option", name=severity).click()
+        await form.get_by_placeholder("What happened").fill(description)
+        await self.shot("form-filled")
+        await self.click("Submit ticket", form)

@@ -62,16 +62,12 @@ async def test_ticket_from_customer_to_triage_channel_and_back(world):
         await partner.shot("triage-channel-set")
 
         # The customer raises a ticket through the card form.
-        await customer.say("new ticket Outlook keeps crashing")
-        form = await customer.see_card("New support ticket")
-        await form.get_by_role("combobox", name="Product").click()
-        await customer.page.get_by_role("option", name="Microsoft 365").click()
-        await form.get_by_placeholder("e.g. Exchange Online").fill("Exchange Online")
-        await form.get_by_role("combobox", name="Severity").click()
-        await customer.page.get_by_role("option", name="Moderate – work is impaired").click()
-        await form.get_by_placeholder("What happened").fill("Since this morning Outlook crashes when I open it.")
-        await customer.shot("form-filled")
-        await customer.click("Submit ticket", form)
+        await customer.raise_ticket(
+            "Outlook keeps crashing",
+            "Exchange Online",
+            "Moderate – work is impaired",
+            "Since this morning Outlook crashes when I open it.",
+        )
         await customer.see_card("Ticket T-1001")
         await expect(customer.page.get_by_text(re.compile(r"^Good to know about T-1001")).last).to_be_visible(
             timeout=20_000
@@ -139,15 +135,12 @@ async def test_ticket_from_customer_to_triage_channel_and_back(world):
         await partner.shot("monitor-incident-card")
 
         # Escalation: a new ticket; the technician signs in (emulated Entra ID) and files a service request.
-        await customer.say("new ticket Teams calls drop after a few minutes")
-        form = await customer.see_card("New support ticket")
-        await form.get_by_role("combobox", name="Product").click()
-        await customer.page.get_by_role("option", name="Microsoft 365").click()
-        await form.get_by_placeholder("e.g. Exchange Online").fill("Microsoft Teams")
-        await form.get_by_role("combobox", name="Severity").click()
-        await customer.page.get_by_role("option", name="Critical – work has stopped").click()
-        await form.get_by_placeholder("What happened").fill("Every call drops after about five minutes.")
-        await customer.click("Submit ticket", form)
+        await customer.raise_ticket(
+            "Teams calls drop after a few minutes",
+            "Microsoft Teams",
+            "Critical – work has stopped",
+            "Every call drops after about five minutes.",
+        )
         await customer.see_card("Ticket T-1002")
         card = await partner.technician_view("T-1002")
         await partner.click("Escalate to Microsoft", card)
