@@ -15,7 +15,7 @@ from botbuilder.core import TurnContext
 from botbuilder.schema import Activity, ConversationParameters, ConversationReference, ErrorResponseException
 
 from bot.adapter import DeskAdapter
-from bot.pacing import Pacer
+from bot.pacing import CONVERSATION_WINDOWS, Pacer
 from bot.service_urls import ServiceUrlPolicy, ServiceUrlRefused
 from desk.clock import Clock, utc_now
 from desk.outbox import Card, Operation, OutboxMessage
@@ -70,7 +70,7 @@ class OutboxSender:
         self._clock = clock
         self.policy = send_policy or SendPolicy()
         self._rand = rand
-        self._conversations = Pacer(self.policy.per_conversation, sleep=sleep)
+        self._conversations = Pacer(self.policy.per_conversation, CONVERSATION_WINDOWS, sleep=sleep)
         self._tenants = Pacer(self.policy.per_tenant, sleep=sleep)
         self._wake = asyncio.Event()
         self._stopping = False
@@ -176,6 +176,8 @@ class OutboxSender:
         elif status in RETRY_WITH_BACKOFF:
             await self._retry(message, self._backoff(message.attempts + 1), detail)
             return
+        elif status == 404 and message.outgoing.operation is Operation.UPDATE:
+            pass  # the message to update was deleted; the conversation itself is fine
         elif status in GONE and conversation is not None:
             await self._conversation_gone(conversation, message, detail)
             return

@@ -585,3 +585,36 @@ async def test_a_reference_pointing_elsewhere_is_refused_too(
     assert connector.sent == []
     [row] = await outbox(desk)
     assert row["status"] == "failed" and "SERVICE_URL_ALLOWLIST" in row["last_error"]
+
+
+async def test_pacer_keeps_teams_longer_windows() -> None:
+    """Beyond 7 a second, Teams allows 8 sends in any 2 s to one conversation: the 9th waits for the window."""
+    now = [100.0]
+    slots: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        slots.append(now[0] + seconds)
+
+    pacer = Pacer(1 / 7, ((8, 2.0),), monotonic=lambda: now[0], sleep=sleep)
+    for _ in range(9):
+        await pacer.wait("a")
+    first = 100.0
+    assert slots[:7] == pytest.approx([first + n / 7 for n in range(1, 8)])
+    assert slots[7] == pytest.approx(first + 2.0), "the 9th send waits until the first leaves the 2-second window"
+
+
+async def test_a_deleted_message_to_update_does_not_block_the_conversation(
+    desk: Desk, connector: LocalConnector, clock: FixedClock
+):
+    """404 on an update means that one message is gone, not that the bot was removed: later sends still go out."""
+    chat = chat_with(connector, 1)
+    await remember(desk, chat)
+    connector.fail_next("PUT", Reply(404), path=to(chat))
+    update = Outgoing(chat.conversation_id, Operation.UPDATE, {"type": "message", "text": "v2"}, target_activity_id="7")
+    await queue(desk, update)
+    await queue(desk, text(chat, "Still reachable"))
+    stored = await desk.runtime.services.desk.conversation(chat.conversation_id)
+    assert stored is not None and stored.blocked_reason is None
+    assert texts(connector.posts(chat.conversation_id)) == ["Still reachable"]
+    rows = await outbox(desk)
+    assert [r["status"] for r in rows] == ["failed", "sent"]
