@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import logging
 
-from msapi.delegated import SignedIn, SignInRequired, UserSignIn
-
 from bot.sign_in_errors import NotSignedIn, SignInFailed
 from cards.escalation import signed_in_card
 from cards.render import card_message, text_message
@@ -15,6 +13,7 @@ from desk.i18n import Translator
 from desk.outbox import Operation, Outgoing
 from desk.service import Desk
 from desk.store.tokens import PendingSignIn
+from msapi.delegated import SignedIn, SignInRequired, UserSignIn
 from msapi.errors import TokenError
 
 logger = logging.getLogger(__name__)
