@@ -185,6 +185,8 @@ def _sign_ins(settings: Settings, desk: Desk, session: requests.Session, validat
         session,
         validate_authority=validate_authority,
     )
+    if settings.sign_in_flow == "device":  # the technicians' browsers cannot reach this app
+        public = None
     return SignIns(desk, client, f"{public}/auth/callback" if public else None, public)
 
 

@@ -76,6 +76,7 @@ class Settings:
     sr_sync_seconds: int = 300
     support_plan: str = "none"
     token_cache_key: bytes | None = None
+    sign_in_flow: str = "auto"
     log_level: str = "INFO"
 
     @property
@@ -135,6 +136,7 @@ def _build(env: EnvReader) -> Settings:
         sr_sync_seconds=env.int("SR_SYNC_SECONDS", 300, minimum=30),
         support_plan=env.choice("SUPPORT_PLAN", {p: p for p in SUPPORT_PLANS}, "none"),
         token_cache_key=_fernet_key(env, "TOKEN_CACHE_KEY"),
+        sign_in_flow=env.choice("SIGN_IN_FLOW", {"auto": "auto", "device": "device"}, "auto"),
         log_level=env.choice("LOG_LEVEL", {n: n for n in ("DEBUG", "INFO", "WARNING", "ERROR")}, "INFO"),
     )
 

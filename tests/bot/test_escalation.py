@@ -259,3 +259,37 @@ async def test_support_profile_from_partner_center_after_a_sign_in(
     text = card_text(desk.connector.posts(customer_chat.conversation_id)[-1].cards[0])
     assert "support@contosocloud.com" in text and "+1 425 555 0142" in text
     assert "Mon-Fri 08:00-18:00" in text and "£95/h" in text, "hours and pricing still from settings"
+
+
+async def test_device_code_sign_in_where_no_redirect_reaches_the_app(
+    tmp_path, connector, customer_chat, triage_channel, technician
+):
+    from tests.support.harness import local_settings, start_desk
+
+    desk = await start_desk(local_settings(tmp_path, connector, SIGN_IN_FLOW="device"), connector)
+    try:
+        emulator = desk.runtime.emulator
+        emulator.state.device_interval = 1
+        await set_triage_channel(desk, triage_channel, technician)
+        await desk.send(triage_channel.message(technician, "sign in"))
+        card = desk.connector.posts(triage_channel.channel_id)[-1].cards[0]
+        facts = {
+            f["title"]: f["value"] for node in card["body"] if node.get("type") == "FactSet" for f in node["facts"]
+        }
+        assert facts["Address"].endswith("/login/device") and facts["Code"]
+        assert not [a for a in card.get("actions", []) if a["type"] == "Action.OpenUrl"], "no link back to this app"
+        async with httpx.AsyncClient(verify=str(emulator.tls.ca_cert)) as browser:
+            approved = await browser.post(
+                f"{emulator.base_url}/_emulator/device/approve",
+                json={"user_code": facts["Code"], "aad_id": demo.PARTNER.users[0].aad_id},
+            )
+        assert approved.status_code < 300
+        await desk.runtime.services.spawner.drain()
+        await desk.delivered()
+        done = card_text(desk.connector.posts(triage_channel.channel_id)[-1].cards[0])
+        assert "You're signed in to Partner Center as alex@contosocloud.onmicrosoft.com" in done
+        assert [r["username"] for r in await rows(desk, "SELECT username FROM user_tokens")] == [
+            "alex@contosocloud.onmicrosoft.com"
+        ]
+    finally:
+        await desk.close()
