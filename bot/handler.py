@@ -22,6 +22,7 @@ from desk.store.people import Technician
 
 logger = logging.getLogger(__name__)
 TURN_KEY = "desk.turn"
+DELIVERY_KEY = "desk.delivery"
 CARD_TYPE = "application/vnd.microsoft.card.adaptive"
 MESSAGE_TYPE = "application/vnd.microsoft.activity.message"
 
@@ -42,8 +43,16 @@ class DeskBot(TeamsActivityHandler):
         self._state = conversation_state
 
     async def on_turn(self, turn_context: TurnContext) -> None:
-        await super().on_turn(turn_context)
-        await self._state.save_changes(turn_context)
+        try:
+            await super().on_turn(turn_context)
+            await self._state.save_changes(turn_context)
+        except Exception:
+            # The activity was recorded as delivered when the turn began; a turn that failed must stay
+            # retryable, so Teams' redelivery is not dropped as a duplicate.
+            key = turn_context.turn_state.get(DELIVERY_KEY)
+            if key:
+                await self._services.desk.forget_delivery(key)
+            raise
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         turn = await self._begin(turn_context)
@@ -104,11 +113,11 @@ class DeskBot(TeamsActivityHandler):
             await self._refuse_stranger(turn_context)
             return None
         desk = self._services.desk
-        if activity.id and not await desk.first_delivery(
-            f"{activity.channel_id}|{activity.conversation.id}|{activity.id}"
-        ):
+        delivery = f"{activity.channel_id}|{activity.conversation.id}|{activity.id}"
+        if activity.id and not await desk.first_delivery(delivery):
             logger.info("dropping redelivered activity %s", activity.id)
             return None
+        turn_context.turn_state[DELIVERY_KEY] = delivery
         if scope_of(activity) == PERSONAL:
             await desk.save_conversation(record_of(activity))
         if person.role is Role.TECHNICIAN:

@@ -54,6 +54,7 @@ from msapi.tokens import TokenProvider
 from msapi.transport import combined_bundle, http_client, msal_session
 
 logger = logging.getLogger(__name__)
+SHUTDOWN_GRACE_SECONDS = 10
 MICROSOFT_LOGIN_HOSTS = frozenset({"login.microsoftonline.com", "login.microsoftonline.us", "login.windows.net"})
 
 
@@ -157,6 +158,10 @@ async def start(settings: Settings, clock: Clock = utc_now, emulator_state: Emul
 async def stop(runtime: Runtime) -> None:
     """Stop background work, close clients and the database, stop the emulator."""
     runtime.sender.stop()
+    with contextlib.suppress(TimeoutError):
+        # Let work a turn started (an incident check, a sweep) finish; a cancelled task would leave its
+        # blocking MSAL call running in a thread against clients that are closing.
+        await asyncio.wait_for(runtime.services.spawner.drain(), SHUTDOWN_GRACE_SECONDS)
     await runtime.services.spawner.close()
     for task in runtime.tasks:
         task.cancel()

@@ -87,10 +87,21 @@ class DirectoryService(DeskBase):
         now = self._clock()
         return await self.db.run(lambda cx: conv_sql.acquire_lease(cx, name, holder, now, ttl))
 
+    async def forget_delivery(self, key: str) -> None:
+        """Let an inbound activity be processed again (its turn failed)."""
+        await self.db.run(lambda cx: conv_sql.forget_inbound(cx, key))
+
     async def housekeeping(self) -> None:
-        """Forget old inbound activity ids (redeliveries come within minutes)."""
+        """Forget what is no longer needed: old inbound activity ids (redeliveries come within minutes), delivered
+        outbox messages after 30 days, forms never submitted after 30 days."""
         now = self._clock()
-        await self.db.run(lambda cx: conv_sql.prune_inbound(cx, now))
+
+        def work(cx: Cx) -> None:
+            conv_sql.prune_inbound(cx, now)
+            outbox_sql.prune_sent(cx, now)
+            conv_sql.prune_drafts(cx, now)
+
+        await self.db.run(work)
 
     async def meta(self, key: str) -> str | None:
         """A small named value."""

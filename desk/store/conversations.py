@@ -91,6 +91,16 @@ def remember_inbound(cx: Cx, key: str, now: datetime) -> bool:
     return changed == 1
 
 
+def forget_inbound(cx: Cx, key: str) -> None:
+    """Forget one inbound activity id (its processing failed; a redelivery may try again)."""
+    cx.execute("DELETE FROM inbound_activities WHERE key = ?", (key,))
+
+
+def prune_drafts(cx: Cx, now: datetime, keep: timedelta = timedelta(days=30)) -> int:
+    """Forget new-ticket forms that were never submitted."""
+    return cx.execute("DELETE FROM drafts WHERE ticket_id IS NULL AND created_at < ?", (to_iso(now - keep),))
+
+
 def prune_inbound(cx: Cx, now: datetime, keep: timedelta = timedelta(days=2)) -> int:
     """Forget inbound activity ids older than `keep` (Teams redelivers within minutes, not days)."""
     return cx.execute("DELETE FROM inbound_activities WHERE received_at < ?", (to_iso(now - keep),))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from desk.clock import from_iso, to_iso
 from desk.outbox import Card, Operation, OutboxMessage, Outgoing
@@ -129,3 +129,8 @@ def posted(cx: Cx, key: str) -> str | None:
     """The activity id of the card posted under `key`."""
     row = cx.one("SELECT activity_id FROM posted_cards WHERE key = ?", (key,))
     return row["activity_id"] if row else None
+
+
+def prune_sent(cx: Cx, now: datetime, keep: timedelta = timedelta(days=30)) -> int:
+    """Forget delivered messages after `keep` (failed ones stay for inspection)."""
+    return cx.execute("DELETE FROM outbox WHERE status = 'sent' AND sent_at < ?", (to_iso(now - keep),))

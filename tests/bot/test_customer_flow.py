@@ -222,3 +222,17 @@ async def test_text_dialog_reasks_a_bad_answer_and_can_be_cancelled(desk, connec
     assert connector.posts(customer_chat.conversation_id)[-1].text == "OK, I did not open a ticket."
     await desk.send(say("help"))
     assert await rows(desk, "SELECT * FROM tickets") == []
+
+
+async def test_a_turn_that_failed_is_processed_when_teams_redelivers_it(desk, customer_chat, connector):
+    connector.fail_next("POST", Reply(500))  # the help card cannot be sent the first time
+    activity = customer_chat.message("help")
+    await desk.send(activity)
+    assert not [s for s in connector.posts(customer_chat.conversation_id) if s.cards and s.response_id]
+    await desk.send(activity)  # Teams retries the same activity
+    delivered = [s for s in connector.posts(customer_chat.conversation_id) if s.cards and s.response_id]
+    assert delivered and "Contoso Cloud Services support" in card_text(delivered[-1].cards[0])
+    second = customer_chat.message("help")
+    second["id"] = activity["id"]
+    await desk.send(second)  # once processed, a further copy is a duplicate
+    assert len([s for s in connector.posts(customer_chat.conversation_id) if s.cards and s.response_id]) == 1

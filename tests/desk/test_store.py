@@ -369,3 +369,41 @@ async def test_outbox_heads_give_the_oldest_pending_message_per_conversation(db:
     await db.run(lambda cx: outbox_sql.mark_failed(cx, a2, "HTTP 400"))  # given up: a3 is next
     assert await heads(NOW) == ["a3"]
     assert await db.run(outbox_sql.pending_count) == 1
+
+
+async def test_housekeeping_forgets_old_delivered_messages_and_abandoned_forms(tmp_path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from desk.hours import BusinessHours
+    from desk.outbox import Operation, Outgoing
+    from desk.service import Desk
+    from desk.sla import SlaPolicy
+    from desk.store import outbox as outbox_sql
+    from desk.store.database import SqliteDatabase
+    from desk.store.tickets import Draft, insert_draft
+    from desk.support import SlaTargets, parse_targets
+
+    db = SqliteDatabase(str(tmp_path / "desk.db"))
+    await db.open()
+    now = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
+    old = now - timedelta(days=31)
+    targets = parse_targets("critical=1h,moderate=4h,minimal=8h")
+    desk = Desk(db, SlaPolicy(BusinessHours.parse("24x7", "UTC"), SlaTargets(targets, targets)), lambda: now)
+
+    def setup(cx) -> None:  # type: ignore[no-untyped-def]
+        item = Outgoing("a:chat", Operation.POST, {"type": "message", "text": "x"})
+        outbox_sql.enqueue(cx, [item, item, item], old)
+        rows = cx.all("SELECT id FROM outbox ORDER BY id")
+        outbox_sql.mark_sent(cx, rows[0]["id"], "1", old)
+        outbox_sql.mark_sent(cx, rows[1]["id"], "2", now)
+        outbox_sql.mark_failed(cx, rows[2]["id"], "refused")
+        insert_draft(cx, Draft("old-form", "aad", "tenant", {}, None, old))
+        insert_draft(cx, Draft("new-form", "aad", "tenant", {}, None, now))
+
+    await db.run(setup)
+    await desk.housekeeping()
+    kept = await db.run(lambda cx: cx.all("SELECT activity_id, status FROM outbox ORDER BY id"))
+    assert kept == [{"activity_id": "2", "status": "sent"}, {"activity_id": None, "status": "failed"}]
+    drafts = await db.run(lambda cx: cx.all("SELECT id FROM drafts"))
+    assert drafts == [{"id": "new-form"}]
+    await db.close()
