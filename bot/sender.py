@@ -20,11 +20,12 @@ from bot.service_urls import ServiceUrlPolicy, ServiceUrlRefused
 from desk.clock import Clock, utc_now
 from desk.outbox import Card, Operation, OutboxMessage
 from desk.store import conversations as conv_sql
+from desk.store import events as event_sql
 from desk.store import outbox as outbox_sql
 from desk.store import tickets as ticket_sql
 from desk.store.conversations import Conversation
 from desk.store.database import Cx, Database
-from desk.store.tickets import Event
+from desk.store.events import Event
 
 logger = logging.getLogger(__name__)
 RETRY_WITH_BACKOFF = frozenset({412, 502, 503, 504})
@@ -202,7 +203,7 @@ class OutboxSender:
             ticket_ids = outbox_sql.fail_conversation(cx, conversation.key, detail)
             outbox_sql.mark_failed(cx, message.id, detail)  # count the attempt that was refused
             for ticket_id in ticket_ids:
-                ticket_sql.add_event(
+                event_sql.add_event(
                     cx, Event(ticket_id, now, "system", "Partner Desk", "unreachable", text=conversation.kind)
                 )
 

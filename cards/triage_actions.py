@@ -9,7 +9,7 @@ from typing import Any
 from cards.actions import execute
 from cards.format import Translate, card_time, clip
 from cards.inputs import choice_input
-from desk.store.tickets import Event
+from desk.store.events import Event
 from desk.tickets import MESSAGE_LIMIT, OPEN_STATUSES, Severity, Status, Ticket
 from desk.workflow import TRANSITIONS
 

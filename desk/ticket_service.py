@@ -9,10 +9,13 @@ from dataclasses import dataclass, replace
 from desk.outbox import Outgoing
 from desk.people import Person
 from desk.service_base import DeskBase
+from desk.store import drafts as draft_sql
+from desk.store import events as event_sql
 from desk.store import outbox as outbox_sql
 from desk.store import tickets as ticket_sql
 from desk.store.database import Cx
-from desk.store.tickets import Draft, Event
+from desk.store.drafts import Draft
+from desk.store.events import Event
 from desk.tickets import Requester, Ticket, TicketFields
 from desk.workflow import Actor, Change, Refused, plan
 
@@ -34,16 +37,16 @@ class TicketService(DeskBase):
     async def start_draft(self, owner: Person, fields: dict[str, str]) -> Draft:
         """Open a new-ticket form for `owner`, optionally prefilled."""
         draft = Draft(secrets.token_urlsafe(12), owner.aad_id, owner.tenant_id, fields, None, self._clock())
-        await self.db.run(lambda cx: ticket_sql.insert_draft(cx, draft))
+        await self.db.run(lambda cx: draft_sql.insert_draft(cx, draft))
         return draft
 
     async def draft(self, draft_id: str) -> Draft | None:
         """A draft by id."""
-        return await self.db.run(lambda cx: ticket_sql.get_draft(cx, draft_id))
+        return await self.db.run(lambda cx: draft_sql.get_draft(cx, draft_id))
 
     async def keep_typed(self, draft_id: str, fields: dict[str, str]) -> None:
         """Remember what was typed into a form that was refused, so the form can be shown again with it."""
-        await self.db.run(lambda cx: ticket_sql.save_draft_fields(cx, draft_id, fields))
+        await self.db.run(lambda cx: draft_sql.save_draft_fields(cx, draft_id, fields))
 
     async def create_ticket(
         self,
@@ -63,9 +66,9 @@ class TicketService(DeskBase):
             if existing is not None:
                 return Created(existing, False)
             ticket_id = ticket_sql.insert_ticket(cx, idempotency_key, requester, fields, now, dues)
-            ticket_sql.add_event(cx, Event(ticket_id, now, requester.aad_id, requester.name, "created"))
+            event_sql.add_event(cx, Event(ticket_id, now, requester.aad_id, requester.name, "created"))
             if draft_id:
-                ticket_sql.link_draft(cx, draft_id, ticket_id)
+                draft_sql.link_draft(cx, draft_id, ticket_id)
             if customer_card:
                 ticket_sql.record_card(cx, ticket_id, "customer", customer_card)
             ticket = ticket_sql.get_ticket(cx, ticket_id)
@@ -92,7 +95,7 @@ class TicketService(DeskBase):
                 raise Refused("refusal.changed_meanwhile", number=before.number)
             for spec in steps.events:
                 event = Event(ticket_id, now, actor.aad_id, actor.name, spec.kind, spec.field, spec.old, spec.new)
-                ticket_sql.add_event(cx, replace(event, text=spec.text))
+                event_sql.add_event(cx, replace(event, text=spec.text))
             after = ticket_sql.get_ticket(cx, ticket_id)
             assert after is not None
             outbox_sql.enqueue(cx, announce(before, after, change, actor), now)
@@ -104,7 +107,7 @@ class TicketService(DeskBase):
 
     async def history(self, ticket_id: int) -> list[Event]:
         """A ticket's audit log, oldest first."""
-        return await self.db.run(lambda cx: ticket_sql.events(cx, ticket_id))
+        return await self.db.run(lambda cx: event_sql.events(cx, ticket_id))
 
     async def ticket(self, ticket_id: int) -> Ticket | None:
         """A ticket by id."""

@@ -7,12 +7,13 @@ from collections.abc import Callable
 from desk.outbox import Outgoing
 from desk.service_base import DeskBase
 from desk.sla_watch import Alert, record_sent
+from desk.store import events as event_sql
 from desk.store import incidents as incident_sql
 from desk.store import outbox as outbox_sql
 from desk.store import tickets as ticket_sql
 from desk.store.database import Cx
+from desk.store.events import Event
 from desk.store.incidents import LinkedIncident, StoredIncident
-from desk.store.tickets import Event
 from desk.tickets import Ticket
 
 
@@ -46,7 +47,7 @@ class WatchService(DeskBase):
             added = [incident for incident in linked if incident_sql.link_incident(cx, ticket_id, incident, now)]
             ticket = ticket_sql.get_ticket(cx, ticket_id)
             if added and ticket is not None:
-                ticket_sql.add_event(
+                event_sql.add_event(
                     cx,
                     Event(
                         ticket_id,

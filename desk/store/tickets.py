@@ -1,9 +1,7 @@
-"""SQL for tickets, their audit events and new-ticket drafts."""
+"""SQL for tickets (their drafts and audit events are in drafts.py and events.py)."""
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -12,66 +10,6 @@ from desk.store.database import Cx, Row
 from desk.tickets import Product, Requester, Severity, Status, Ticket, TicketFields, ticket_number
 
 _COLUMNS_BY_CARD = {"triage": "triage_activity_id", "customer": "customer_card_activity_id"}
-
-
-@dataclass(frozen=True)
-class Draft:
-    """A new-ticket form in progress: its id is all a form card carries."""
-
-    id: str
-    owner_aad_id: str
-    tenant_id: str
-    fields: dict[str, str]
-    ticket_id: int | None
-    created_at: datetime
-
-
-@dataclass(frozen=True)
-class Event:
-    """One audit record: who changed what, from what to what, when."""
-
-    ticket_id: int
-    at: datetime
-    actor_aad_id: str
-    actor_name: str
-    kind: str
-    field: str | None = None
-    old_value: str | None = None
-    new_value: str | None = None
-    text: str | None = None
-
-
-def insert_draft(cx: Cx, draft: Draft) -> None:
-    """Store a new draft."""
-    cx.execute(
-        "INSERT INTO drafts (id, owner_aad_id, tenant_id, fields, ticket_id, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-        (draft.id, draft.owner_aad_id, draft.tenant_id, json.dumps(draft.fields), None, to_iso(draft.created_at)),
-    )
-
-
-def get_draft(cx: Cx, draft_id: str) -> Draft | None:
-    """A draft by id."""
-    row = cx.one("SELECT * FROM drafts WHERE id = ?", (draft_id,))
-    if row is None:
-        return None
-    return Draft(
-        id=row["id"],
-        owner_aad_id=row["owner_aad_id"],
-        tenant_id=row["tenant_id"],
-        fields=json.loads(row["fields"]),
-        ticket_id=row["ticket_id"],
-        created_at=from_iso(row["created_at"]),  # type: ignore[arg-type]
-    )
-
-
-def save_draft_fields(cx: Cx, draft_id: str, fields: dict[str, str]) -> None:
-    """Keep what the customer typed."""
-    cx.execute("UPDATE drafts SET fields = ? WHERE id = ?", (json.dumps(fields), draft_id))
-
-
-def link_draft(cx: Cx, draft_id: str, ticket_id: int) -> None:
-    """Mark a draft as submitted."""
-    cx.execute("UPDATE drafts SET ticket_id = ? WHERE id = ?", (ticket_id, draft_id))
 
 
 def insert_ticket(
@@ -251,44 +189,6 @@ def card_activity(cx: Cx, ticket_id: int, card: str) -> str | None:
     column = _COLUMNS_BY_CARD[card]
     row = cx.one(f"SELECT {column} AS activity_id FROM tickets WHERE id = ?", (ticket_id,))
     return row["activity_id"] if row else None
-
-
-def add_event(cx: Cx, event: Event) -> None:
-    """Append to a ticket's audit log."""
-    cx.execute(
-        "INSERT INTO ticket_events (ticket_id, at, actor_aad_id, actor_name, kind, field, old_value, new_value, text)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            event.ticket_id,
-            to_iso(event.at),
-            event.actor_aad_id,
-            event.actor_name,
-            event.kind,
-            event.field,
-            event.old_value,
-            event.new_value,
-            event.text,
-        ),
-    )
-
-
-def events(cx: Cx, ticket_id: int) -> list[Event]:
-    """A ticket's audit log, oldest first."""
-    rows = cx.all("SELECT * FROM ticket_events WHERE ticket_id = ? ORDER BY id", (ticket_id,))
-    return [
-        Event(
-            ticket_id=row["ticket_id"],
-            at=from_iso(row["at"]),  # type: ignore[arg-type]
-            actor_aad_id=row["actor_aad_id"],
-            actor_name=row["actor_name"],
-            kind=row["kind"],
-            field=row["field"],
-            old_value=row["old_value"],
-            new_value=row["new_value"],
-            text=row["text"],
-        )
-        for row in rows
-    ]
 
 
 def _ticket(row: Row) -> Ticket:

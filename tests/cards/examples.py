@@ -16,7 +16,7 @@ from cards.triage_actions import history_block, refresh_block, technician_action
 from cards.welcome import welcome_card
 from desk.hours import BusinessHours
 from desk.i18n import Translator
-from desk.store.tickets import Event
+from desk.store.events import Event
 from desk.support import SupportProfile
 from desk.tickets import FIELDS, LIMITS, MESSAGE_LIMIT, Product, Requester, Severity, Status, Ticket, TicketFields
 

@@ -380,7 +380,7 @@ async def test_housekeeping_forgets_old_delivered_messages_and_abandoned_forms(t
     from desk.sla import SlaPolicy
     from desk.store import outbox as outbox_sql
     from desk.store.database import SqliteDatabase
-    from desk.store.tickets import Draft, insert_draft
+    from desk.store.drafts import Draft, insert_draft
     from desk.support import SlaTargets, parse_targets
 
     db = SqliteDatabase(str(tmp_path / "desk.db"))
