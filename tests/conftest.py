@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from msapi.emulator import demo
-from tests.support.activities import Channel, Chat, user
+from tests.support.activities import Channel, Chat, user, with_demo_roster
 from tests.support.connector import LocalConnector
 from tests.support.harness import Desk, local_settings, start_desk
 
@@ -16,11 +16,7 @@ from tests.support.harness import Desk, local_settings, start_desk
 @pytest.fixture
 def connector() -> Iterator[LocalConnector]:
     """A local Bot Connector with the demo users in its roster."""
-    local = LocalConnector().start()
-    for tenant in (demo.PARTNER, *demo.CUSTOMERS, demo.STRANGER):
-        for index in range(len(tenant.users)):
-            member = user(tenant, index)
-            local.members[member.user_id] = member.member()
+    local = with_demo_roster(LocalConnector().start())
     yield local
     local.stop()
 

@@ -18,7 +18,7 @@ from desk.outbox import Operation, Outgoing
 from desk.store.conversations import Conversation
 from msapi.emulator import demo
 from tests.bot.helpers import rows
-from tests.support.activities import Chat, TeamsUser, user
+from tests.support.activities import Chat, TeamsUser, with_demo_roster
 from tests.support.connector import LocalConnector, Reply, Sent
 from tests.support.harness import OFFICE_HOURS, Desk, FixedClock, local_settings, start_desk
 
@@ -46,11 +46,7 @@ def clock() -> FixedClock:
 @pytest.fixture
 def connector() -> Iterator[TimedConnector]:
     """A local connector with arrival times, and the demo users in its roster (as in conftest)."""
-    local = TimedConnector().start()
-    for tenant in (demo.PARTNER, *demo.CUSTOMERS, demo.STRANGER):
-        for index in range(len(tenant.users)):
-            member = user(tenant, index)
-            local.members[member.user_id] = member.member()
+    local = with_demo_roster(TimedConnector().start())
     yield local
     local.stop()
 

@@ -3,7 +3,7 @@ wires them, plus recorders for sleeps and for the URLs the client requested."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import httpx
@@ -15,6 +15,7 @@ from msapi.graph import GraphClient
 from msapi.ratelimit import TenantRateLimiter
 from msapi.tokens import TokenProvider
 from msapi.transport import msal_session
+from tests.support.timing import Sleeps
 
 GRAPH_SCOPE = "https://graph.microsoft.com/.default"
 ANNOUNCEMENTS = "/graph/v1.0/admin/serviceAnnouncement"
@@ -22,16 +23,6 @@ ANNOUNCEMENTS = "/graph/v1.0/admin/serviceAnnouncement"
 BIG = demo.DemoTenant(
     tenant_id="7a6b5c4d-3e2f-4a1b-9c8d-7e6f5a4b3c01", name="Litware, Inc.", domain="litware.onmicrosoft.com"
 )
-
-
-@dataclass
-class Sleeps:
-    """A recording sleep that returns at once."""
-
-    waits: list[float] = field(default_factory=list)
-
-    async def __call__(self, seconds: float) -> None:
-        self.waits.append(seconds)
 
 
 @dataclass

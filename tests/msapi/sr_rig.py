@@ -16,31 +16,12 @@ from msapi.emulator.state import EmulatorState, Seen
 from msapi.partner_center import PartnerCenterClient
 from msapi.tokens import TokenProvider
 from msapi.transport import msal_session
+from tests.support.timing import Monotonic, Sleeps
 
 SCOPE = "https://api.partnercenter.microsoft.com/.default"
 PC_AUDIENCE = "https://api.partnercenter.microsoft.com"
 SR_PATH = "/partnercenter/v1/servicerequests"
 TOPICS_PATH = SR_PATH + "/supporttopics"
-
-
-@dataclass
-class Sleeps:
-    """A recording sleep that returns at once."""
-
-    waits: list[float] = field(default_factory=list)
-
-    async def __call__(self, seconds: float) -> None:
-        self.waits.append(seconds)
-
-
-@dataclass
-class Monotonic:
-    """A monotonic clock the test moves."""
-
-    now: float = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @dataclass

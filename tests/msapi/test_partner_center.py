@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -17,6 +17,7 @@ from msapi.errors import PartnerCenterError, TokenError
 from msapi.partner_center import PartnerCenterClient
 from msapi.tokens import TokenProvider
 from msapi.transport import combined_bundle, http_client, msal_session
+from tests.support.timing import Sleeps
 
 SCOPE = "https://api.partnercenter.microsoft.com/.default"
 CUSTOMERS_PATH = "/partnercenter/v1/customers"
@@ -33,16 +34,6 @@ def generated_customers(count: int) -> tuple[demo.DemoTenant, ...]:
         )
         for index in range(count)
     )
-
-
-@dataclass
-class Sleeps:
-    """A recording sleep that returns at once."""
-
-    waits: list[float] = field(default_factory=list)
-
-    async def __call__(self, seconds: float) -> None:
-        self.waits.append(seconds)
 
 
 @dataclass

@@ -3,41 +3,19 @@ HTTPS; how Partner Center's two error bodies and its two enum encodings are read
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import httpx
 import pytest
 
 from msapi.emulator import demo
-from msapi.emulator.server import EmulatorServer
-from msapi.emulator.state import EmulatorState
 from msapi.errors import AppUserRequired, PartnerCenterError
 from msapi.service_requests import ManagedService, SupportProfile, parse_date, severity_name, status_name
-from msapi.transport import combined_bundle, http_client
 from tests.msapi.sr_rig import TOPICS_PATH, SrRig
 
 
-@pytest.fixture
-def sr_server(tmp_path: Path) -> Iterator[EmulatorServer]:
-    """The emulator with the demo tenants."""
-    running = EmulatorServer(EmulatorState(), tmp_path / "tls").start()
-    yield running
-    running.stop()
-
-
-@pytest.fixture
-async def rig(sr_server: EmulatorServer, tmp_path: Path) -> AsyncIterator[SrRig]:
-    """Clients that trust the emulator's CA."""
-    ca = str(sr_server.tls.ca_cert)
-    http = http_client(ca)
-    yield SrRig(sr_server, http, combined_bundle(ca, str(tmp_path / "ca-bundle.pem")))
-    await http.aclose()
-
-
-async def test_support_topics_are_read_once_a_day(rig: SrRig) -> None:
-    client = rig.client()
+async def test_support_topics_are_read_once_a_day(sr_rig: SrRig) -> None:
+    client = sr_rig.client()
 
     first = await client.support_topics()
     second = await client.support_topics()
@@ -48,15 +26,15 @@ async def test_support_topics_are_read_once_a_day(rig: SrRig) -> None:
     assert {"Exchange Online", "Microsoft Teams", "Azure Virtual Machines", "Dynamics 365 Sales", "Other"} <= set(names)
     assert first[3].id == "32444681"  # a number on the wire, text in the model
     assert first[3].description.startswith("Mail flow")
-    assert len(rig.calls(TOPICS_PATH, "GET")) == 1
+    assert len(sr_rig.calls(TOPICS_PATH, "GET")) == 1
 
-    rig.monotonic.now += 24 * 3600 + 1
+    sr_rig.monotonic.now += 24 * 3600 + 1
     await client.support_topics()
-    assert len(rig.calls(TOPICS_PATH, "GET")) == 2
+    assert len(sr_rig.calls(TOPICS_PATH, "GET")) == 2
 
 
-async def test_managed_services_follow_the_customer_subscriptions(rig: SrRig) -> None:
-    client = rig.client()
+async def test_managed_services_follow_the_customer_subscriptions(sr_rig: SrRig) -> None:
+    client = sr_rig.client()
 
     fabrikam = await client.managed_services(demo.FABRIKAM.tenant_id)
     northwind = await client.managed_services(demo.NORTHWIND.tenant_id)
@@ -78,8 +56,8 @@ async def test_managed_services_follow_the_customer_subscriptions(rig: SrRig) ->
     assert "Azure portal" not in [s.name for s in northwind]
 
 
-async def test_subscriptions_are_parsed(rig: SrRig) -> None:
-    subscriptions = await rig.client().subscriptions(demo.FABRIKAM.tenant_id)
+async def test_subscriptions_are_parsed(sr_rig: SrRig) -> None:
+    subscriptions = await sr_rig.client().subscriptions(demo.FABRIKAM.tenant_id)
 
     assert [(s.offer_name, s.quantity, s.status, s.billing_cycle) for s in subscriptions] == [
         ("Microsoft 365 Business Premium", 25, "active", "monthly"),
@@ -90,16 +68,16 @@ async def test_subscriptions_are_parsed(rig: SrRig) -> None:
     assert len({s.id for s in subscriptions}) == 3
 
 
-async def test_reads_of_a_stranger_are_refused(rig: SrRig) -> None:
+async def test_reads_of_a_stranger_are_refused(sr_rig: SrRig) -> None:
     with pytest.raises(PartnerCenterError) as caught:
-        await rig.client().subscriptions(demo.STRANGER.tenant_id)
+        await sr_rig.client().subscriptions(demo.STRANGER.tenant_id)
 
     assert (caught.value.status, caught.value.code) == (403, "20002")
     assert "no commerce relationship" in caught.value.args[0]
 
 
-async def test_support_profile_needs_the_user_and_is_parsed(rig: SrRig) -> None:
-    profile = await rig.client().support_profile(rig.user_token())
+async def test_support_profile_needs_the_user_and_is_parsed(sr_rig: SrRig) -> None:
+    profile = await sr_rig.client().support_profile(sr_rig.user_token())
 
     assert profile == SupportProfile("support@contosocloud.com", "+1 425 555 0142", "https://support.contosocloud.com")
 
@@ -109,8 +87,8 @@ def answer(status: int, body: dict[str, object], **headers: str) -> httpx.Respon
     return httpx.Response(status, json=body, headers=headers)
 
 
-async def test_error_bodies_classic_and_problem_details(rig: SrRig) -> None:
-    client = rig.client()
+async def test_error_bodies_classic_and_problem_details(sr_rig: SrRig) -> None:
+    client = sr_rig.client()
 
     classic = client.error_from(
         answer(
@@ -168,8 +146,8 @@ async def test_error_bodies_classic_and_problem_details(rig: SrRig) -> None:
         answer(500, {"code": 0, "description": "This resource can't be accessed by application credentials."}),
     ],
 )
-async def test_app_only_refusal_in_either_body_is_app_user_required(rig: SrRig, response: httpx.Response) -> None:
-    assert isinstance(rig.client().error_from(response), AppUserRequired)
+async def test_app_only_refusal_in_either_body_is_app_user_required(sr_rig: SrRig, response: httpx.Response) -> None:
+    assert isinstance(sr_rig.client().error_from(response), AppUserRequired)
 
 
 def test_enums_from_strings_and_integers() -> None:

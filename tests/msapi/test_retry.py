@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from msapi.retry import RetryPolicy, retry_after_seconds, send_with_retries
+from tests.support.timing import Sleeps
 
 # Default policy: base 1 s doubling, +/-20% jitter, so retry n waits within [0.8, 1.2] * 2**(n-1) seconds.
 JITTERED = [(0.8, 1.2), (1.6, 2.4), (3.2, 4.8), (6.4, 9.6)]
@@ -32,16 +33,6 @@ class Script:
         if isinstance(outcome, Exception):
             raise outcome
         return outcome
-
-
-class Sleeps:
-    """A recording sleep that returns at once."""
-
-    def __init__(self) -> None:
-        self.waits: list[float] = []
-
-    async def __call__(self, seconds: float) -> None:
-        self.waits.append(seconds)
 
 
 # --- retry_after_seconds -------------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from msapi.emulator import demo
 
@@ -44,6 +44,24 @@ def user(tenant: demo.DemoTenant, index: int = 0, role: str = "user") -> TeamsUs
     """A demo user as a Teams user."""
     person = tenant.users[index]
     return TeamsUser(f"29:{person.aad_id}", person.aad_id, person.name, tenant.tenant_id, person.email, role)
+
+
+_Roster = TypeVar("_Roster", bound="HasRoster")
+
+
+class HasRoster(Protocol):
+    """Anything with a connector's member roster (user id -> Teams member)."""
+
+    members: dict[str, dict[str, Any]]
+
+
+def with_demo_roster(connector: _Roster) -> _Roster:
+    """Put every demo user (partner, customers, the stranger) into `connector`'s roster; returns it."""
+    for tenant in (demo.PARTNER, *demo.CUSTOMERS, demo.STRANGER):
+        for index in range(len(tenant.users)):
+            member = user(tenant, index)
+            connector.members[member.user_id] = member.member()
+    return connector
 
 
 def _base(service_url: str, sender: TeamsUser, conversation: dict[str, Any], **extra: Any) -> dict[str, Any]:
