@@ -4,8 +4,6 @@ MSAL make blocking calls, so the emulator must not share their event loop)."""
 from __future__ import annotations
 
 import asyncio
-import logging
-import threading
 from dataclasses import asdict
 from pathlib import Path
 
@@ -13,9 +11,9 @@ from aiohttp import web
 
 from msapi.emulator import graph, login, partner_center, partner_reads, service_requests, signin
 from msapi.emulator.state import EmulatorState, Fault, Seen
+from msapi.emulator.threaded import ThreadedServer
 from msapi.emulator.tls import TlsFiles, ensure_tls
 
-logger = logging.getLogger(__name__)
 CONTROL = "/_emulator"
 
 
@@ -92,12 +90,14 @@ class EmulatorServer:
     def __init__(self, state: EmulatorState, tls_folder: Path, port: int = 0) -> None:
         self.state = state
         self.tls: TlsFiles = ensure_tls(tls_folder)
-        self._port = port
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._runner: web.AppRunner | None = None
-        self._thread: threading.Thread | None = None
-        self._ready = threading.Event()
-        self.port = 0
+        self._server = ThreadedServer(
+            lambda: create_emulator_app(state), "ms-emulator", port, self.tls.server_context()
+        )
+
+    @property
+    def port(self) -> int:
+        """The bound port (0 before `start`)."""
+        return self._server.port
 
     @property
     def base_url(self) -> str:
@@ -106,37 +106,12 @@ class EmulatorServer:
 
     def start(self) -> EmulatorServer:
         """Start serving; returns once the port is bound."""
-        self._thread = threading.Thread(target=self._serve, name="ms-emulator", daemon=True)
-        self._thread.start()
-        if not self._ready.wait(timeout=15) or not self.port:
-            raise RuntimeError("the Microsoft API emulator did not start")
+        try:
+            self._server.start()
+        except RuntimeError as error:
+            raise RuntimeError("the Microsoft API emulator did not start") from error
         return self
 
     def stop(self) -> None:
         """Stop serving and join the thread."""
-        if self._loop is not None and self._runner is not None:
-            asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(timeout=10)
-            self._loop.call_soon_threadsafe(self._loop.stop)
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-
-    def _serve(self) -> None:
-        self._loop = asyncio.new_event_loop()
-        asyncio.set_event_loop(self._loop)
-        try:
-            self._loop.run_until_complete(self._start_site())
-        except Exception:
-            logger.exception("emulator failed to start")
-            self._ready.set()
-            return
-        self._ready.set()
-        self._loop.run_forever()
-        self._loop.close()
-
-    async def _start_site(self) -> None:
-        self._runner = web.AppRunner(create_emulator_app(self.state), access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", self._port, ssl_context=self.tls.server_context())
-        await site.start()
-        sockets = site._server.sockets if site._server else []  # type: ignore[union-attr]
-        self.port = sockets[0].getsockname()[1] if sockets else self._port
+        self._server.stop()

@@ -3,7 +3,6 @@ to answer with errors, served from its own thread like the real service is from 
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import json
 import threading
@@ -11,6 +10,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
+
+from msapi.emulator.threaded import ThreadedServer
 
 
 @dataclass
@@ -58,11 +59,12 @@ class LocalConnector:
         self.script: list[tuple[str, str, Reply]] = []  # (method, path prefix, reply) consumed first-come
         self._ids = itertools.count(1000)
         self._lock = threading.Lock()
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._runner: web.AppRunner | None = None
-        self._thread: threading.Thread | None = None
-        self._ready = threading.Event()
-        self.port = 0
+        self._server = ThreadedServer(self._app, "local-connector")
+
+    @property
+    def port(self) -> int:
+        """The bound port (0 before `start`)."""
+        return self._server.port
 
     @property
     def url(self) -> str:
@@ -91,26 +93,14 @@ class LocalConnector:
 
     def start(self) -> LocalConnector:
         """Serve on a free loopback port in a daemon thread."""
-        self._thread = threading.Thread(target=self._serve, daemon=True, name="local-connector")
-        self._thread.start()
-        self._ready.wait(10)
+        self._server.start()
         return self
 
     def stop(self) -> None:
         """Stop serving."""
-        if self._loop and self._runner:
-            asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(10)
-            self._loop.call_soon_threadsafe(self._loop.stop)
-        if self._thread:
-            self._thread.join(10)
+        self._server.stop()
 
-    def _serve(self) -> None:
-        self._loop = asyncio.new_event_loop()
-        self._loop.run_until_complete(self._start())
-        self._ready.set()
-        self._loop.run_forever()
-
-    async def _start(self) -> None:
+    def _app(self) -> web.Application:
         app = web.Application()
         app.router.add_post("/v3/conversations", self._create)
         app.router.add_post("/v3/conversations/{conversation}/activities", self._send)
@@ -118,11 +108,7 @@ class LocalConnector:
         app.router.add_put("/v3/conversations/{conversation}/activities/{activity}", self._update)
         app.router.add_get("/v3/conversations/{conversation}/members/{member}", self._member)
         app.router.add_get("/v3/conversations/{conversation}/pagedmembers", self._paged_members)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        return app
 
     def _record(self, request: web.Request, body: dict[str, Any], conversation: str) -> Reply | None:
         with self._lock:
