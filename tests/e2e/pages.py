@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 from pathlib import Path
 
@@ -75,19 +76,29 @@ class TeamsPage:
         scope = within or self.page
         await scope.get_by_role("button", name=re.compile(f"^{re.escape(button)}$")).first.click()
 
-    async def technician_view(self, number: str) -> Locator:
+    async def technician_view(self, number: str, showing: str | None = None, hiding: str | None = None) -> Locator:
         """Make sure the triage card of `number` shows a technician's buttons (the playground does not refresh
-        cards by itself, so ask for the view with the card's button when needed); returns the card."""
+        cards by itself, so ask for the view with the card's button when needed); returns the card.
+
+        `showing`/`hiding`: text the card must (not) contain first, so that the bot's in-place update of the
+        previous step has landed; otherwise that update can re-render the card under the next click."""
         card = self.card(f"{number} ·")
         for _ in range(40):
-            if await card.get_by_role("button", name="Reply to customer…").count():
+            text = await card.inner_text() if await card.count() else ""
+            settled = (showing is None or showing in text) and (hiding is None or hiding not in text)
+            if settled and await card.get_by_role("button", name="Reply to customer…").count():
                 return card
             ask = card.get_by_role("button", name="Technician actions")
-            if await ask.count():
+            if settled and await ask.count():
+                # One request at a time: a second click's late answer would re-render the card under the
+                # next step (an open "Reply…" form collapses and its button detaches).
                 await ask.first.click()
+                with contextlib.suppress(AssertionError):  # not yet: look again
+                    await expect(card.get_by_role("button", name="Reply to customer…")).to_be_visible(timeout=15_000)
+                continue
             await self.page.wait_for_timeout(500)
             card = self.card(f"{number} ·")
-        raise AssertionError(f"no technician view of {number}")
+        raise AssertionError(f"no technician view of {number} (showing={showing!r}, hiding={hiding!r})")
 
     async def raise_ticket(self, title: str, service: str, severity: str, description: str) -> None:
         """`new ticket <title>`, then fill in and submit the form (product Microsoft 365)."""

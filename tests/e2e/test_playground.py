@@ -81,14 +81,14 @@ async def test_ticket_from_customer_to_triage_channel_and_back(world):
         card = await partner.technician_view("T-1001")
         await partner.click("Assign to me", card)
         await partner.see_card("Alex Wilber took the ticket.")
-        card = await partner.technician_view("T-1001")
+        card = await partner.technician_view("T-1001", showing="Last change: Alex Wilber")
         await partner.click("Reply to customer…", card)
         await card.get_by_placeholder("Your message to the customer").fill(
             "Hi Megan, please start Outlook in safe mode."
         )
         await partner.click("Send to customer", card)
         await partner.see_card("Alex Wilber replied to the customer:")
-        card = await partner.technician_view("T-1001")
+        card = await partner.technician_view("T-1001", hiding="First response due")
         await partner.click("Private note…", card)
         await card.get_by_placeholder("Only technicians see this note").fill("Internal: add-in suspected.")
         await partner.click("Add note", card)
@@ -110,7 +110,7 @@ async def test_ticket_from_customer_to_triage_channel_and_back(world):
         await partner.shot("after-restart-customer-message-in-thread")
 
         # The technician resolves; the customer confirms.
-        card = await partner.technician_view("T-1001")
+        card = await partner.technician_view("T-1001", showing="Last change: Megan Bowen")
         await partner.click("Resolve…", card)
         await card.get_by_placeholder("What fixed it").fill("Disabled the faulty add-in.")
         await partner.click("Resolve ticket", card)
