@@ -11,7 +11,7 @@ from cards.format import Translate, card_time, clip
 from cards.inputs import choice_input
 from desk.store.events import Event
 from desk.tickets import MESSAGE_LIMIT, OPEN_STATUSES, Severity, Status, Ticket
-from desk.workflow import TRANSITIONS
+from desk.workflow import allowed_statuses
 
 REFRESH_VERB = "ticket.refresh"
 EVENT_TEXT_LIMIT = 500  # characters of a reply or note shown in a history; the full text is in the thread
@@ -43,7 +43,7 @@ def technician_actions(t: Translate, ticket: Ticket, technicians: list[tuple[str
 def _change_form(t: Translate, ticket: Ticket, technicians: list[tuple[str, str]]) -> dict[str, Any] | None:
     """Status, severity and assignee changes share one small form."""
     body: list[dict[str, Any]] = []
-    allowed = sorted(TRANSITIONS[ticket.status], key=list(Status).index)
+    allowed = sorted(allowed_statuses(ticket), key=list(Status).index)
     if allowed:
         body += [
             _choice("new_status", t("form.new_status"), [(s.value, t(f"status.{s.value}")) for s in allowed]),

@@ -98,6 +98,7 @@ class Escalate:
     sr_status: str
     vehicle: str
     notes: int = 0
+    escalated_by: str | None = None  # whose Partner Center sign-in filed it; the sync reads with the same one
 
 
 @dataclass(frozen=True)

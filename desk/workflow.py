@@ -43,6 +43,13 @@ TRANSITIONS: dict[Status, frozenset[Status]] = {
 }
 
 
+def allowed_statuses(ticket: Ticket) -> frozenset[Status]:
+    """Where "change status" may move `ticket`: TRANSITIONS, and "escalated to Microsoft" only while the ticket has
+    an open service request (filing one is what escalates a ticket)."""
+    allowed = TRANSITIONS[ticket.status]
+    return allowed if ticket.has_open_sr else allowed - {Status.ESCALATED}
+
+
 class Refused(Exception):
     """A change that is not allowed; `key` and `values` make the message shown to the person."""
 
@@ -124,7 +131,7 @@ def _severity(ticket: Ticket, change: SetSeverity, now: datetime, sla: SlaPolicy
 def _set_status(ticket: Ticket, change: SetStatus, now: datetime, sla: SlaPolicy) -> Plan:
     if change.status is Status.RESOLVED:
         raise Refused("refusal.resolve_needs_summary")
-    if change.status not in TRANSITIONS[ticket.status]:
+    if change.status not in allowed_statuses(ticket):
         raise Refused("refusal.transition", number=ticket.number, old=ticket.status.value, new=change.status.value)
     columns, event = _status(ticket, change.status)
     if change.status is Status.CLOSED:
@@ -156,7 +163,10 @@ def _resolve(ticket: Ticket, change: Resolve, now: datetime, sla: SlaPolicy) -> 
 
 
 def _reopen(ticket: Ticket, change: Reopen | Reject, now: datetime, sla: SlaPolicy) -> Plan:
-    if ticket.status not in (Status.RESOLVED, Status.CLOSED):
+    # A technician may reopen a closed ticket; a customer's "not fixed" answers a resolution that is still open
+    # for confirmation, not a ticket closed long ago (an old card must not bring it back).
+    allowed = (Status.RESOLVED,) if isinstance(change, Reject) else (Status.RESOLVED, Status.CLOSED)
+    if ticket.status not in allowed:
         raise Refused("refusal.not_resolved", number=ticket.number)
     columns, event = _status(ticket, Status.IN_PROGRESS)
     columns.update({"resolved_at": None, "closed_at": None})
@@ -209,6 +219,7 @@ def _escalate(ticket: Ticket, change: Escalate, now: datetime, sla: SlaPolicy) -
         "sr_status": change.sr_status,
         "sr_vehicle": change.vehicle,
         "sr_notes_seen": change.notes,
+        "sr_escalated_by": change.escalated_by,
     }
     events = [EventSpec("escalated", "sr", ticket.sr_id, change.sr_id, change.vehicle)]
     if ticket.status is not Status.ESCALATED:

@@ -61,6 +61,8 @@ async def escalate_action(turn: Turn, action: CardAction) -> ActionResult:
 
 async def resume(turn: Turn, action: CardAction) -> ActionResult:
     """After signing in: the half-filled form again, exactly as it was left."""
+    if turn.services.signins is None:
+        return ActionResult(message=turn.t("signin.not_configured"), refused=True)
     draft = await turn.services.desk.escalation_draft(action.target)
     ticket = await turn.services.desk.ticket(draft.ticket_id) if draft else None
     if draft is None or ticket is None:
@@ -69,8 +71,10 @@ async def resume(turn: Turn, action: CardAction) -> ActionResult:
 
 
 async def submit(turn: Turn, action: CardAction) -> ActionResult:
-    """File the service request (once per form), then update the ticket."""
+    """File the service request (once per form, and only while the ticket has none open), then update the ticket."""
     desk = turn.services.desk
+    if turn.services.signins is None:
+        return ActionResult(message=turn.t("signin.not_configured"), refused=True)
     draft = await desk.escalation_draft(action.target)
     ticket = await desk.ticket(draft.ticket_id) if draft else None
     if draft is None or ticket is None:
@@ -84,16 +88,24 @@ async def submit(turn: Turn, action: CardAction) -> ActionResult:
     errors = validate(typed, {t.id for t in topics})
     if errors:
         return await _show_draft(turn, ticket, draft, errors)
-    async with turn.services.locks.hold(f"escalation:{draft.id}"):
-        return await _file(turn, ticket, draft, {t.id: t.name for t in topics})
+    # One filing per ticket at a time (two technicians' forms, or a double click), checked again under the lock.
+    async with turn.services.locks.hold(f"escalation:ticket:{ticket.id}"):
+        return await _file(turn, draft, {t.id: t.name for t in topics})
 
 
-async def _file(turn: Turn, ticket: Ticket, draft: EscalationDraft, topic_names: dict[str, str]) -> ActionResult:
+async def _file(turn: Turn, draft: EscalationDraft, topic_names: dict[str, str]) -> ActionResult:
     services = turn.services
+    assert services.signins is not None
     current = await services.desk.escalation_draft(draft.id)
+    ticket = await services.desk.ticket(draft.ticket_id)
+    if current is None or ticket is None:
+        return ActionResult(message=turn.t("refusal.form_gone"), refused=True)
     vehicle = vehicle_for(topic_names.get(draft.fields["topic"], ""), services.settings.support_plan)
-    if current is not None and current.sr_id:
+    if current.sr_id:
         return ActionResult(card=escalated_card(turn.t, ticket, current.sr_id, vehicle, again=True))
+    blocked = _not_escalatable(turn, ticket)
+    if blocked is not None:
+        return blocked
     try:
         token = await services.signins.token(turn.person.aad_id)
     except NotSignedIn:
@@ -114,7 +126,7 @@ async def _file(turn: Turn, ticket: Ticket, draft: EscalationDraft, topic_names:
         logger.exception("filing the service request for %s failed", ticket.number)
         return ActionResult(message=turn.t("escalation.failed", reason=str(error)), refused=True)
     await services.desk.keep_escalation(replace(draft, sr_id=request.id))
-    change = Escalate(request.id, request.status, vehicle.plan or vehicle.kind, len(request.notes))
+    change = Escalate(request.id, request.status, vehicle.plan or vehicle.kind, len(request.notes), turn.person.aad_id)
     try:
         ticket = await apply_change(turn, ticket, change)
     except Refused as refused:
@@ -127,6 +139,7 @@ async def sign_in_prompt(turn: Turn, resume: str | None = None) -> dict:  # type
     services = turn.services
     await services.desk.save_conversation(record_of(turn.activity))
     signins = services.signins
+    assert signins is not None, "callers check that sign-in is configured"
     if signins.uses_redirect:
         link = await signins.start(turn.person.aad_id, conversation_key(turn.activity), resume)
         return sign_in_card(turn.t, link)
@@ -151,15 +164,22 @@ async def _finish_device(turn: Turn, flow: dict, resume: str | None) -> None:  #
     await announce_signed_in(services.desk, pending, signed)
 
 
-async def _form_for(turn: Turn, ticket: Ticket) -> ActionResult:
+def _not_escalatable(turn: Turn, ticket: Ticket) -> ActionResult | None:
+    """Why `ticket` cannot be escalated now (it has an open service request, or is not open), or None."""
     if ticket.has_open_sr:
         return ActionResult(message=turn.t("refusal.already_escalated", number=ticket.number, sr=ticket.sr_id))
     if not ticket.is_open:
-        return ActionResult(
-            message=turn.t(
-                "refusal.ticket_not_open", number=ticket.number, status=turn.t(f"status.{ticket.status.value}")
-            )
-        )
+        status = turn.t(f"status.{ticket.status.value}")
+        return ActionResult(message=turn.t("refusal.ticket_not_open", number=ticket.number, status=status))
+    return None
+
+
+async def _form_for(turn: Turn, ticket: Ticket) -> ActionResult:
+    if turn.services.signins is None:
+        return ActionResult(message=turn.t("signin.not_configured"), refused=True)
+    blocked = _not_escalatable(turn, ticket)
+    if blocked is not None:
+        return blocked
     topics = await _topics(turn)
     if topics is None:
         return ActionResult(message=turn.t("escalation.topics_unavailable"), refused=True)

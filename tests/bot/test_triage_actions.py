@@ -187,6 +187,17 @@ async def test_customer_rejects_resolution_and_technician_reopens(
     assert refused["value"] == "T-1001 is not resolved."
 
 
+async def test_an_old_not_fixed_button_does_not_reopen_a_closed_ticket(
+    desk, ticket, triage_channel, technician, customer_chat
+):
+    await act(desk, triage_channel, technician, "ticket.resolve", ticket, {"resolution": "Cleared the cache."})
+    await desk.send(customer_chat.invoke("ticket.confirm", "T-1001"))
+    before = await ticket_row(desk, "T-1001")
+    _, rejected = await desk.send(customer_chat.invoke("ticket.reject", "T-1001"))
+    assert "T-1001 is not resolved." in str(rejected["value"])
+    assert await ticket_row(desk, "T-1001") == before, "still closed, unchanged"
+
+
 async def test_customer_forging_a_technician_action_is_refused(desk, ticket, customer_chat):
     before = await ticket_row(desk, "T-1001")
     for verb, inputs in (("ticket.assign_me", {}), ("ticket.resolve", {"resolution": "x"}), ("ticket.refresh", {})):
