@@ -72,8 +72,9 @@ class Identifier:
         customer = await self._customers.by_tenant(tenant) if tenant else None
         if customer:
             return Person(Role.CUSTOMER, aad, name, tenant, "", customer)
-        details = await member()
-        return await self._by_email(aad, name, tenant, details.email)
+        # Another tenant's roster e-mail is whatever that tenant's admin typed into the mail attribute, so it is
+        # no proof of belonging to a customer; only the partner's own guests are matched by address (above).
+        return Person(Role.STRANGER, aad, name, tenant)
 
     async def _by_email(self, aad: str, name: str, tenant: str, email: str) -> Person:
         customer = await self._customers.by_email(email) if email else None

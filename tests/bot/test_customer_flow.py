@@ -140,13 +140,17 @@ async def test_unknown_tenant_is_refused_and_nothing_is_stored(desk, connector):
         assert await rows(desk, f"SELECT * FROM {table}") == [], table
 
 
-async def test_customer_by_email_domain_when_tenant_is_unknown(desk, connector):
-    guest = user(demo.FABRIKAM, 1)
-    roaming = Chat(guest.__class__(**{**guest.__dict__, "tenant_id": demo.STRANGER.tenant_id}), connector.url)
-    connector.members[guest.user_id] = {**guest.member(), "tenantId": demo.STRANGER.tenant_id}
-    await desk.send(roaming.message("help"))
-    card = connector.posts(roaming.conversation_id)[-1].cards[0]
-    assert "New ticket" in card_text(card)
+async def test_a_customer_address_from_another_tenant_gets_a_stranger_answer(desk, connector):
+    # A Woodgrove user whose (unverified) mail attribute claims a Fabrikam address: no tickets, no health.
+    claimed = user(demo.FABRIKAM, 1)
+    roaming = Chat(claimed.__class__(**{**claimed.__dict__, "tenant_id": demo.STRANGER.tenant_id}), connector.url)
+    connector.members[claimed.user_id] = {**claimed.member(), "tenantId": demo.STRANGER.tenant_id}
+    for words in ("help", "service status", "my tickets"):
+        await desk.send(roaming.message(words))
+        said = connector.posts(roaming.conversation_id)[-1]
+        text = said.text + " ".join(card_text(card) for card in said.cards)
+        assert "serves customers of Contoso Cloud Services only" in text, words
+        assert "New ticket" not in text and "Exchange Online" not in text, words
 
 
 async def test_free_text_offers_a_ticket_with_that_text(desk, customer_chat):
