@@ -8,7 +8,6 @@ import contextlib
 import logging
 import random
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import timedelta
 
 from botbuilder.core import TurnContext
@@ -16,6 +15,7 @@ from botbuilder.schema import Activity, ConversationParameters, ConversationRefe
 
 from bot.adapter import DeskAdapter
 from bot.pacing import CONVERSATION_WINDOWS, Pacer
+from bot.send_policy import GONE, RETRY_WITH_BACKOFF, SendPolicy, retry_after, within_a_message
 from bot.service_urls import ServiceUrlPolicy, ServiceUrlRefused
 from desk.clock import Clock, utc_now
 from desk.outbox import Card, Operation, OutboxMessage
@@ -28,22 +28,6 @@ from desk.store.database import Cx, Database
 from desk.store.events import Event
 
 logger = logging.getLogger(__name__)
-RETRY_WITH_BACKOFF = frozenset({412, 502, 503, 504})
-GONE = frozenset({403, 404})
-
-
-@dataclass(frozen=True)
-class SendPolicy:
-    """Pacing and retry limits (Teams: 7 messages/s per conversation, 30/s per app per tenant)."""
-
-    per_conversation: float = 1 / 7
-    per_tenant: float = 1 / 30
-    max_attempts: int = 10
-    base_delay: float = 1.0
-    max_delay: float = 300.0
-    max_retry_after: float = 600.0
-    concurrency: int = 8
-    idle_poll: float = 2.0
 
 
 class Undeliverable(Exception):
@@ -168,17 +152,17 @@ class OutboxSender:
         status = getattr(response, "status_code", 0) or 0
         detail = f"HTTP {status}: {error}"
         if status == 429:
-            wait = _retry_after(response)
+            wait = retry_after(response)
             if wait is None:
                 wait = self._backoff(message.attempts + 1)
-            if wait <= self.policy.max_retry_after:
-                await self._retry(message, wait, detail)
-                return
+            # An unusually long Retry-After is capped, not obeyed to the letter nor given up on: max_attempts bounds it.
+            await self._retry(message, min(wait, self.policy.max_retry_after), detail)
+            return
         elif status in RETRY_WITH_BACKOFF:
             await self._retry(message, self._backoff(message.attempts + 1), detail)
             return
-        elif status == 404 and message.outgoing.operation is Operation.UPDATE:
-            pass  # the message to update was deleted; the conversation itself is fine
+        elif status == 404 and within_a_message(message.outgoing, conversation):
+            pass  # the message to update, or the thread's root, was deleted; the conversation itself is fine
         elif status in GONE and conversation is not None:
             await self._conversation_gone(conversation, message, detail)
             return
@@ -286,14 +270,3 @@ class OutboxSender:
             self._app_id, callback, params, reference.channel_id or "msteams", conversation.service_url
         )
         return created.get("id")
-
-
-def _retry_after(response: object) -> float | None:
-    headers = getattr(response, "headers", None) or {}
-    value = headers.get("Retry-After") if hasattr(headers, "get") else None
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        return None

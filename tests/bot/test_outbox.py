@@ -93,6 +93,20 @@ async def test_429_without_retry_after_backs_off(desk: Desk, connector: LocalCon
     assert (await outbox(desk))[0]["status"] == "sent"
 
 
+async def test_a_long_retry_after_is_capped_not_dropped(desk: Desk, connector: LocalConnector, clock: FixedClock):
+    """A Retry-After beyond the policy's ceiling waits the ceiling, then the message goes out."""
+    chat = chat_with(connector, 1)
+    await remember(desk, chat)
+    connector.fail_next("POST", Reply(429, {"Retry-After": "3600"}), path=to(chat))
+    await queue(desk, text(chat, "one"))
+    [row] = await outbox(desk)
+    ceiling = desk.runtime.sender.policy.max_retry_after
+    assert row["status"] == "pending" and delay(row, clock) == pytest.approx(ceiling)
+    clock.advance(seconds=ceiling)
+    await desk.delivered()
+    assert (await outbox(desk))[0]["status"] == "sent"
+
+
 # --- 2. Order per conversation; no head-of-line blocking across conversations -------------------------------------
 
 

@@ -17,6 +17,7 @@ from bot.conversations import record_of
 from bot.pacing import Pacer
 from desk.outbox import Operation, Outgoing
 from desk.store.conversations import Conversation
+from msapi.emulator import demo
 from tests.bot import outbox_rig
 from tests.bot.outbox_rig import (
     TimedConnector,
@@ -29,7 +30,7 @@ from tests.bot.outbox_rig import (
     texts,
     to,
 )
-from tests.support.activities import Chat
+from tests.support.activities import Channel, Chat, user
 from tests.support.connector import LocalConnector, Reply
 from tests.support.harness import OFFICE_HOURS, Desk, FixedClock, local_settings, start_desk
 
@@ -299,3 +300,22 @@ async def test_a_deleted_message_to_update_does_not_block_the_conversation(
     assert texts(connector.posts(chat.conversation_id)) == ["Still reachable"]
     rows = await outbox(desk)
     assert [r["status"] for r in rows] == ["failed", "sent"]
+
+
+async def test_a_reply_into_a_deleted_thread_does_not_block_the_channel(
+    desk: Desk, connector: LocalConnector, clock: FixedClock
+):
+    """404 on a reply in one ticket's thread (its root was deleted) fails that reply only: the triage channel
+    still receives the next ticket's card."""
+    channel = Channel("19:team-support@thread.tacv2", "19:triage@thread.tacv2", connector.url)
+    record = record_of(Activity().deserialize(channel.message(user(demo.PARTNER, 0), "hello")))
+    await desk.runtime.services.desk.save_conversation(record)
+    connector.fail_next("POST", Reply(404, body={"error": {"code": "ConversationNotFound"}}), path="/v3/conversations/")
+    reply = Outgoing(record.key, Operation.REPLY, {"type": "message", "text": "in thread"}, thread_id="1234")
+    await queue(desk, reply)
+    await queue(desk, Outgoing(record.key, Operation.POST, {"type": "message", "text": "next ticket"}))
+    stored = await desk.runtime.services.desk.conversation(record.key)
+    assert stored is not None and stored.blocked_reason is None
+    assert [r["status"] for r in await outbox(desk)] == ["failed", "sent"]
+    created = [s for s in connector.posts() if s.path == "/v3/conversations"]
+    assert [s.body["activity"]["text"] for s in created] == ["next ticket"]
