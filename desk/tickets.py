@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -160,6 +161,7 @@ def parse_ticket_number(text: str) -> int | None:
         cleaned = cleaned[2:]
     elif cleaned.startswith("T"):
         cleaned = cleaned[1:]
-    if not cleaned.isdigit() or int(cleaned) <= NUMBER_OFFSET:
+    # ASCII digits only, and few enough for SQLite's integers ('²' is a digit to str.isdigit, int() refuses it).
+    if not re.fullmatch(r"[0-9]{1,12}", cleaned) or int(cleaned) <= NUMBER_OFFSET:
         return None
     return int(cleaned) - NUMBER_OFFSET

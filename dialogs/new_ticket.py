@@ -6,6 +6,7 @@ Flow: product -> service -> severity -> title -> description -> contact -> confi
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 
 from botbuilder.core import MessageFactory, TurnContext
@@ -114,7 +115,7 @@ def _normalise(name: str, answer: str) -> str:
     if name not in CHOICES:
         return text
     options = CHOICES[name]
-    if text.isdigit() and 1 <= int(text) <= len(options):
+    if re.fullmatch(r"[0-9]{1,3}", text) and 1 <= int(text) <= len(options):
         return options[int(text) - 1]
     lowered = text.lower()
     for value in options:

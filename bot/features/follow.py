@@ -3,6 +3,8 @@ resolution (confirm, reject, rate)."""
 
 from __future__ import annotations
 
+import re
+
 from bot.actions import ActionResult, ActionRouter, CardAction
 from bot.commands import CommandRouter
 from bot.conversations import PERSONAL, conversation_key
@@ -82,6 +84,6 @@ def _answer(change_for, thanks_key: str):  # type: ignore[no-untyped-def]
 
 def _rating(action: CardAction) -> Change:
     raw = action.inputs.get("rating", "")
-    if not raw.isdigit():
+    if not re.fullmatch(r"[1-5]", raw.strip()):
         raise Refused("refusal.bad_rating")
-    return Rate(int(raw), action.inputs.get("rating_comment", ""))
+    return Rate(int(raw.strip()), action.inputs.get("rating_comment", ""))
