@@ -36,10 +36,11 @@ ActionHandler = Callable[[Turn, CardAction], Awaitable[ActionResult]]
 
 @dataclass(frozen=True)
 class Route:
-    """A verb's handler and the roles allowed to use it."""
+    """A verb's handler, the roles allowed to use it, and the conversation scopes it works in (None: any)."""
 
     handler: ActionHandler
     roles: frozenset[Role]
+    scopes: frozenset[str] | None = None
 
 
 class ActionRouter:
@@ -48,11 +49,13 @@ class ActionRouter:
     def __init__(self) -> None:
         self._routes: dict[str, Route] = {}
 
-    def add(self, verb: str, handler: ActionHandler, *, roles: Iterable[Role]) -> None:
-        """Route `verb` to `handler` for `roles`."""
+    def add(
+        self, verb: str, handler: ActionHandler, *, roles: Iterable[Role], scopes: Iterable[str] | None = None
+    ) -> None:
+        """Route `verb` to `handler` for `roles`, in `scopes` only when given (personal, channel, group)."""
         if verb in self._routes:
             raise ValueError(f"verb {verb!r} registered twice")
-        self._routes[verb] = Route(handler, frozenset(roles))
+        self._routes[verb] = Route(handler, frozenset(roles), frozenset(scopes) if scopes is not None else None)
 
     def route(self, verb: str) -> Route | None:
         """The route of a verb."""

@@ -142,6 +142,10 @@ class DeskBot(TeamsActivityHandler):
             logger.warning("refused %s by %s (%s)", action.verb, turn.person.aad_id, turn.person.role)
             partner = self._services.settings.support.partner_name
             return ActionResult(message=turn.t(key, partner=partner), refused=True)
+        if route.scopes is not None and turn.scope not in route.scopes:
+            # A customer's tickets are private to them: their buttons work in their personal chat with the bot only.
+            logger.warning("refused %s in a %s conversation", action.verb, turn.scope)
+            return ActionResult(message=turn.t("refusal.personal_chat_only"), refused=True)
         return await route.handler(turn, action)
 
     async def _answer_submit(self, turn: Turn, result: ActionResult) -> None:

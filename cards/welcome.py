@@ -11,9 +11,14 @@ from desk.support import SupportProfile
 
 
 def welcome_card(
-    t: Translate, profile: SupportProfile, commands: list[tuple[str, str]], is_customer: bool
+    t: Translate,
+    profile: SupportProfile,
+    commands: list[tuple[str, str]],
+    is_customer: bool,
+    ticket_buttons: bool | None = None,
 ) -> dict[str, Any]:
-    """The help card; `commands` are (command, description) pairs for the reader's role."""
+    """The help card; `commands` are (command, description) pairs for the reader's role. A customer gets the
+    New ticket / My tickets buttons unless `ticket_buttons` is False (outside their personal chat)."""
     facts = [fact(t("welcome.hours"), f"{profile.hours_text} ({profile.hours.timezone.key})")]
     methods = [t(f"contact.{method}") for method in profile.contact_methods if method in _METHODS]
     if methods:
@@ -28,7 +33,7 @@ def welcome_card(
             execute(t("action.new_ticket"), "ticket.new", style="positive"),
             execute(t("action.my_tickets"), "tickets.mine"),
         ]
-        if is_customer
+        if (is_customer if ticket_buttons is None else ticket_buttons)
         else []
     )
     return render(

@@ -26,9 +26,13 @@ def register(commands: CommandRouter, actions: ActionRouter) -> None:
     commands.add(
         "ticket", show_ticket, roles=CUSTOMERS, scopes=(PERSONAL,), help_key="command.ticket_customer", usage="T-1001"
     )
-    actions.add("ticket.confirm", _answer(lambda _: Confirm(), "resolution.thanks_closed"), roles=CUSTOMERS)
-    actions.add("ticket.reject", _answer(lambda _: Reject(), "resolution.thanks_reopened"), roles=CUSTOMERS)
-    actions.add("ticket.rate", _answer(_rating, "resolution.thanks_rating"), roles=CUSTOMERS)
+    actions.add(
+        "ticket.confirm", _answer(lambda _: Confirm(), "resolution.thanks_closed"), roles=CUSTOMERS, scopes=(PERSONAL,)
+    )
+    actions.add(
+        "ticket.reject", _answer(lambda _: Reject(), "resolution.thanks_reopened"), roles=CUSTOMERS, scopes=(PERSONAL,)
+    )
+    actions.add("ticket.rate", _answer(_rating, "resolution.thanks_rating"), roles=CUSTOMERS, scopes=(PERSONAL,))
 
 
 async def show_ticket(turn: Turn, args: str) -> None:

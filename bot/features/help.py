@@ -25,7 +25,8 @@ async def help_card(turn: Turn) -> dict:  # type: ignore[type-arg]
     listed = turn.services.commands.listed(turn.person.role, turn.scope)
     commands = [(f"{c.phrase} {c.usage}".strip(), turn.t(c.help_key)) for c in listed]
     profile = await current_profile(turn.services)
-    return welcome_card(turn.t, profile, commands, is_customer=turn.person.role is Role.CUSTOMER)
+    is_customer = turn.person.role is Role.CUSTOMER
+    return welcome_card(turn.t, profile, commands, is_customer, ticket_buttons=is_customer and turn.scope == PERSONAL)
 
 
 async def show_help(turn: Turn, _: str) -> None:

@@ -28,10 +28,10 @@ def register(commands: CommandRouter, actions: ActionRouter) -> None:
     """Register the customer's ticket commands and buttons."""
     commands.add("new ticket", new_ticket, roles=CUSTOMERS, scopes=(PERSONAL,), help_key="command.new_ticket")
     commands.add("my tickets", my_tickets, roles=CUSTOMERS, scopes=(PERSONAL,), help_key="command.my_tickets")
-    actions.add("ticket.new", new_ticket_action, roles=CUSTOMERS)
-    actions.add("ticket.submit", submit, roles=CUSTOMERS)
-    actions.add("ticket.from_draft", from_draft, roles=CUSTOMERS)
-    actions.add("tickets.mine", my_tickets_action, roles=CUSTOMERS)
+    actions.add("ticket.new", new_ticket_action, roles=CUSTOMERS, scopes=(PERSONAL,))
+    actions.add("ticket.submit", submit, roles=CUSTOMERS, scopes=(PERSONAL,))
+    actions.add("ticket.from_draft", from_draft, roles=CUSTOMERS, scopes=(PERSONAL,))
+    actions.add("tickets.mine", my_tickets_action, roles=CUSTOMERS, scopes=(PERSONAL,))
 
 
 def cards_supported(turn: Turn) -> bool:

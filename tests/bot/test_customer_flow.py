@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from msapi.emulator import demo
-from tests.bot.helpers import GOOD_TICKET, card_text, open_form, rows, set_triage_channel, submit_target
+from tests.bot.helpers import GOOD_TICKET, card_text, open_form, raise_ticket, rows, set_triage_channel, submit_target
 from tests.support.activities import Chat, user
 from tests.support.connector import Reply
 from tests.support.harness import local_settings, start_desk
@@ -240,3 +240,27 @@ async def test_a_turn_that_failed_is_processed_when_teams_redelivers_it(desk, cu
     second["id"] = activity["id"]
     await desk.send(second)  # once processed, a further copy is a duplicate
     assert len([s for s in connector.posts(customer_chat.conversation_id) if s.cards and s.response_id]) == 1
+
+
+def in_group_chat(activity: dict) -> dict:
+    """The same activity as if sent in a group chat the customer shares with others."""
+    tenant = activity["conversation"]["tenantId"]
+    activity["conversation"] = {"id": GROUP_CHAT, "conversationType": "groupChat", "isGroup": True, "tenantId": tenant}
+    return activity
+
+
+GROUP_CHAT = "19:group-chat-with-colleagues@thread.v2"
+
+
+async def test_a_customers_ticket_buttons_work_in_their_personal_chat_only(desk, customer_chat):
+    await raise_ticket(desk, customer_chat, title="Payroll mailbox compromised?")
+    tickets_before = await rows(desk, "SELECT id FROM tickets")
+    await desk.send(in_group_chat(customer_chat.message("help")))
+    welcome = desk.connector.posts(GROUP_CHAT)[-1].cards[0]
+    assert not {"ticket.new", "tickets.mine"} & {a.get("verb") for a in welcome.get("actions", [])}
+    for verb in ("tickets.mine", "ticket.new", "ticket.submit", "ticket.rate"):
+        _, body = await desk.send(in_group_chat(customer_chat.invoke(verb, "T-1001")))
+        assert body["value"] == "Please use that in your personal chat with the bot: your tickets are private to you."
+    shown = " ".join(card_text(c) for s in desk.connector.posts(GROUP_CHAT) for c in s.cards)
+    assert "Payroll mailbox" not in shown
+    assert await rows(desk, "SELECT id FROM tickets") == tickets_before
