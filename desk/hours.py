@@ -6,12 +6,15 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import combinations
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _RANGE = re.compile(r"^(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$")
 # Business time is searched at most this far ahead; a schedule with no open hour is refused at parse time.
 _HORIZON_DAYS = 800
+# A daylight-saving change shortens at most one day's hours; a horizon holds at most this many (two a year).
+_DST_CHANGES = 5
 
 Interval = tuple[time, time]
 
@@ -47,23 +50,37 @@ class BusinessHours:
     def add(self, start: datetime, duration: timedelta) -> datetime:
         """The instant reached after `duration` of business time counted from `start`."""
         remaining = duration
+        reached = start  # business time before this instant is counted: an interval never starts earlier
         for begin, end in self._intervals_from(start):
-            begin = max(begin, start)
+            begin = max(begin, reached)
             if begin >= end:
                 continue
             if begin + remaining <= end:
                 return (begin + remaining).astimezone(self.timezone)
             remaining -= end - begin
+            reached = end
         raise ValueError("duration exceeds the business-hours horizon")
 
     def elapsed(self, start: datetime, end: datetime) -> timedelta:
         """Business time between two instants (zero when `end` is before `start`)."""
         total = timedelta()
+        counted = start
         for begin, finish in self._intervals_from(start):
             if begin >= end:
                 break
-            total += max(timedelta(), min(finish, end) - max(begin, start))
+            begin, stop = max(begin, counted), min(finish, end)
+            if stop > begin:
+                total += stop - begin
+                counted = stop
         return total
+
+    def schedulable(self) -> timedelta:
+        """Business time `add` can count from any start: the horizon's full weeks, less every holiday and
+        daylight-saving change each taken as the longest day (a lower bound, so SLA targets can be checked)."""
+        days = [sum((_length(opens, closes) for opens, closes in day), timedelta()) for day in self.weekly]
+        weeks = (_HORIZON_DAYS - 2) // 7  # the local days after the start's own day
+        lost = max(days) * (len(self.holidays) + _DST_CHANGES)
+        return max(timedelta(), sum(days, timedelta()) * weeks - lost)
 
     def _intervals_around(self, at: datetime) -> Iterator[tuple[datetime, datetime]]:
         yield from self._intervals_from(at - timedelta(days=1), days=3)
@@ -89,18 +106,42 @@ def _utc_end(day: date, moment: time, zone: ZoneInfo) -> datetime:
     return _utc(day, moment, zone)
 
 
+def _length(opens: time, closes: time) -> timedelta:
+    end = timedelta(days=1) if closes == time.max else timedelta(hours=closes.hour, minutes=closes.minute)
+    return end - timedelta(hours=opens.hour, minutes=opens.minute)
+
+
 def _parse_weekly(spec: str) -> tuple[tuple[Interval, ...], ...]:
-    weekly: list[list[Interval]] = [[] for _ in DAYS]
+    weekly: list[list[tuple[int, Interval]]] = [[] for _ in DAYS]  # (segment number, range) per day
     text = spec.strip().lower()
     if text in {"24x7", "24/7"}:
         text = "mon-sun 00:00-24:00"
-    for segment in filter(None, (part.strip() for part in text.split(";"))):
+    for number, segment in enumerate(filter(None, (part.strip() for part in text.split(";")))):
         day_part, _, ranges = segment.partition(" ")
+        parsed = [_parse_range(item.strip()) for item in ranges.split(",") if item.strip()]
         for day in _parse_days(day_part):
-            weekly[day].extend(_parse_range(item.strip()) for item in ranges.split(",") if item.strip())
+            weekly[day].extend((number, interval) for interval in parsed)
     if not any(weekly):
         raise ValueError(f"no opening hours in {spec!r} (expected e.g. 'Mon-Fri 09:00-17:00')")
-    return tuple(tuple(sorted(day)) for day in weekly)
+    return tuple(_merge(DAYS[index], ranges, spec) for index, ranges in enumerate(weekly))
+
+
+def _merge(day: str, ranges: list[tuple[int, Interval]], spec: str) -> tuple[Interval, ...]:
+    """One day's ranges, sorted, overlapping or touching ones joined. Overlapping ranges from two segments are
+    refused: "Mon-Fri 09:00-17:00; Fri 09:00-13:00" may mean a shorter Friday as well as the union."""
+    for (one, (opens, closes)), (other, (opens2, closes2)) in combinations(ranges, 2):
+        if one != other and opens < closes2 and opens2 < closes:
+            raise ValueError(
+                f"{day.title()} has overlapping hours in two parts of {spec!r} "
+                "(give each day's hours once, e.g. 'Mon-Thu 09:00-17:00; Fri 09:00-13:00')"
+            )
+    merged: list[Interval] = []
+    for opens, closes in sorted(interval for _, interval in ranges):
+        if merged and opens <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], closes))
+        else:
+            merged.append((opens, closes))
+    return tuple(merged)
 
 
 def _parse_days(text: str) -> list[int]:

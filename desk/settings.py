@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -14,8 +13,9 @@ from dotenv import dotenv_values
 
 from desk.clouds import CLOUDS, CloudEndpoints
 from desk.env import EnvReader, SettingsError
-from desk.hours import BusinessHours
-from desk.support import SlaTargets, SupportProfile, parse_targets
+from desk.settings_service_urls import is_loopback, service_url_allowlist
+from desk.settings_support import sla_targets, support_profile
+from desk.support import SlaTargets, SupportProfile
 
 # The Bot Framework SDK's own endpoint settings, handed to it unchanged.
 SDK_ENDPOINT_SETTINGS = (
@@ -99,14 +99,15 @@ def _build(env: EnvReader) -> Settings:
     local = not bot.app_id
     cloud = env.choice("CLOUD", CLOUDS, "public")
     host = env.str("HOST", "127.0.0.1")
-    if local and not _is_loopback(host):
+    if local and not is_loopback(host):
         raise SettingsError("HOST", f"local mode (no MicrosoftAppId) listens on loopback only, not {host!r}")
     default_allow = LOCAL_CONNECTOR_PREFIXES if local else cloud.connector_hosts
-    allowlist = env.list("SERVICE_URL_ALLOWLIST", default_allow)
+    allowlist = service_url_allowlist(env, local, default_allow)
+    support = support_profile(env)
     data_dir = Path(env.str("DATA_DIR", "data"))
     return Settings(
         host=host,
-        port=env.int("PORT", 3978, minimum=0, maximum=65535),
+        port=env.int("PORT", 3978, minimum=1, maximum=65535),
         bot=bot,
         cloud=cloud,
         login_url=_url(env, "LOGIN_URL", cloud.login_url),
@@ -119,11 +120,8 @@ def _build(env: EnvReader) -> Settings:
         technicians=frozenset(item.lower() for item in env.list("TECHNICIANS")),
         api_client_id=env.str("PARTNER_APP_ID", bot.app_id),
         api_client_secret=env.str("PARTNER_APP_SECRET", bot.app_password),
-        support=_support_profile(env),
-        sla=SlaTargets(
-            first_response=env.parsed("SLA_FIRST_RESPONSE", parse_targets, "critical=1h,moderate=4h,minimal=8h"),
-            resolution=env.parsed("SLA_RESOLUTION", parse_targets, "critical=8h,moderate=24h,minimal=40h"),
-        ),
+        support=support,
+        sla=sla_targets(env, support.hours),
         emulator_port=env.int("EMULATOR_PORT", 0, minimum=0, maximum=65535),
         extra_ca_file=_existing_file(env, "EXTRA_CA_FILE"),
         public_url=_url(env, "PUBLIC_URL", "") if env.str("PUBLIC_URL") else None,
@@ -163,33 +161,6 @@ def _partner_tenant(env: EnvReader, local: bool) -> str:
     return tenant
 
 
-def _support_profile(env: EnvReader) -> SupportProfile:
-    hours_text = env.str("SUPPORT_HOURS", "Mon-Fri 09:00-17:00")
-    zone = env.str("SUPPORT_TIMEZONE", "UTC")
-    try:
-        hours = BusinessHours.parse(hours_text, zone, env.str("SUPPORT_HOLIDAYS"))
-    except ValueError as error:
-        # Match the start of the message only: the rest quotes the user's text, which may contain any word.
-        message = str(error)
-        variable = (
-            "SUPPORT_TIMEZONE"
-            if message.startswith("unknown time zone")
-            else ("SUPPORT_HOLIDAYS" if message.startswith("bad holiday date") else "SUPPORT_HOURS")
-        )
-        raise SettingsError(variable, message) from None
-    return SupportProfile(
-        partner_name=env.str("PARTNER_NAME", "Partner Desk"),
-        hours_text=hours_text,
-        hours=hours,
-        email=env.str("SUPPORT_EMAIL"),
-        phone=env.str("SUPPORT_PHONE"),
-        website=env.str("SUPPORT_WEBSITE"),
-        pricing=env.str("SUPPORT_PRICING"),
-        emergency_contact=env.str("SUPPORT_EMERGENCY_CONTACT"),
-        contact_methods=env.list("SUPPORT_CONTACT_METHODS", ("teams",)),
-    )
-
-
 def _database_url(env: EnvReader, data_dir: Path) -> str:
     url = env.str("DATABASE_URL", f"sqlite:///{data_dir.as_posix()}/desk.db")
     if url.startswith(("postgresql://", "postgres://")):
@@ -223,12 +194,3 @@ def _existing_file(env: EnvReader, name: str) -> str | None:
     if path and not Path(path).is_file():
         raise SettingsError(name, f"no such file: {path}")
     return path
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
