@@ -7,10 +7,13 @@ from typing import Any
 
 from bot.notices import Audience, announcer, technician_card
 from bot.turn import Turn
+from cards.render import MAX_CARD_BYTES, card_size
 from cards.triage_actions import history_block
 from desk.people import Role
 from desk.tickets import Ticket, parse_ticket_number
 from desk.workflow import Actor, Change, Refused
+
+HISTORY_MARGIN = 600  # bytes for the history's heading, its "older events" line and its container
 
 
 async def audience_for(turn: Turn, ticket: Ticket) -> Audience:
@@ -79,5 +82,12 @@ async def thread_ticket(turn: Turn) -> Ticket | None:
 async def technician_view(turn: Turn, ticket: Ticket, with_history: bool = False) -> dict[str, Any]:
     """The triage card as a technician sees it (actions), optionally with the ticket's history."""
     audience = await audience_for(turn, ticket)
-    extra = history_block(turn.t, await turn.services.desk.history(ticket.id)) if with_history else None
-    return technician_card(turn.t, ticket, turn.services.clock(), audience, extra)
+    now = turn.services.clock()
+    card = technician_card(turn.t, ticket, now, audience)
+    if not with_history:
+        return card
+    # The history gets what the card leaves of Teams' message size (a long description of emoji or CJK text
+    # takes three or four bytes a character).
+    budget = MAX_CARD_BYTES - card_size(card) - HISTORY_MARGIN
+    extra = history_block(turn.t, await turn.services.desk.history(ticket.id), budget=max(budget, 0))
+    return technician_card(turn.t, ticket, now, audience, extra)

@@ -38,11 +38,16 @@ def _undefined_is_an_error(value: object) -> object:
     raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
 
 
+def card_size(card: dict[str, Any]) -> int:
+    """The card's size in bytes as JSON (UTF-8), as measured against MAX_CARD_BYTES."""
+    return len(json.dumps(card, ensure_ascii=False).encode("utf-8"))
+
+
 def render(template: str, **context: Any) -> dict[str, Any]:
     """Render `templates/<template>.json.j2` and parse it; raises on undefined variables or invalid JSON."""
     text = environment().get_template(f"{template}.json.j2").render(**context)
     card: dict[str, Any] = json.loads(text)
-    size = len(json.dumps(card, ensure_ascii=False).encode("utf-8"))
+    size = card_size(card)
     if size > MAX_CARD_BYTES:
         raise CardTooLarge(f"card {template} is {size} bytes")
     return card

@@ -87,7 +87,7 @@ def history_block(t: Translate, events: list[Event], limit: int = 15, budget: in
             )
         item = {"type": "RichTextBlock", "inlines": inlines, "spacing": "Small"}
         size = len(json.dumps(item, ensure_ascii=False).encode("utf-8"))
-        if items and spent + size > budget:
+        if spent + size > budget:
             break
         items.insert(0, item)
         spent += size

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from cards.render import MAX_CARD_BYTES, card_size
 from msapi.emulator import demo
 from tests.bot.helpers import card_text, raise_ticket, rows, set_triage_channel, ticket_row
 from tests.bot.test_triage_actions import act, thread_posts
@@ -100,6 +101,22 @@ async def test_ticket_and_history_commands(desk, ticket, connector, triage_chann
     await desk.send(triage_channel.message(technician, "history t1001"))
     log = card_text(connector.posts(triage_channel.channel_id)[-1].cards[0])
     assert "History of T-1001" in log and "added a private note" in log
+
+
+async def test_ticket_command_fits_a_long_wide_character_ticket_into_one_card(
+    desk, connector, customer_chat, triage_channel, technician
+):
+    # 4,000 four-byte characters of description and long notes: the history gives way, the card still goes out.
+    await set_triage_channel(desk, triage_channel, technician)
+    number = await raise_ticket(desk, customer_chat, description="📧" * 4000)
+    for index in range(6):
+        await desk.send(triage_channel.message(technician, f"note {number} {index} " + "🔎" * 600))
+    await desk.send(triage_channel.message(technician, f"ticket {number}"))
+    [card] = connector.posts(triage_channel.channel_id)[-1].cards
+    assert card_size(card) <= MAX_CARD_BYTES
+    text = card_text(card)
+    assert "History" in text and "📧" * 100 in text
+    assert "older events not shown" in text
 
 
 async def test_search_finds_by_words_in_any_case(desk, ticket, connector, customer_chat, triage_channel, technician):
