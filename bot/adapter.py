@@ -7,7 +7,7 @@ import json
 import logging
 
 from aiohttp import web
-from botbuilder.core import Bot, TurnContext
+from botbuilder.core import Bot, InvokeResponse, TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import Activity, ActivityTypes
 
@@ -65,9 +65,22 @@ async def _read_activity(request: web.Request) -> Activity | None:
 async def on_turn_error(context: TurnContext, error: Exception) -> None:
     """Last resort for a failing turn: log the traceback, tell the user in plain words."""
     logger.exception("turn failed", exc_info=error)
-    if context.activity.type == ActivityTypes.invoke:
-        return
+    apology = Translator(context.activity.locale)("error.generic")
     try:
-        await context.send_activity(Translator(context.activity.locale)("error.generic"))
+        if context.activity.type == ActivityTypes.invoke:
+            # Without an invoke response the SDK answers 501 with no body; a card action gets the apology as
+            # its message instead, anything else a plain 500.
+            await context.send_activity(
+                Activity(type=ActivityTypes.invoke_response, value=_failed_invoke(context, apology))
+            )
+            return
+        await context.send_activity(apology)
     except Exception:
         logger.exception("could not tell the user about the failure")
+
+
+def _failed_invoke(context: TurnContext, apology: str) -> InvokeResponse:
+    if context.activity.name == "adaptiveCard/action":
+        body = {"statusCode": 200, "type": "application/vnd.microsoft.activity.message", "value": apology}
+        return InvokeResponse(status=200, body=body)
+    return InvokeResponse(status=500)

@@ -26,14 +26,14 @@ def tenant_of(activity: Activity) -> str:
     """The tenant the activity comes from (conversation.tenantId, else channelData.tenant.id)."""
     tenant = activity.conversation.tenant_id if activity.conversation else None
     if not tenant:
-        tenant = ((_channel_data(activity).get("tenant") or {}).get("id")) or ""
-    return str(tenant).lower()
+        tenant = _field(_channel_data(activity), "tenant", "id")
+    return str(tenant or "").lower()
 
 
 def channel_id(activity: Activity) -> str | None:
     """The Teams channel id of a channel activity."""
-    channel = _channel_data(activity).get("channel") or {}
-    return channel.get("id")
+    found = _field(_channel_data(activity), "channel", "id")
+    return found if isinstance(found, str) and found else None
 
 
 def conversation_key(activity: Activity) -> str:
@@ -66,3 +66,30 @@ def _channel_data(activity: Activity) -> dict[str, Any]:
     if data is not None and hasattr(data, "serialize"):
         return data.serialize()
     return {}
+
+
+def _field(data: dict[str, Any], outer: str, inner: str) -> Any:
+    """data[outer][inner], or None when either level is missing or not an object (channelData is client input)."""
+    value = data.get(outer)
+    return value.get(inner) if isinstance(value, dict) else None
+
+
+def text_without_bot_mention(activity: Activity) -> str:
+    """The activity's text with the bot's own @mention removed (as the SDK's remove_recipient_mention does, but
+    skipping entities that are not well-formed mentions instead of failing on them)."""
+    text = activity.text or ""
+    bot_id = activity.recipient.id if activity.recipient else None
+    for entity in activity.entities or []:
+        data = entity if isinstance(entity, dict) else _entity_fields(entity)
+        if not isinstance(data, dict) or str(data.get("type") or "").lower() != "mention":
+            continue
+        mentioned, shown = data.get("mentioned"), data.get("text")
+        if isinstance(mentioned, dict) and mentioned.get("id") == bot_id and isinstance(shown, str) and shown:
+            text = text.replace(shown, "")
+    return text
+
+
+def _entity_fields(entity: object) -> dict[str, Any]:
+    """An SDK Entity's fields: its type plus the properties the schema does not name (text, mentioned...)."""
+    extra = getattr(entity, "additional_properties", None)
+    return {**(extra if isinstance(extra, dict) else {}), "type": getattr(entity, "type", None)}

@@ -11,7 +11,7 @@ from botbuilder.schema import ChannelAccount
 
 from bot.actions import ActionResult, ActionRouter, CardAction, parse_action
 from bot.commands import CommandRouter
-from bot.conversations import PERSONAL, record_of, scope_of
+from bot.conversations import PERSONAL, record_of, scope_of, text_without_bot_mention
 from bot.features import follow
 from bot.features import help as help_feature
 from bot.services import Services
@@ -129,7 +129,7 @@ class DeskBot(TeamsActivityHandler):
 
     def _turn(self, turn_context: TurnContext, person: Person) -> Turn:
         activity = turn_context.activity
-        text = TurnContext.remove_recipient_mention(activity) if activity.text else ""
+        text = text_without_bot_mention(activity)
         text = " ".join((text or "").split()) if "\n" not in (text or "") else (text or "").strip()
         return Turn(turn_context, person, Translator(activity.locale), text, scope_of(activity), self._services)
 

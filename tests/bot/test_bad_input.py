@@ -59,3 +59,51 @@ async def test_a_text_only_client_answering_a_choice_with_an_odd_digit_is_asked_
     again = desk.connector.posts(customer_chat.conversation_id)[-1].text
     assert crashed(caplog) == []
     assert again != "" and again.splitlines()[-1] == question.splitlines()[-1], (question, again)
+
+
+@pytest.mark.parametrize(
+    "entities",
+    [
+        [{"locale": "en-US"}],  # an entity without a type
+        [{"type": "mention", "text": "<at>Partner Desk</at>"}],  # a mention without `mentioned`
+        [{"type": "mention", "mentioned": "bot", "text": 42}],  # fields of the wrong type
+    ],
+)
+async def test_odd_entities_are_ignored(desk, customer_chat, caplog, entities):
+    caplog.set_level(logging.ERROR)
+    await desk.send(customer_chat.message("help", entities=entities))
+    assert "Contoso Cloud Services" in str(desk.connector.posts(customer_chat.conversation_id)[-1].cards)
+    assert crashed(caplog) == []
+
+
+@pytest.mark.parametrize("channel", ["19:abc", 7, None, ["x"]])
+async def test_odd_channel_data_is_ignored(desk, customer_chat, caplog, channel):
+    caplog.set_level(logging.ERROR)
+    activity = customer_chat.message("help")
+    activity["channelData"]["channel"] = channel
+    await desk.send(activity)
+    assert "Contoso Cloud Services" in str(desk.connector.posts(customer_chat.conversation_id)[-1].cards)
+    assert crashed(caplog) == []
+
+
+async def test_a_tenant_that_is_not_an_object_makes_a_stranger(desk, customer_chat, caplog):
+    caplog.set_level(logging.ERROR)
+    activity = customer_chat.message("help")
+    activity["channelData"]["tenant"] = "9c4e2b7a-3d1f-4a8e-b6c5-2f0e1d3c4b01"
+    activity["conversation"].pop("tenantId", None)
+    await desk.send(activity)
+    said = desk.connector.posts(customer_chat.conversation_id)[-1].text
+    assert said.startswith("Sorry, this support desk serves customers of Contoso Cloud Services only")
+    assert crashed(caplog) == []
+
+
+async def test_a_card_action_that_fails_answers_with_an_apology_not_501(desk, customer_chat, monkeypatch):
+    import bot.features.help
+
+    async def broken(turn, args):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(bot.features.help, "show_help", broken)
+    status, body = await desk.send(customer_chat.invoke("help.show", ""))
+    assert status == 200
+    assert body["type"] == MESSAGE and body["value"].startswith("Sorry")
