@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from desk.customers import Customer
+from msapi.errors import ConsentMissing, MicrosoftApiError
 
 logger = logging.getLogger(__name__)
 SWEEP_CONCURRENCY = 16
@@ -99,7 +100,8 @@ class HealthBoard:
         self._cache: dict[str, tuple[float, TenantHealth]] = {}
 
     async def tenant(self, customer: Customer, fresh: bool = False) -> TenantHealth:
-        """One customer's health; errors are returned in the result, not raised."""
+        """One customer's health; errors are returned in the result (shown as "could not read"), not raised:
+        Microsoft API errors as such, anything else logged as a bug."""
         cached = self._cache.get(customer.tenant_id)
         if cached and not fresh and self._now() - cached[0] < self._ttl:
             return cached[1]
@@ -108,8 +110,17 @@ class HealthBoard:
                 self._reader.health_overviews(customer.tenant_id), self._reader.issues(customer.tenant_id)
             )
             result = TenantHealth(customer, list(services), list(issues))
-        except Exception as error:  # one tenant's failure is reported as "could not read", never fails a sweep
+        except ConsentMissing as error:
+            # Expected until the partner grants consent, and the answer says what to grant: no traceback every round.
             logger.warning("could not read service health of %s: %s", customer.name, error)
+            return TenantHealth(customer, error=error)
+        except MicrosoftApiError as error:  # one tenant's failure is reported as "could not read", never fails a sweep
+            logger.exception("could not read service health of %s", customer.name)
+            return TenantHealth(customer, error=error)
+        except Exception as error:
+            # A bug (say, a payload shape we did not expect from one tenant) must not take the other 299 customers'
+            # health down with it; it is logged as a bug, with its traceback.
+            logger.exception("bug while reading service health of %s", customer.name)
             return TenantHealth(customer, error=error)
         self._cache[customer.tenant_id] = (self._now(), result)
         return result

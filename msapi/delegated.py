@@ -171,7 +171,7 @@ class UserSignIn:
                 raise SignInRequired("the token cache is not readable", code="bad_cache") from error
             yield app
         except (requests.RequestException, msal.exceptions.MsalServiceError) as error:
-            status = _status(error)
+            status = entra_status(error)
             message = f"Entra ID failed or could not be reached: {error}"
             raise TokenError(message, status=status, code="network") from error
         finally:
@@ -192,7 +192,8 @@ class UserSignIn:
                 token_cache=msal.SerializableTokenCache(),
             )
         except ValueError as error:  # discovery failed: unknown tenant or authority
-            raise TokenError(str(error).splitlines()[0], code="authority") from error
+            message = (str(error).splitlines() or ["the authority is not valid"])[0]
+            raise TokenError(message, code="authority") from error
 
 
 def failure(result: dict[str, Any]) -> TokenError:
@@ -217,7 +218,8 @@ def _cache(app: _App) -> msal.SerializableTokenCache:
     return cast(msal.SerializableTokenCache, app.token_cache)
 
 
-def _status(error: Exception) -> int | None:
+def entra_status(error: Exception) -> int | None:
+    """The HTTP status of a failed call to Entra ID, when the error carries one (None for transport errors)."""
     # MSAL turns Entra's 5xx answers into MsalServiceError("HTTP Error: 503"), with no attribute for the status.
     response = getattr(error, "response", None)
     if response is not None:

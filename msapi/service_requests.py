@@ -6,6 +6,7 @@ Responses are camelCase; PascalCase keys are read too, as Partner Center echoes 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -171,7 +172,7 @@ def _enum(value: Any, names: tuple[str, ...]) -> str:
     if isinstance(value, int) and not isinstance(value, bool):
         return names[value] if 0 <= value < len(names) else names[0]
     if isinstance(value, str):
-        if value.strip().isdigit():
+        if re.fullmatch(r"[0-9]{1,3}", value.strip()):
             return _enum(int(value), names)
         wanted = value.replace("_", "").replace(" ", "").casefold()
         return next((name for name in names if name.replace("_", "") == wanted), names[0])

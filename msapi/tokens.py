@@ -11,6 +11,7 @@ from typing import Any
 import msal
 import requests
 
+from msapi.delegated import entra_status, failure
 from msapi.errors import TokenError
 
 logger = logging.getLogger(__name__)
@@ -41,30 +42,33 @@ class TokenProvider:
         return await asyncio.to_thread(self._token, tenant_id, scope)
 
     def _token(self, tenant_id: str, scope: str) -> str:
-        app = self._app(tenant_id)
-        result: dict[str, Any] = app.acquire_token_for_client(scopes=[scope])
+        try:
+            app = self._app(tenant_id)
+            result: dict[str, Any] = app.acquire_token_for_client(scopes=[scope])
+        except (requests.RequestException, msal.exceptions.MsalServiceError) as error:
+            message = f"Entra ID failed or could not be reached: {error}"
+            raise TokenError(message, status=entra_status(error), code="network") from error
         if result.get("token_source") == "identity_provider":
             self.requests_made += 1
         if "access_token" in result:
             return str(result["access_token"])
-        codes = result.get("error_codes") or []
-        raise TokenError(
-            result.get("error_description", "no token").splitlines()[0],
-            code=f"{result.get('error', 'error')}{' ' + str(codes[0]) if codes else ''}",
-            request_id=str(result.get("correlation_id", "")),
-        )
+        raise failure(result)
 
     def _app(self, tenant_id: str) -> msal.ConfidentialClientApplication:
         with self._lock:
             app = self._apps.get(tenant_id)
             if app is None:
-                app = msal.ConfidentialClientApplication(
-                    client_id=self._client_id,
-                    client_credential=self._secret,
-                    authority=f"{self._login_url}/{tenant_id}",
-                    validate_authority=self._validate,
-                    instance_discovery=self._validate,
-                    http_client=self._session,
-                )
+                try:
+                    app = msal.ConfidentialClientApplication(
+                        client_id=self._client_id,
+                        client_credential=self._secret,
+                        authority=f"{self._login_url}/{tenant_id}",
+                        validate_authority=self._validate,
+                        instance_discovery=self._validate,
+                        http_client=self._session,
+                    )
+                except ValueError as error:  # discovery failed: unknown tenant or authority
+                    message = (str(error).splitlines() or ["the authority is not valid"])[0]
+                    raise TokenError(message, code="authority") from error
                 self._apps[tenant_id] = app
             return app

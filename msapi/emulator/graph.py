@@ -17,6 +17,7 @@ from msapi.emulator.graph_wire import (
     issue_resource,
     message_resource,
     service_resource,
+    too_many_requests,
 )
 from msapi.emulator.login import read_token
 from msapi.emulator.state import EmulatorState
@@ -33,9 +34,9 @@ Handler = Callable[[web.Request], Awaitable[web.Response]]
 class Refused(Exception):
     """Ends a request with Graph's error answer."""
 
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(self, status: int, code: str, message: str, response: web.Response | None = None) -> None:
         super().__init__(message)
-        self.response = graph_error(status, code, message)
+        self.response = response if response is not None else graph_error(status, code, message)
 
 
 def _answers_refusals(handler: Handler) -> Handler:
@@ -115,7 +116,8 @@ def control_routes(state: EmulatorState, control: str) -> list[web.RouteDef]:
 
 
 def _authorize(state: EmulatorState, request: web.Request) -> tuple[str, str]:
-    """The caller's tenant and token audience; raises Graph's 401 when the token will not do."""
+    """The caller's tenant and token audience; raises Graph's 401 when the token will not do, and its 429 when the
+    app has used up one of the tenant's service communications limits (`state.graph_limits`)."""
     claims = read_token(state, request)
     if claims is None:
         empty = not request.headers.get("Authorization")
@@ -129,6 +131,9 @@ def _authorize(state: EmulatorState, request: web.Request) -> tuple[str, str]:
     if tenant in state.graph_consent_missing:
         message = "The identity of the calling application could not be established."
         raise Refused(401, "Authorization_IdentityNotFound", message)
+    wait = state.graph_throttle(str(claims.get("appid")), tenant)
+    if wait is not None:
+        raise Refused(429, "TooManyRequests", "Please retry again later.", too_many_requests(str(wait)))
     return tenant, audience
 
 
@@ -176,7 +181,7 @@ def _ordered(items: list[dict[str, Any]], clause: str | None) -> list[dict[str, 
 def _number(raw: str | None, default: int, name: str, low: int) -> int:
     if raw is None:
         return default
-    if not raw.isdigit() or int(raw) < low:
+    if not re.fullmatch(r"[0-9]{1,9}", raw) or int(raw) < low:
         raise Refused(400, "BadRequest", f"Invalid value '{raw}' for query option {name}.")
     return int(raw)
 

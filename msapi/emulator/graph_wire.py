@@ -76,14 +76,27 @@ def message_resource(message: DemoMessage) -> dict[str, Any]:
     }
 
 
-def graph_error(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> web.Response:
-    """Graph's error body, with the request id in `innerError` and in the headers."""
+def graph_error(
+    status: int,
+    code: str,
+    message: str,
+    headers: dict[str, str] | None = None,
+    inner: dict[str, str] | None = None,
+) -> web.Response:
+    """Graph's error body, with the request id in `innerError` (plus `inner`) and in the headers."""
     request_id = str(uuid.uuid4())
-    inner = {"date": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S"), "request-id": request_id}
-    inner["client-request-id"] = request_id
-    body = {"error": {"code": code, "message": message, "innerError": inner}}
+    details = {"date": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S"), "request-id": request_id}
+    details["client-request-id"] = request_id
+    body = {"error": {"code": code, "message": message, "innerError": {**(inner or {}), **details}}}
     all_headers = {"request-id": request_id, "client-request-id": request_id, **(headers or {})}
     return web.json_response(body, status=status, headers=all_headers)
+
+
+def too_many_requests(retry_after: str) -> web.Response:
+    """Graph's throttling answer: 429 TooManyRequests with Retry-After (seconds), as Graph's throttling page
+    shows it."""
+    inner = {"code": "429", "message": "Please retry after", "status": "429"}
+    return graph_error(429, "TooManyRequests", "Please retry again later.", {"Retry-After": retry_after}, inner)
 
 
 def issue_from_json(body: Any, existing: DemoIssue | None, now: datetime) -> DemoIssue:

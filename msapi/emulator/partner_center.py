@@ -4,6 +4,8 @@ collections with `totalCount`, `items`, `links.next` and the MS-ContinuationToke
 from __future__ import annotations
 
 import base64
+import math
+import re
 from typing import Any
 
 from aiohttp import web
@@ -73,6 +75,16 @@ def pc_error(status: int, code: int, description: str) -> web.Response:
     )
 
 
+def pc_throttled(retry_after: str) -> web.Response:
+    """Partner Center's throttling answer: 429 with Retry-After and the body its throttling guidance shows."""
+    try:
+        seconds = f"{math.ceil(float(retry_after))} seconds"
+    except ValueError:  # an HTTP date
+        seconds = "a while"
+    body = {"statusCode": 429, "message": f"Rate limit is exceeded. Try again in {seconds}."}
+    return web.json_response(body, status=429, headers={"Retry-After": retry_after})
+
+
 def authorize(state: EmulatorState, request: web.Request) -> web.Response | None:
     """None when the request carries an emulator token for Partner Center in the partner tenant, else the refusal."""
     claims = read_token(state, request)
@@ -124,4 +136,4 @@ def _decode(token: str) -> int | None:
     except (ValueError, UnicodeDecodeError):
         return None
     prefix, _, number = text.partition(":")
-    return int(number) if prefix == "offset" and number.isdigit() else None
+    return int(number) if prefix == "offset" and re.fullmatch(r"[0-9]{1,9}", number) else None

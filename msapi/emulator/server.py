@@ -5,16 +5,23 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import asdict
+from http import HTTPStatus
 from pathlib import Path
 
 from aiohttp import web
 
 from msapi.emulator import graph, login, partner_center, partner_reads, service_requests, signin
+from msapi.emulator.graph_wire import graph_error, too_many_requests
+from msapi.emulator.partner_center import pc_error, pc_throttled
 from msapi.emulator.state import EmulatorState, Fault, Seen
 from msapi.emulator.threaded import ThreadedServer
 from msapi.emulator.tls import TlsFiles, ensure_tls
+from msapi.emulator.user_tokens import oauth_error
 
 CONTROL = "/_emulator"
+# Retry-After of an injected 429 that names none: Entra ID documents 60 for client credentials; Graph and Partner
+# Center name their own waits, a few seconds here.
+DEFAULT_RETRY_AFTER = {login.PREFIX: "60", graph.PREFIX: "5", partner_center.PREFIX: "5"}
 
 
 def create_emulator_app(state: EmulatorState) -> web.Application:
@@ -46,10 +53,7 @@ def _faults_and_log(state: EmulatorState):  # type: ignore[no-untyped-def]
         if fault is not None and fault.delay:
             await asyncio.sleep(fault.delay)
         if fault is not None and fault.status:
-            headers = {"Retry-After": fault.retry_after} if fault.retry_after else {}
-            response = web.json_response(
-                fault.body or {"error": "injected fault"}, status=fault.status, headers=headers
-            )
+            response = fault_answer(fault, request.path)
         else:
             response = await handler(request)
         state.record(Seen(request.method, request.path, tenant, response.status, dict(request.headers)))
@@ -58,12 +62,46 @@ def _faults_and_log(state: EmulatorState):  # type: ignore[no-untyped-def]
     return middleware
 
 
+def fault_answer(fault: Fault, path: str) -> web.Response:
+    """An injected fault's answer: its own body, or else the error body of the API `path` belongs to (Graph's
+    `{"error": {"code", "message", "innerError"}}`, Partner Center's classic body or its 429 body, Entra ID's
+    OAuth error), a 429 always with Retry-After."""
+    api = next((prefix for prefix in DEFAULT_RETRY_AFTER if path.startswith(prefix + "/")), None)
+    retry_after = fault.retry_after
+    if retry_after is None and fault.status == 429 and api is not None:
+        retry_after = DEFAULT_RETRY_AFTER[api]
+    headers = {"Retry-After": retry_after} if retry_after else {}
+    if fault.body is not None or fault.status < 400 or api is None:
+        return web.json_response(fault.body or {}, status=fault.status, headers=headers)
+    try:
+        phrase = HTTPStatus(fault.status).phrase
+    except ValueError:
+        phrase = "Error"
+    if api == graph.PREFIX:
+        if fault.status == 429:
+            return too_many_requests(str(retry_after))
+        return graph_error(fault.status, phrase.replace(" ", ""), f"{phrase} (injected fault).", headers)
+    if api == partner_center.PREFIX:
+        if fault.status == 429:
+            return pc_throttled(str(retry_after))
+        # Partner Center documents no codes for these failures; the emulator uses the HTTP status.
+        response = pc_error(fault.status, fault.status, f"{phrase} (injected fault).")
+        response.headers.update(headers)
+        return response
+    if fault.status == 401:
+        return oauth_error(401, "invalid_client", "Invalid client secret provided.", 7000215, headers)
+    if fault.status == 429 or fault.status >= 500:
+        description = "A transient error has occurred. Please try again."
+        return oauth_error(fault.status, "temporarily_unavailable", description, 90033, headers)
+    return oauth_error(fault.status, "invalid_request", f"{phrase} (injected fault).", 50000, headers)
+
+
 def _control_routes(state: EmulatorState) -> list[web.RouteDef]:
     async def add_fault(request: web.Request) -> web.Response:
         body = await request.json()
         try:
             fault = Fault(**body)
-        except TypeError as error:
+        except (TypeError, ValueError) as error:
             return web.json_response({"error": str(error)}, status=400)
         state.inject(fault)
         return web.json_response(asdict(fault), status=201)

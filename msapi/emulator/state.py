@@ -3,8 +3,11 @@ customer's service health (changed by tests and the monitor's demo while it runs
 
 from __future__ import annotations
 
+import math
 import secrets
 import threading
+import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -16,6 +19,8 @@ from msapi.emulator.sr_store import ScriptStep, ServiceRequestBook, StoredServic
 
 # Statuses after which a service counts as running normally again (lower-cased).
 HEALTHY = frozenset({"serviceoperational", "servicerestored", "postincidentreviewpublished", "falsepositive"})
+# Graph's service communications limits per app per tenant, (requests, seconds): 240 a minute and 800 an hour.
+GRAPH_LIMITS: tuple[tuple[int, float], ...] = ((240, 60.0), (800, 3600.0))
 
 
 def _utcnow() -> datetime:
@@ -26,7 +31,10 @@ def _utcnow() -> datetime:
 class Fault:
     """A failure to inject into requests whose full path starts with `path` (e.g. /partnercenter/v1/customers).
 
-    `status` 0 means no error answer (only the `delay`). `times` < 0 means until cleared.
+    `status` 0 means no error answer (only the `delay`). Without a `body` an error answer carries the error body
+    of the API the path belongs to (Graph, Partner Center or Entra ID), and a 429 without `retry_after` that
+    API's usual Retry-After. `times` > 0 is how many requests it hits; < 0 means until cleared; 0 is refused
+    (ValueError), as a fault that hits nothing is a mistake.
     """
 
     path: str
@@ -36,6 +44,10 @@ class Fault:
     body: dict[str, Any] | None = None
     times: int = 1
     tenant: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.times == 0:
+            raise ValueError("times must be positive (that many requests) or negative (until cleared), not 0")
 
 
 @dataclass
@@ -84,6 +96,11 @@ class EmulatorState:
     device_interval: int = 5
     device_code_lifetime: int = 900
     grants: Grants = field(default_factory=Grants)
+    # Graph throttling: the limits (requests, seconds) per app per tenant, the clock measuring them (tests move
+    # their own), and the times of recent service communications requests per (app id, tenant).
+    graph_limits: tuple[tuple[int, float], ...] = GRAPH_LIMITS
+    monotonic: Callable[[], float] = time.monotonic
+    graph_sent: dict[tuple[str, str], deque[float]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not self.demo_health:
@@ -116,6 +133,27 @@ class EmulatorState:
                             self.faults.remove(fault)
                     return fault
         return None
+
+    def graph_throttle(self, app_id: str, tenant: str) -> int | None:
+        """Count a Graph service communications request of `app_id` in `tenant`: None when it is within every
+        limit, else the whole seconds until it would be (Graph then answers 429 with that Retry-After). Throttled
+        requests count too: Graph says every request accrues against the limits."""
+        with self.lock:
+            now = self.monotonic()
+            keep = max(count for count, _ in self.graph_limits) + 1  # only the newest requests matter
+            sent = self.graph_sent.get((app_id, tenant), deque())
+            if sent.maxlen != keep:  # first request, or the limits changed
+                sent = self.graph_sent[(app_id, tenant)] = deque(sent, maxlen=keep)
+            sent.append(now)
+            # Over a limit when `count` earlier requests are still inside its window.
+            throttled = any(
+                len(sent) > count and sent[-count - 1] > now - period for count, period in self.graph_limits
+            )
+            if not throttled:
+                return None
+            # The next request fits once the count-th newest so far (this one included) has left each window.
+            wait = max(sent[-count] + period - now for count, period in self.graph_limits if len(sent) >= count)
+            return max(1, math.ceil(wait))
 
     def record(self, seen: Seen) -> None:
         """Remember a request."""

@@ -37,7 +37,9 @@ def find_user(tenant: demo.DemoTenant, key: str) -> demo.DemoUser | None:
     return next((u for u in tenant.users if wanted in (u.aad_id, u.email.lower())), None)
 
 
-def oauth_error(status: int, error: str, description: str, code: int) -> web.Response:
+def oauth_error(
+    status: int, error: str, description: str, code: int, headers: dict[str, str] | None = None
+) -> web.Response:
     """An error answer in the shape of Entra's token endpoint."""
     return web.json_response(
         {
@@ -49,6 +51,7 @@ def oauth_error(status: int, error: str, description: str, code: int) -> web.Res
             "correlation_id": str(uuid.uuid4()),
         },
         status=status,
+        headers=headers,
     )
 
 
