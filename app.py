@@ -23,7 +23,7 @@ def create_app(settings: Settings, clock: Clock = utc_now) -> web.Application:
 def make_app() -> web.Application:
     """For gunicorn's aiohttp worker (`gunicorn 'app:make_app()' -k aiohttp.GunicornWebWorker`): settings from
     the environment at start-up."""
-    settings = Settings.from_env()
+    settings = Settings.from_env(served=True)
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     return create_app(settings)
 

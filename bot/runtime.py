@@ -80,8 +80,8 @@ async def start(settings: Settings, clock: Clock = utc_now, emulator_state: Emul
     extra_ca = settings.extra_ca_file
     if settings.local_mode:
         logger.warning(
-            "AUTHENTICATION IS OFF: local mode (MicrosoftAppId is empty). Listening on %s only, using the built-in "
-            "emulators of Microsoft's APIs. Never expose this process to a network.",
+            "AUTHENTICATION IS OFF: local mode (MicrosoftAppId is empty), HOST %s, using the built-in emulators of "
+            "Microsoft's APIs. Never expose this process to a network.",
             settings.host,
         )
         state = emulator_state or EmulatorState(sr_script=list(demo.SR_SCRIPT))

@@ -85,13 +85,25 @@ class Settings:
         return not self.bot.app_id
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None, env_file: str | Path | None = ".env") -> Settings:
-        """Build settings from `environ` (default: os.environ) over the values of `env_file` when it exists."""
+    def from_env(
+        cls, environ: Mapping[str, str] | None = None, env_file: str | Path | None = ".env", *, served: bool = False
+    ) -> Settings:
+        """Build settings from `environ` (default: os.environ) over the values of `env_file` when it exists.
+
+        `served`: the app runs under a server that binds the socket itself (gunicorn's `--bind`), so HOST cannot
+        keep local mode on loopback: local mode then needs LOCAL_MODE=1 on purpose."""
         values: dict[str, str] = {}
         if env_file and Path(env_file).is_file():
             values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
         values.update(os.environ if environ is None else environ)
-        return _build(EnvReader(values))
+        env = EnvReader(values)
+        if served and not env.str("MicrosoftAppId") and not env.bool("LOCAL_MODE", False):
+            raise SettingsError(
+                "MicrosoftAppId",
+                "is empty, which is local mode with authentication off; under gunicorn the --bind address decides "
+                "where it listens, possibly every interface. Set MicrosoftAppId (or LOCAL_MODE=1 to mean it)",
+            )
+        return _build(env)
 
 
 def _build(env: EnvReader) -> Settings:

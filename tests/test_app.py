@@ -29,7 +29,7 @@ def test_production_without_password_refuses_to_start(tmp_path: Path) -> None:
 
 def test_gunicorn_aiohttp_worker_serves_the_app(tmp_path: Path) -> None:
     port = free_port()
-    env = {**os.environ, "DATA_DIR": str(tmp_path)}
+    env = {**os.environ, "DATA_DIR": str(tmp_path), "LOCAL_MODE": "1"}
     env.pop("MicrosoftAppId", None)
     command = [
         sys.executable, "-m", "gunicorn", "app:make_app()", "--worker-class", "aiohttp.GunicornWebWorker",
@@ -45,3 +45,17 @@ def test_gunicorn_aiohttp_worker_serves_the_app(tmp_path: Path) -> None:
     finally:
         server.terminate()
         server.wait(20)
+
+
+def test_gunicorn_refuses_local_mode_unless_asked_for(tmp_path: Path) -> None:
+    # gunicorn's --bind, not HOST, decides the interface: a missing MicrosoftAppId must not mean an open bot.
+    env = {**os.environ, "DATA_DIR": str(tmp_path)}
+    env.pop("MicrosoftAppId", None)
+    env.pop("LOCAL_MODE", None)
+    command = [
+        sys.executable, "-m", "gunicorn", "app:make_app()", "--worker-class", "aiohttp.GunicornWebWorker",
+        "--workers", "1", "--bind", f"0.0.0.0:{free_port()}",
+    ]  # fmt: skip
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0
+    assert "MicrosoftAppId" in done.stderr and "LOCAL_MODE=1" in done.stderr
