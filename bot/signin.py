@@ -5,6 +5,7 @@ code where no redirect can reach the app. Token caches are stored per technician
 from __future__ import annotations
 
 import logging
+import threading
 
 from bot.sign_in_errors import NotSignedIn, SignInFailed
 from cards.escalation import signed_in_card
@@ -27,6 +28,7 @@ class SignIns:
         self._client = client
         self._redirect_uri = redirect_uri
         self._public_url = public_url
+        self._device_waits: dict[str, threading.Event] = {}  # technician -> stop of their pending device code
 
     @property
     def uses_redirect(self) -> bool:
@@ -64,8 +66,18 @@ class SignIns:
         return await self._client.start_device_flow()
 
     async def finish_device(self, aad_id: str, flow: dict) -> SignedIn:  # type: ignore[type-arg]
-        """Wait for the device-code sign-in to complete and store it."""
-        signed = await self._client.finish_device_flow(flow)
+        """Wait for the device-code sign-in to complete and store it. A technician's newer device code stops the
+        wait on their older one (TokenError code "stopped"), so repeated `sign in`s do not pile up waits."""
+        stop = threading.Event()
+        previous = self._device_waits.get(aad_id)
+        if previous is not None:
+            previous.set()
+        self._device_waits[aad_id] = stop
+        try:
+            signed = await self._client.finish_device_flow(flow, stop)
+        finally:
+            if self._device_waits.get(aad_id) is stop:
+                del self._device_waits[aad_id]
         await self._store(aad_id, signed)
         return signed
 

@@ -9,6 +9,7 @@ import threading
 import time
 import warnings
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, cast
@@ -21,6 +22,7 @@ from msapi.errors import TokenError
 PARTNER_CENTER_USER_SCOPE = "https://api.partnercenter.microsoft.com/user_impersonation"
 # Entra's answers that mean the refresh token is no longer good: only a new interactive sign-in helps.
 SIGN_IN_AGAIN = frozenset({"invalid_grant", "interaction_required"})
+DEVICE_WAITS = 32  # device codes waited on at once (one per technician: a new one stops their previous one)
 # Query mode is deliberate: the code is useless without the PKCE verifier and client secret that never leave us.
 warnings.filterwarnings("ignore", message="response_mode='form_post' is recommended", category=UserWarning)
 
@@ -72,6 +74,7 @@ class UserSignIn:
         self.scopes = list(scopes)
         self._idle: list[_App] = []
         self._lock = threading.Lock()
+        self._device_waits = ThreadPoolExecutor(DEVICE_WAITS, thread_name_prefix="device-sign-in")
 
     async def start_auth_code(self, redirect_uri: str) -> dict[str, Any]:
         """Begin an authorization-code sign-in with PKCE; the flow (JSON-serialisable) holds `auth_uri` to open
@@ -86,11 +89,16 @@ class UserSignIn:
         """Begin a device-code sign-in: user_code, verification_uri, message, expires_in, interval, ..."""
         return await asyncio.to_thread(self._start_device_flow)
 
-    async def finish_device_flow(self, flow: dict[str, Any]) -> SignedIn:
-        """Wait (polling every `interval` seconds, until the code expires) for the user to enter the code."""
-        stop = threading.Event()
+    async def finish_device_flow(self, flow: dict[str, Any], stop: threading.Event | None = None) -> SignedIn:
+        """Wait (polling every `interval` seconds, until the code expires) for the user to enter the code. Setting
+        `stop` (or cancelling) ends the wait with TokenError code "stopped".
+
+        The wait blocks a thread for up to the code's lifetime (15 minutes), so it runs on a pool of its own: on
+        asyncio's shared one a few pending codes would hold every thread the app's token calls need."""
+        stop = stop or threading.Event()
+        loop = asyncio.get_running_loop()
         try:
-            return await asyncio.to_thread(self._finish_device_flow, dict(flow), stop)
+            return await loop.run_in_executor(self._device_waits, self._finish_device_flow, dict(flow), stop)
         except asyncio.CancelledError:
             stop.set()  # the polling thread notices within a second and ends
             raise
@@ -137,6 +145,8 @@ class UserSignIn:
                 flow, exit_condition=lambda f: stop.is_set() or f.get("expires_at", 0) < time.time()
             )
             if result.get("error") in ("authorization_pending", "slow_down"):
+                if stop.is_set():
+                    raise TokenError("the device-code sign-in was stopped", code="stopped")
                 raise TokenError("the device code expired before the user entered it", code="expired_token")
             return _signed_in(app, result)
 

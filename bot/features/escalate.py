@@ -19,7 +19,7 @@ from desk.escalation import FIELDS, EscalationDraft, fitting_topics, request_id,
 from desk.people import Role
 from desk.tickets import Ticket
 from desk.workflow import Escalate, Refused
-from msapi.errors import MicrosoftApiError
+from msapi.errors import MicrosoftApiError, TokenError
 
 logger = logging.getLogger(__name__)
 TECHNICIANS = (Role.TECHNICIAN,)
@@ -157,6 +157,8 @@ async def _finish_device(turn: Turn, flow: dict, resume: str | None) -> None:  #
     try:
         signed = await services.signins.finish_device(turn.person.aad_id, flow)
     except Exception as error:  # expired, declined, another account: tell the technician, never fail silently
+        if isinstance(error, TokenError) and error.code == "stopped":
+            return  # the technician asked for a newer code, which carries on
         logger.warning("device sign-in failed: %s", error)
         await announce_failure(services.desk, key, str(error))
         return

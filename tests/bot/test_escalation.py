@@ -293,3 +293,45 @@ async def test_device_code_sign_in_where_no_redirect_reaches_the_app(
         ]
     finally:
         await desk.close()
+
+
+async def test_repeated_device_sign_ins_keep_one_wait_and_the_bot_responsive(
+    tmp_path, connector, triage_channel, technician
+):
+    # Each pending device code blocks a thread for up to 15 minutes: on asyncio's shared pool 40 of them would
+    # leave no thread for the app's own token calls. A newer code stops the older wait, on a pool of its own.
+    from tests.support.harness import local_settings, start_desk
+
+    desk = await start_desk(local_settings(tmp_path, connector, SIGN_IN_FLOW="device"), connector)
+    try:
+        emulator = desk.runtime.emulator
+        emulator.state.device_interval = 1
+        await set_triage_channel(desk, triage_channel, technician)
+
+        async def sign_in_forty_times() -> None:
+            for _ in range(40):
+                await desk.send(triage_channel.message(technician, "sign in"))
+
+        await asyncio.wait_for(sign_in_forty_times(), timeout=60)
+        card = desk.connector.posts(triage_channel.channel_id)[-1].cards[0]
+        code = next(
+            f["value"] for node in card["body"] if node.get("type") == "FactSet" for f in node["facts"]
+            if f["title"] == "Code"
+        )  # fmt: skip
+
+        await asyncio.wait_for(desk.send(triage_channel.message(technician, "health fabrikam")), timeout=15)
+        assert "Fabrikam, Inc." in card_text(desk.connector.posts(triage_channel.channel_id)[-1].cards[0])
+
+        async with httpx.AsyncClient(verify=str(emulator.tls.ca_cert)) as browser:
+            await browser.post(
+                f"{emulator.base_url}/_emulator/device/approve",
+                json={"user_code": code, "aad_id": demo.PARTNER.users[0].aad_id},
+            )
+        await desk.runtime.services.spawner.drain()
+        await desk.delivered()
+        said = [s.text for s in desk.connector.posts(triage_channel.channel_id) if s.text]
+        assert not [text for text in said if "did not complete" in text], "stopped waits are not failures"
+        done = card_text(desk.connector.posts(triage_channel.channel_id)[-1].cards[0])
+        assert "You're signed in to Partner Center as alex@contosocloud.onmicrosoft.com" in done
+    finally:
+        await desk.close()
