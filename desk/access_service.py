@@ -25,7 +25,8 @@ class AccessService(DeskBase):
     async def peek_sign_in(self, state: str) -> PendingSignIn | None:
         """A pending sign-in, still pending."""
         sealer = self._seal()
-        return await self.db.run(lambda cx: token_sql.peek_sign_in(cx, sealer, state))
+        now = self._clock()
+        return await self.db.run(lambda cx: token_sql.peek_sign_in(cx, sealer, state, now))
 
     async def take_sign_in(self, state: str) -> PendingSignIn | None:
         """A pending sign-in, used up (a state works once, within its lifetime)."""

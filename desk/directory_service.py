@@ -9,6 +9,7 @@ from desk.service_base import DeskBase
 from desk.store import conversations as conv_sql
 from desk.store import outbox as outbox_sql
 from desk.store import people as people_sql
+from desk.store import tokens as token_sql
 from desk.store.conversations import Conversation
 from desk.store.database import Cx
 from desk.store.people import Technician
@@ -93,13 +94,14 @@ class DirectoryService(DeskBase):
 
     async def housekeeping(self) -> None:
         """Forget what is no longer needed: old inbound activity ids (redeliveries come within minutes), delivered
-        outbox messages after 30 days, forms never submitted after 30 days."""
+        outbox messages after 30 days, forms never submitted after 30 days, sign-ins never completed."""
         now = self._clock()
 
         def work(cx: Cx) -> None:
             conv_sql.prune_inbound(cx, now)
             outbox_sql.prune_sent(cx, now)
             conv_sql.prune_drafts(cx, now)
+            token_sql.prune_sign_ins(cx, now)
 
         await self.db.run(work)
 

@@ -102,11 +102,17 @@ def take_sign_in(cx: Cx, sealer: Sealer, state: str, now: datetime) -> PendingSi
     return PendingSignIn(row["state"], row["aad_id"], json.loads(flow), row["conversation_key"], row["resume"], created)
 
 
-def peek_sign_in(cx: Cx, sealer: Sealer, state: str) -> PendingSignIn | None:
-    """A pending sign-in without using it up (to redirect the browser to Entra)."""
+def peek_sign_in(cx: Cx, sealer: Sealer, state: str, now: datetime) -> PendingSignIn | None:
+    """A pending sign-in without using it up (to redirect the browser to Entra); None when unknown or expired, so
+    nobody goes through Entra ID's sign-in only to be refused at the callback."""
     row = cx.one("SELECT * FROM sign_ins WHERE state = ?", (state,))
     flow = sealer.open(row["flow"]) if row else None
-    if row is None or flow is None:
+    created = from_iso(row["created_at"]) if row else None
+    if row is None or flow is None or created is None or now - created > SIGN_IN_LIFETIME:
         return None
-    created = from_iso(row["created_at"])
-    return PendingSignIn(row["state"], row["aad_id"], json.loads(flow), row["conversation_key"], row["resume"], created)  # type: ignore[arg-type]
+    return PendingSignIn(row["state"], row["aad_id"], json.loads(flow), row["conversation_key"], row["resume"], created)
+
+
+def prune_sign_ins(cx: Cx, now: datetime) -> int:
+    """Forget sign-ins whose browser never came back within their lifetime."""
+    return cx.execute("DELETE FROM sign_ins WHERE created_at < ?", (to_iso(now - SIGN_IN_LIFETIME),))

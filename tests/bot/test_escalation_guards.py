@@ -64,3 +64,20 @@ async def test_status_escalated_needs_a_service_request(desk, ticket, triage_cha
     body = await act(desk, triage_channel, technician, "ticket.status", ticket, {"new_status": "escalated"})
     assert "can't go from" in str(body["value"])
     assert (await ticket_row(desk, "T-1001"))["status"] == "new"
+
+
+async def test_an_expired_sign_in_link_says_so_before_entra_and_is_forgotten(desk, ticket, triage_channel, technician):
+    from urllib.parse import urlparse
+
+    from tests.bot.helpers import rows
+
+    form = await open_form(desk, triage_channel, technician, ticket)
+    target = {**ticket, "number": draft_of(form)}
+    prompt = await act(desk, triage_channel, technician, "escalation.submit", target, form_values(form))
+    link = next(a for a in prompt["value"]["actions"] if a["type"] == "Action.OpenUrl")["url"]
+    desk.runtime.services.clock.advance(minutes=16)  # a sign-in link lives 15 minutes
+
+    answer = await desk.client.get(urlparse(link).path, allow_redirects=False)
+    assert answer.status == 404 and "expired" in await answer.text()
+    await desk.runtime.services.desk.housekeeping()
+    assert await rows(desk, "SELECT state FROM sign_ins") == []
