@@ -12,10 +12,11 @@ from desk.tickets import Ticket
 
 
 def next_due(ticket: Ticket) -> datetime | None:
-    """The SLA deadline that matters now: first response until answered, then resolution."""
+    """The SLA deadline that matters now: first response until answered, then resolution (none while its clock
+    is paused, waiting on the customer)."""
     if ticket.first_response_at is None and ticket.first_response_due is not None:
         return ticket.first_response_due
-    return ticket.resolution_due
+    return ticket.resolution_due if ticket.sla_paused_at is None else None
 
 
 def queue_card(t: Translate, heading: str, tickets: list[Ticket], now: datetime) -> dict[str, Any]:

@@ -33,7 +33,9 @@ def triage_card(
     ]
     if ticket.is_open and ticket.first_response_at is None and ticket.first_response_due:
         facts.append(fact(t("triage.response_due"), card_time(ticket.first_response_due)))
-    if ticket.is_open and ticket.resolution_due:
+    if ticket.is_open and ticket.sla_paused_at is not None:
+        facts.append(fact(t("triage.resolution_due"), t("triage.sla_paused")))
+    elif ticket.is_open and ticket.resolution_due:
         facts.append(fact(t("triage.resolution_due"), card_time(ticket.resolution_due)))
     if ticket.sr_id:
         sr_status = t(f"sr.{ticket.sr_status or 'none'}")

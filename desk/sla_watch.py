@@ -37,7 +37,7 @@ def due_alerts(tickets: list[Ticket], now: datetime, sla: SlaPolicy) -> list[Ale
         targets = []
         if ticket.first_response_at is None and ticket.first_response_due:
             targets.append(("response", ticket.first_response_due, sla.targets.first_response))
-        if ticket.resolution_due:
+        if ticket.resolution_due and ticket.sla_paused_at is None:  # a paused clock cannot run out
             targets.append(("resolution", ticket.resolution_due, sla.targets.resolution))
         for name, due, table in targets:
             if now >= due:

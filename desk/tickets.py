@@ -136,6 +136,8 @@ class Ticket:
     sr_vehicle: str | None = None
     sr_escalated_by: str | None = None
     sr_notes_seen: int = 0
+    sla_paused_at: datetime | None = None  # since when the resolution clock stands (waiting on the customer)
+    sla_paused_seconds: int = 0  # business seconds it stood before, added to the resolution target
     version: int = 1
 
     @property

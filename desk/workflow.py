@@ -4,7 +4,7 @@ would write, or refuses it with a reason the caller shows to the person. The cha
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from desk.changes import (
@@ -102,8 +102,17 @@ def _text(text: str, limit: int = MESSAGE_LIMIT) -> str:
     return cleaned
 
 
-def _status(ticket: Ticket, new: Status) -> tuple[dict[str, Any], EventSpec]:
-    return {"status": new.value}, EventSpec("status", "status", ticket.status.value, new.value)
+def _status(ticket: Ticket, new: Status, now: datetime, sla: SlaPolicy) -> tuple[dict[str, Any], EventSpec]:
+    columns: dict[str, Any] = {"status": new.value}
+    if new is Status.WAITING and ticket.status is not Status.WAITING:
+        columns["sla_paused_at"] = now  # the resolution clock stands while the customer has the ball
+    elif ticket.status is Status.WAITING and new is not Status.WAITING and ticket.sla_paused_at is not None:
+        stood = sla.hours.elapsed(ticket.sla_paused_at, now)
+        columns["sla_paused_at"] = None
+        columns["sla_paused_seconds"] = ticket.sla_paused_seconds + int(stood.total_seconds())
+        if ticket.resolution_due is not None:
+            columns["resolution_due"] = sla.hours.add(ticket.resolution_due, stood)
+    return columns, EventSpec("status", "status", ticket.status.value, new.value)
 
 
 def _assign(ticket: Ticket, change: AssignTo, now: datetime, sla: SlaPolicy) -> Plan:
@@ -113,7 +122,7 @@ def _assign(ticket: Ticket, change: AssignTo, now: datetime, sla: SlaPolicy) -> 
     columns: dict[str, Any] = {"assignee_aad_id": change.aad_id, "assignee_name": change.name}
     events = [EventSpec("assigned", "assignee", ticket.assignee_name, change.name)]
     if ticket.status is Status.NEW:
-        status_columns, event = _status(ticket, Status.TRIAGED)
+        status_columns, event = _status(ticket, Status.TRIAGED, now, sla)
         columns.update(status_columns)
         events.append(event)
     return Plan(columns, events)
@@ -124,6 +133,7 @@ def _severity(ticket: Ticket, change: SetSeverity, now: datetime, sla: SlaPolicy
     if ticket.fields.severity is change.severity:
         raise Refused("refusal.same_severity", severity=change.severity.value)
     response_due, resolution_due = sla.dues(ticket.created_at, change.severity)
+    resolution_due = sla.hours.add(resolution_due, timedelta(seconds=ticket.sla_paused_seconds))
     columns = {"severity": change.severity.value, "first_response_due": response_due, "resolution_due": resolution_due}
     return Plan(columns, [EventSpec("severity", "severity", ticket.fields.severity.value, change.severity.value)])
 
@@ -133,7 +143,7 @@ def _set_status(ticket: Ticket, change: SetStatus, now: datetime, sla: SlaPolicy
         raise Refused("refusal.resolve_needs_summary")
     if change.status not in allowed_statuses(ticket):
         raise Refused("refusal.transition", number=ticket.number, old=ticket.status.value, new=change.status.value)
-    columns, event = _status(ticket, change.status)
+    columns, event = _status(ticket, change.status, now, sla)
     if change.status is Status.CLOSED:
         columns["closed_at"] = now
     return Plan(columns, [event])
@@ -155,7 +165,7 @@ def _note(ticket: Ticket, change: Note, now: datetime, sla: SlaPolicy) -> Plan:
 def _resolve(ticket: Ticket, change: Resolve, now: datetime, sla: SlaPolicy) -> Plan:
     _open(ticket)
     summary = _text(change.summary)
-    columns, event = _status(ticket, Status.RESOLVED)
+    columns, event = _status(ticket, Status.RESOLVED, now, sla)
     columns.update({"resolution": summary, "resolved_at": now})
     if ticket.first_response_at is None:
         columns["first_response_at"] = now
@@ -168,7 +178,7 @@ def _reopen(ticket: Ticket, change: Reopen | Reject, now: datetime, sla: SlaPoli
     allowed = (Status.RESOLVED,) if isinstance(change, Reject) else (Status.RESOLVED, Status.CLOSED)
     if ticket.status not in allowed:
         raise Refused("refusal.not_resolved", number=ticket.number)
-    columns, event = _status(ticket, Status.IN_PROGRESS)
+    columns, event = _status(ticket, Status.IN_PROGRESS, now, sla)
     columns.update({"resolved_at": None, "closed_at": None})
     kind = "rejected" if isinstance(change, Reject) else "reopened"
     return Plan(columns, [event, EventSpec(kind)])
@@ -180,7 +190,7 @@ def _customer_message(ticket: Ticket, change: CustomerMessage, now: datetime, sl
     columns: dict[str, Any] = {"last_customer_message_at": now}
     events = [EventSpec("customer_message", text=_text(change.text))]
     if ticket.status in (Status.WAITING, Status.RESOLVED):
-        status_columns, event = _status(ticket, Status.IN_PROGRESS)
+        status_columns, event = _status(ticket, Status.IN_PROGRESS, now, sla)
         columns.update(status_columns)
         if ticket.status is Status.RESOLVED:
             columns["resolved_at"] = None
@@ -191,7 +201,7 @@ def _customer_message(ticket: Ticket, change: CustomerMessage, now: datetime, sl
 def _confirm(ticket: Ticket, change: Confirm, now: datetime, sla: SlaPolicy) -> Plan:
     if ticket.status is not Status.RESOLVED:
         raise Refused("refusal.not_resolved", number=ticket.number)
-    columns, event = _status(ticket, Status.CLOSED)
+    columns, event = _status(ticket, Status.CLOSED, now, sla)
     columns["closed_at"] = now
     return Plan(columns, [event, EventSpec("confirmed")])
 
@@ -223,7 +233,7 @@ def _escalate(ticket: Ticket, change: Escalate, now: datetime, sla: SlaPolicy) -
     }
     events = [EventSpec("escalated", "sr", ticket.sr_id, change.sr_id, change.vehicle)]
     if ticket.status is not Status.ESCALATED:
-        status_columns, event = _status(ticket, Status.ESCALATED)
+        status_columns, event = _status(ticket, Status.ESCALATED, now, sla)
         columns.update(status_columns)
         events.insert(0, event)
     return Plan(columns, events)

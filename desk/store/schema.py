@@ -164,4 +164,9 @@ MIGRATIONS: list[list[str]] = [
         "ALTER TABLE tickets ADD COLUMN sr_notes_seen INTEGER NOT NULL DEFAULT 0",
         "CREATE INDEX tickets_sr ON tickets (sr_id)",
     ],
+    # 5: the resolution clock stops while a ticket waits on the customer.
+    [
+        "ALTER TABLE tickets ADD COLUMN sla_paused_at TEXT",
+        "ALTER TABLE tickets ADD COLUMN sla_paused_seconds INTEGER NOT NULL DEFAULT 0",
+    ],
 ]

@@ -74,6 +74,8 @@ _UPDATABLE = frozenset(
         "sr_vehicle",
         "sr_escalated_by",
         "sr_notes_seen",
+        "sla_paused_at",
+        "sla_paused_seconds",
     }
 )
 
@@ -235,6 +237,8 @@ def _ticket(row: Row) -> Ticket:
         sr_vehicle=row["sr_vehicle"],
         sr_escalated_by=row["sr_escalated_by"],
         sr_notes_seen=row["sr_notes_seen"],
+        sla_paused_at=when("sla_paused_at"),
+        sla_paused_seconds=row["sla_paused_seconds"],
         version=row["version"],
     )
 

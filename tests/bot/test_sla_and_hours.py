@@ -130,3 +130,51 @@ async def test_no_notice_in_business_hours(desk_at, customer_chat):
     await raise_ticket(desk_at, customer_chat)
     assert not [s for s in desk_at.connector.posts(customer_chat.conversation_id) if "closed right now" in s.text]
     assert await rows(desk_at, "SELECT * FROM meta WHERE key LIKE 'after_hours:%'") == []
+
+
+async def test_waiting_on_the_customer_pauses_the_resolution_clock(
+    desk_at, clock, customer_chat, triage_channel, technician
+):
+    desk = desk_at
+    await set_triage_channel(desk, triage_channel, technician)
+    number = await raise_ticket(desk, customer_chat, severity="critical")
+    ticket = await ticket_row(desk, number)
+    assert ticket["resolution_due"].startswith("2026-11-24T18:00:00")  # 8 business hours from Tuesday 10:00
+    thread = ticket["triage_activity_id"]
+    await desk.send(triage_channel.invoke(technician, "ticket.reply", number, {"reply_text": "Logs?"}, thread=thread))
+    waiting = {"new_status": "waiting_on_customer"}
+    await desk.send(triage_channel.invoke(technician, "ticket.status", number, waiting, thread=thread))
+    await desk.delivered()
+    card = [u for u in desk.connector.updates() if u.activity_id == thread][-1]
+    assert "Paused while waiting on the customer" in card_text(card.cards[0])
+
+    clock.now = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)  # Wednesday 10:00: past the old due time
+    assert await check(desk) == 0, "no reminder or breach while the clock stands"
+    await desk.send(customer_chat.message("Here are the logs."))
+    resumed = await ticket_row(desk, number)
+    assert resumed["status"] == "in_progress"
+    # It stood 10 business hours (Tue 10-18, Wed 08-10); the 8 hours left when it stopped run from Wed 10:00.
+    assert resumed["resolution_due"].startswith("2026-11-25T18:00:00")
+    assert resumed["sla_paused_at"] is None and resumed["sla_paused_seconds"] == 10 * 3600
+
+    clock.now = datetime(2026, 11, 25, 18, 0, tzinfo=UTC)
+    assert await check(desk) == 1
+    assert alerts_in(desk, triage_channel)[-1].startswith("🚨 T-1001 (Critical, Fabrikam, Inc.) missed its resolution")
+
+
+async def test_a_severity_change_keeps_the_time_the_clock_stood(
+    desk_at, clock, customer_chat, triage_channel, technician
+):
+    desk = desk_at
+    await set_triage_channel(desk, triage_channel, technician)
+    number = await raise_ticket(desk, customer_chat, severity="critical")
+    thread = (await ticket_row(desk, number))["triage_activity_id"]
+    waiting = {"new_status": "waiting_on_customer"}
+    await desk.send(triage_channel.invoke(technician, "ticket.status", number, waiting, thread=thread))
+    clock.now = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+    await desk.send(customer_chat.message("Done."))  # two business hours stood
+    await desk.send(
+        triage_channel.invoke(technician, "ticket.severity", number, {"new_severity": "moderate"}, thread=thread)
+    )
+    # Moderate: 24 business hours from Tuesday 10:00 is Thursday 14:00, plus the 2 hours stood.
+    assert (await ticket_row(desk, number))["resolution_due"].startswith("2026-11-26T16:00:00")
