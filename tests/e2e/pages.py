@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 from playwright.async_api import Locator, Page, expect
+from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 STEP_TIMEOUT = 20_000  # ms
 
@@ -99,6 +100,29 @@ class TeamsPage:
             await self.page.wait_for_timeout(500)
             card = self.card(f"{number} ·")
         raise AssertionError(f"no technician view of {number} (showing={showing!r}, hiding={hiding!r})")
+
+    async def card_form(
+        self, number: str, form: str, fields: dict[str, str], button: str, done: str | re.Pattern[str], **view: str
+    ) -> None:
+        """On the triage card of `number` (technician view, `view` as for technician_view): open the small form
+        `form`, fill `fields` (placeholder -> text), press `button`, and wait for a card containing `done`.
+
+        If the card is re-rendered under the click (a late update collapses the open form), the whole step is done
+        again, unless its result already shows."""
+        for _ in range(4):
+            card = await self.technician_view(number, **view)
+            await self.click(form, card)
+            for placeholder, text in fields.items():
+                await card.get_by_placeholder(placeholder).fill(text)
+            try:
+                await card.get_by_role("button", name=re.compile(f"^{re.escape(button)}$")).first.click(timeout=8_000)
+            except PlaywrightTimeout:
+                if await self.card(done).count():
+                    return
+                continue
+            await self.see_card(done)
+            return
+        raise AssertionError(f"could not use {form!r} on {number}")
 
     async def raise_ticket(self, title: str, service: str, severity: str, description: str) -> None:
         """`new ticket <title>`, then fill in and submit the form (product Microsoft 365)."""

@@ -81,18 +81,15 @@ async def test_ticket_from_customer_to_triage_channel_and_back(world):
         card = await partner.technician_view("T-1001")
         await partner.click("Assign to me", card)
         await partner.see_card("Alex Wilber took the ticket.")
-        card = await partner.technician_view("T-1001", showing="Last change: Alex Wilber")
-        await partner.click("Reply to customer…", card)
-        await card.get_by_placeholder("Your message to the customer").fill(
-            "Hi Megan, please start Outlook in safe mode."
+        reply = {"Your message to the customer": "Hi Megan, please start Outlook in safe mode."}
+        replied = "Alex Wilber replied to the customer:"
+        await partner.card_form(
+            "T-1001", "Reply to customer…", reply, "Send to customer", replied, showing="Last change: Alex Wilber"
         )
-        await partner.click("Send to customer", card)
-        await partner.see_card("Alex Wilber replied to the customer:")
-        card = await partner.technician_view("T-1001", hiding="First response due")
-        await partner.click("Private note…", card)
-        await card.get_by_placeholder("Only technicians see this note").fill("Internal: add-in suspected.")
-        await partner.click("Add note", card)
-        await partner.see_card("Internal: add-in suspected.")
+        note = {"Only technicians see this note": "Internal: add-in suspected."}
+        await partner.card_form(
+            "T-1001", "Private note…", note, "Add note", "Internal: add-in suspected.", hiding="First response due"
+        )
         await partner.shot("assigned-replied-noted")
 
         # The customer sees the reply, never the note.
@@ -110,10 +107,11 @@ async def test_ticket_from_customer_to_triage_channel_and_back(world):
         await partner.shot("after-restart-customer-message-in-thread")
 
         # The technician resolves; the customer confirms.
-        card = await partner.technician_view("T-1001", showing="Last change: Megan Bowen")
-        await partner.click("Resolve…", card)
-        await card.get_by_placeholder("What fixed it").fill("Disabled the faulty add-in.")
-        await partner.click("Resolve ticket", card)
+        fix = {"What fixed it": "Disabled the faulty add-in."}
+        resolved = "Alex Wilber resolved the ticket:"
+        await partner.card_form(
+            "T-1001", "Resolve…", fix, "Resolve ticket", resolved, showing="Last change: Megan Bowen"
+        )
         resolution = await customer.see_card(re.compile("^Ticket T-1001 is resolved"))
         await expect(resolution).to_contain_text("Disabled the faulty add-in.")
         await customer.click("Yes, it's fixed", resolution)
