@@ -192,7 +192,7 @@ def _sign_ins(settings: Settings, desk: Desk, session: requests.Session, validat
     )
     if settings.sign_in_flow == "device":  # the technicians' browsers cannot reach this app
         public = None
-    return SignIns(desk, client, f"{public}/auth/callback" if public else None, public)
+    return SignIns(desk, client, f"{public}/auth/callback" if public else None, public, settings.technicians)
 
 
 def _local_key(folder: Path) -> bytes:

@@ -23,7 +23,16 @@ logger = logging.getLogger(__name__)
 class SignIns:
     """Starts and finishes technicians' sign-ins and hands out their access tokens."""
 
-    def __init__(self, desk: Desk, client: UserSignIn, redirect_uri: str | None, public_url: str | None) -> None:
+    def __init__(
+        self,
+        desk: Desk,
+        client: UserSignIn,
+        redirect_uri: str | None,
+        public_url: str | None,
+        technicians: frozenset[str] = frozenset(),
+    ) -> None:
+        """`technicians`: TECHNICIANS (lower-case object ids); empty means every member of the partner tenant."""
+        self._technicians = technicians
         self._desk = desk
         self._client = client
         self._redirect_uri = redirect_uri
@@ -100,6 +109,8 @@ class SignIns:
         """(aad id, token) of `preferred` if signed in, else of any signed-in technician (background work)."""
         candidates = [preferred] if preferred else []
         candidates += [a for a in await self._desk.signed_in_technicians() if a != preferred]
+        if self._technicians:  # someone taken off TECHNICIANS no longer lends their sign-in to background work
+            candidates = [a for a in candidates if a.lower() in self._technicians]
         for aad_id in candidates:
             try:
                 return aad_id, await self.token(aad_id)

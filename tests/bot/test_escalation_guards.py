@@ -81,3 +81,29 @@ async def test_an_expired_sign_in_link_says_so_before_entra_and_is_forgotten(des
     assert answer.status == 404 and "expired" in await answer.text()
     await desk.runtime.services.desk.housekeeping()
     assert await rows(desk, "SELECT state FROM sign_ins") == []
+
+
+async def test_a_technician_taken_off_the_list_no_longer_lends_their_sign_in(
+    tmp_path, connector, customer_chat, triage_channel, technician
+):
+    from tests.bot.helpers import raise_ticket, set_triage_channel
+    from tests.support.harness import local_settings, start_desk
+
+    alex, diego = demo.PARTNER.users[0].aad_id, demo.PARTNER.users[1].aad_id
+    desk = await start_desk(local_settings(tmp_path, connector, TECHNICIANS=f"{alex},{diego}"), connector)
+    try:
+        desk.runtime.emulator.state.sr_script = []
+        await set_triage_channel(desk, triage_channel, technician)
+        row = await ticket_row(desk, await raise_ticket(desk, customer_chat))
+        form = await open_form(desk, triage_channel, technician, row)
+        await submitted(desk, triage_channel, technician, row, form, alex)
+        assert (await desk.runtime.services.signins.any_token())[0] == alex
+    finally:
+        await desk.close()
+
+    later = await start_desk(local_settings(tmp_path, connector, TECHNICIANS=diego), connector)
+    try:
+        assert await later.runtime.services.signins.any_token() is None
+        assert await later.runtime.services.signins.any_token(alex) is None
+    finally:
+        await later.close()
