@@ -48,7 +48,10 @@ class BusinessHours:
         raise ValueError("no business hours ahead")  # unreachable: parse refuses empty schedules
 
     def add(self, start: datetime, duration: timedelta) -> datetime:
-        """The instant reached after `duration` of business time counted from `start`."""
+        """The instant reached after `duration` of business time counted from `start` (`start` itself for none,
+        even at closing time: no business time passes, so nothing moves to the next opening)."""
+        if duration <= timedelta(0):
+            return start.astimezone(self.timezone)
         remaining = duration
         reached = start  # business time before this instant is counted: an interval never starts earlier
         for begin, end in self._intervals_from(start):

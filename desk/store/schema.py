@@ -168,5 +168,11 @@ MIGRATIONS: list[list[str]] = [
     [
         "ALTER TABLE tickets ADD COLUMN sla_paused_at TEXT",
         "ALTER TABLE tickets ADD COLUMN sla_paused_seconds INTEGER NOT NULL DEFAULT 0",
+        # Tickets already waiting stand from when they started to wait (their last such status change).
+        """UPDATE tickets SET sla_paused_at = COALESCE(
+            (SELECT MAX(e.at) FROM ticket_events e
+             WHERE e.ticket_id = tickets.id AND e.kind = 'status' AND e.new_value = 'waiting_on_customer'),
+            updated_at)
+        WHERE status = 'waiting_on_customer'""",
     ],
 ]

@@ -89,3 +89,11 @@ def test_add_reaches_every_schedulable_duration(start: datetime) -> None:
     due = hours.add(start, hours.schedulable())
 
     assert hours.elapsed(start, due) == hours.schedulable()
+
+
+def test_adding_no_time_at_closing_stays_put() -> None:
+    # A due time exactly at closing plus nothing stood (a pause outside business hours) must not move it on.
+    hours = BusinessHours.parse("Mon-Fri 09:00-17:00", "UTC")
+    friday_closing = datetime(2026, 11, 27, 17, 0, tzinfo=UTC)
+    assert hours.add(friday_closing, timedelta(0)) == friday_closing
+    assert hours.add(friday_closing, timedelta(minutes=1)) == datetime(2026, 11, 30, 9, 1, tzinfo=UTC)

@@ -118,6 +118,32 @@ async def test_migrations_create_the_schema(db: SqliteDatabase) -> None:
     assert version == {"v": len(MIGRATIONS)}
 
 
+async def test_migration_5_pauses_the_clock_of_tickets_already_waiting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from desk.clock import to_iso
+    from desk.store import database
+    from desk.store import tickets as ticket_sql
+    from desk.store.events import Event, add_event
+
+    connection = sqlite3.connect(str(tmp_path / "desk.db"), isolation_level=None)
+    connection.row_factory = sqlite3.Row
+    cx = database._SqliteCx(connection)
+    monkeypatch.setattr(database, "MIGRATIONS", MIGRATIONS[:4])
+    assert migrate(cx) == 4
+    waiting_since = NOW + timedelta(hours=1)
+    waiting = ticket_sql.insert_ticket(cx, "a", REQUESTER, FIELDS, NOW, (None, NOW + timedelta(hours=8)))
+    working = ticket_sql.insert_ticket(cx, "b", REQUESTER, FIELDS, NOW, (None, NOW + timedelta(hours=8)))
+    cx.execute("UPDATE tickets SET status = 'waiting_on_customer', updated_at = ? WHERE id = ?", (to_iso(NOW), waiting))
+    add_event(cx, Event(waiting, waiting_since, "x", "Alex", "status", "status", "new", "waiting_on_customer"))
+    monkeypatch.setattr(database, "MIGRATIONS", MIGRATIONS)
+
+    assert migrate(cx) == len(MIGRATIONS)
+    assert ticket_sql.get_ticket(cx, waiting).sla_paused_at == waiting_since  # type: ignore[union-attr]
+    assert ticket_sql.get_ticket(cx, working).sla_paused_at is None  # type: ignore[union-attr]
+    connection.close()
+
+
 async def test_migrations_are_idempotent(tmp_path: Path) -> None:
     path = db_path(tmp_path)
     first = await open_db(path)
