@@ -81,7 +81,7 @@ def text_without_bot_mention(activity: Activity) -> str:
     bot_id = activity.recipient.id if activity.recipient else None
     for entity in activity.entities or []:
         data = entity if isinstance(entity, dict) else _entity_fields(entity)
-        if not isinstance(data, dict) or str(data.get("type") or "").lower() != "mention":
+        if str(data.get("type") or "").lower() != "mention":
             continue
         mentioned, shown = data.get("mentioned"), data.get("text")
         if isinstance(mentioned, dict) and mentioned.get("id") == bot_id and isinstance(shown, str) and shown:

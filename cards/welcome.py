@@ -15,12 +15,12 @@ def welcome_card(
     profile: SupportProfile,
     commands: list[tuple[str, str]],
     is_customer: bool,
-    ticket_buttons: bool | None = None,
+    ticket_buttons: bool,
 ) -> dict[str, Any]:
-    """The help card; `commands` are (command, description) pairs for the reader's role. A customer gets the
-    New ticket / My tickets buttons unless `ticket_buttons` is False (outside their personal chat)."""
+    """The help card; `commands` are (command, description) pairs for the reader's role; `ticket_buttons` adds
+    New ticket / My tickets (a customer in their personal chat)."""
     facts = [fact(t("welcome.hours"), f"{profile.hours_text} ({profile.hours.timezone.key})")]
-    methods = [t(f"contact.{method}") for method in profile.contact_methods if method in _METHODS]
+    methods = [t(f"contact.{method}") for method in profile.contact_methods]  # settings allow known ones only
     if methods:
         facts.append(fact(t("welcome.contact_methods"), ", ".join(methods)))
     for key, value in (("email", profile.email), ("phone", profile.phone), ("website", profile.website)):
@@ -33,7 +33,7 @@ def welcome_card(
             execute(t("action.new_ticket"), "ticket.new", style="positive"),
             execute(t("action.my_tickets"), "tickets.mine"),
         ]
-        if (is_customer if ticket_buttons is None else ticket_buttons)
+        if ticket_buttons
         else []
     )
     return render(
@@ -47,6 +47,3 @@ def welcome_card(
         commands=[fact(command, description) for command, description in commands],
         actions=actions,
     )
-
-
-_METHODS = {"teams", "email", "phone", "website"}

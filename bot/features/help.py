@@ -26,7 +26,7 @@ async def help_card(turn: Turn) -> dict:  # type: ignore[type-arg]
     commands = [(f"{c.phrase} {c.usage}".strip(), turn.t(c.help_key)) for c in listed]
     profile = await current_profile(turn.services)
     is_customer = turn.person.role is Role.CUSTOMER
-    return welcome_card(turn.t, profile, commands, is_customer, ticket_buttons=is_customer and turn.scope == PERSONAL)
+    return welcome_card(turn.t, profile, commands, is_customer, is_customer and turn.scope == PERSONAL)
 
 
 async def show_help(turn: Turn, _: str) -> None:

@@ -91,15 +91,10 @@ def save_sign_in(cx: Cx, sealer: Sealer, pending: PendingSignIn) -> None:
 
 def take_sign_in(cx: Cx, sealer: Sealer, state: str, now: datetime) -> PendingSignIn | None:
     """The pending sign-in for `state`, removed (a state is used once); None when unknown or expired."""
-    row = cx.one("SELECT * FROM sign_ins WHERE state = ?", (state,))
-    cx.execute("DELETE FROM sign_ins WHERE state = ? OR created_at < ?", (state, to_iso(now - SIGN_IN_LIFETIME)))
-    if row is None:
-        return None
-    created = from_iso(row["created_at"])
-    flow = sealer.open(row["flow"])
-    if created is None or flow is None or now - created > SIGN_IN_LIFETIME:
-        return None
-    return PendingSignIn(row["state"], row["aad_id"], json.loads(flow), row["conversation_key"], row["resume"], created)
+    pending = peek_sign_in(cx, sealer, state, now)
+    cx.execute("DELETE FROM sign_ins WHERE state = ?", (state,))
+    prune_sign_ins(cx, now)
+    return pending
 
 
 def peek_sign_in(cx: Cx, sealer: Sealer, state: str, now: datetime) -> PendingSignIn | None:

@@ -99,7 +99,7 @@ def make_profile(full: bool) -> SupportProfile:
         website="https://support.contoso.example",
         pricing="Included in your CSP plan; after-hours work at EUR 120/h.",
         emergency_contact="+49 170 0000000 (24x7)",
-        contact_methods=("teams", "email", "phone", "website", "fax"),
+        contact_methods=("teams", "email", "phone", "website"),
     )
 
 
@@ -168,7 +168,7 @@ def _welcome() -> list[Example]:
             detail = "full" if full else "bare"
 
             def build(t: Translator, is_customer: bool = is_customer, full: bool = full) -> Card:
-                return welcome_card(t, make_profile(full), commands(t, is_customer), is_customer)
+                return welcome_card(t, make_profile(full), commands(t, is_customer), is_customer, is_customer)
 
             examples.append(Example(f"welcome-{role}-{detail}", build))
     return examples
