@@ -11,9 +11,9 @@ import pytest
 from msapi.emulator import demo
 from msapi.emulator.server import EmulatorServer
 from msapi.emulator.state import EmulatorState
-from msapi.transport import combined_bundle, http_client
 from tests.msapi.graph_rig import BIG, GraphRig, Sleeps
 from tests.msapi.sr_rig import SrRig
+from tests.support.emulator import trusting_clients
 
 
 @pytest.fixture
@@ -27,16 +27,14 @@ def graph_server(tmp_path: Path) -> Iterator[EmulatorServer]:
 @pytest.fixture
 async def graph_rig(graph_server: EmulatorServer, tmp_path: Path) -> AsyncIterator[GraphRig]:
     """Clients that trust the emulator's CA; every URL the HTTP client requests is recorded."""
-    ca = str(graph_server.tls.ca_cert)
     urls: list[str] = []
 
     async def record(request: httpx.Request) -> None:
         urls.append(str(request.url))
 
-    http = http_client(ca)
-    http.event_hooks["request"].append(record)
-    yield GraphRig(graph_server, http, combined_bundle(ca, str(tmp_path / "ca-bundle.pem")), Sleeps(), urls)
-    await http.aclose()
+    async with trusting_clients(graph_server, tmp_path) as (http, bundle):
+        http.event_hooks["request"].append(record)
+        yield GraphRig(graph_server, http, bundle, Sleeps(), urls)
 
 
 @pytest.fixture
@@ -50,7 +48,5 @@ def sr_server(tmp_path: Path) -> Iterator[EmulatorServer]:
 @pytest.fixture
 async def sr_rig(sr_server: EmulatorServer, tmp_path: Path) -> AsyncIterator[SrRig]:
     """Partner Center clients that trust the emulator's CA."""
-    ca = str(sr_server.tls.ca_cert)
-    http = http_client(ca)
-    yield SrRig(sr_server, http, combined_bundle(ca, str(tmp_path / "ca-bundle.pem")))
-    await http.aclose()
+    async with trusting_clients(sr_server, tmp_path) as (http, bundle):
+        yield SrRig(sr_server, http, bundle)

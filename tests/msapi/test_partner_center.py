@@ -16,7 +16,8 @@ from msapi.emulator.state import EmulatorState, Fault, Seen
 from msapi.errors import PartnerCenterError, TokenError
 from msapi.partner_center import PartnerCenterClient
 from msapi.tokens import TokenProvider
-from msapi.transport import combined_bundle, http_client, msal_session
+from msapi.transport import msal_session
+from tests.support.emulator import trusting_clients
 from tests.support.timing import Sleeps
 
 SCOPE = "https://api.partnercenter.microsoft.com/.default"
@@ -80,10 +81,8 @@ def server(tmp_path: Path) -> Iterator[EmulatorServer]:
 @pytest.fixture
 async def rig(server: EmulatorServer, tmp_path: Path) -> AsyncIterator[Rig]:
     """Clients that trust the emulator's CA."""
-    ca = str(server.tls.ca_cert)
-    http = http_client(ca)
-    yield Rig(server, http, combined_bundle(ca, str(tmp_path / "ca-bundle.pem")), Sleeps())
-    await http.aclose()
+    async with trusting_clients(server, tmp_path) as (http, bundle):
+        yield Rig(server, http, bundle, Sleeps())
 
 
 def lower_keys(headers: dict[str, str]) -> dict[str, str]:
