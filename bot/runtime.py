@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 from urllib.parse import urlparse
 
 import httpx
@@ -44,9 +46,6 @@ from desk.store.database import Database, open_database
 from desk.store.tokens import Sealer
 from dialogs.runner import DialogRunner
 from msapi.delegated import UserSignIn
-from msapi.emulator import demo
-from msapi.emulator.server import EmulatorServer
-from msapi.emulator.state import EmulatorState
 from msapi.graph import GraphClient
 from msapi.partner_center import PartnerCenterClient
 from msapi.ratelimit import TenantRateLimiter
@@ -56,6 +55,14 @@ from msapi.transport import combined_bundle, http_client, msal_session
 logger = logging.getLogger(__name__)
 SHUTDOWN_GRACE_SECONDS = 10
 MICROSOFT_LOGIN_HOSTS = frozenset({"login.microsoftonline.com", "login.microsoftonline.us", "login.windows.net"})
+
+
+class LocalEmulator(Protocol):
+    """The emulator of Microsoft's APIs that local mode serves in-process."""
+
+    def stop(self) -> None:
+        """Stop serving."""
+        ...
 
 
 @dataclass
@@ -70,13 +77,13 @@ class Runtime:
     sender: OutboxSender
     http: httpx.AsyncClient
     partner_center: PartnerCenterClient
-    emulator: EmulatorServer | None
+    emulator: LocalEmulator | None
     tasks: list[asyncio.Task[None]]
 
 
-async def start(settings: Settings, clock: Clock = utc_now, emulator_state: EmulatorState | None = None) -> Runtime:
+async def start(settings: Settings, clock: Clock = utc_now) -> Runtime:
     """Open the database, start the emulator (local mode), build the adapter and bot, start the sender."""
-    emulator = None
+    emulator: LocalEmulator | None = None
     extra_ca = settings.extra_ca_file
     if settings.local_mode:
         logger.warning(
@@ -84,11 +91,11 @@ async def start(settings: Settings, clock: Clock = utc_now, emulator_state: Emul
             "Microsoft's APIs. Never expose this process to a network.",
             settings.host,
         )
-        state = emulator_state or EmulatorState(sr_script=list(demo.SR_SCRIPT))
-        emulator = EmulatorServer(state, settings.data_dir / "emulator-tls", settings.emulator_port).start()
-        settings = _local_settings(settings, emulator.base_url)
-        extra_ca = str(emulator.tls.ca_cert)
-        logger.info("Microsoft API emulator at %s", emulator.base_url)
+        # The emulator serves local mode and tests only: loaded here, never at import, so production never
+        # loads it (and the container image does not ship it).
+        server, settings = importlib.import_module("emulator.local").start(settings)
+        emulator = server
+        extra_ca = str(server.tls.ca_cert)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     db = await open_database(settings.database_url)
     bundle = combined_bundle(extra_ca, str(settings.data_dir / "ca-bundle.pem")) if extra_ca else None
@@ -202,16 +209,3 @@ def _local_key(folder: Path) -> bytes:
         path.write_bytes(Fernet.generate_key())
         path.chmod(0o600)
     return path.read_bytes().strip()
-
-
-def _local_settings(settings: Settings, emulator_url: str) -> Settings:
-    """Point every Microsoft API at the emulator and fill in the demo partner's identity."""
-    return replace(
-        settings,
-        login_url=f"{emulator_url}/login",
-        graph_url=f"{emulator_url}/graph",
-        partner_center_url=f"{emulator_url}/partnercenter",
-        partner_tenant_id=settings.partner_tenant_id or demo.PARTNER.tenant_id,
-        api_client_id=settings.api_client_id or demo.APP_ID,
-        api_client_secret=settings.api_client_secret or demo.APP_SECRET,
-    )

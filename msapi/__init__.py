@@ -1,2 +1,2 @@
-"""Clients of Microsoft's APIs (Entra ID tokens, Partner Center, Microsoft Graph) and a local emulator of them.
+"""Clients of Microsoft's APIs (Entra ID tokens, Partner Center, Microsoft Graph).
 No Bot Framework imports here."""

@@ -10,7 +10,7 @@ import json
 import sys
 from pathlib import Path
 
-from msapi.emulator import demo
+from emulator import demo
 
 BOT_ID = "00000000-0000-0000-0000-0000000000b0"
 BOT_NAME = "Partner Desk"

@@ -7,10 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from msapi.emulator import demo
+from emulator import demo
 from tests.support.activities import Channel, Chat, user, with_demo_roster
 from tests.support.connector import LocalConnector
 from tests.support.harness import Desk, local_settings, start_desk
+
+# The emulator rigs (graph_rig, sr_rig, ...) serve the msapi, emulator and bot tests alike.
+pytest_plugins = ["tests.support.rigs"]
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from bot.conversations import record_of
 from desk.clock import from_iso
 from desk.outbox import Operation, Outgoing
 from desk.store.conversations import Conversation
-from msapi.emulator import demo
+from emulator import demo
 from tests.bot.helpers import rows
 from tests.support.activities import Chat, TeamsUser, with_demo_roster
 from tests.support.connector import LocalConnector, Reply, Sent

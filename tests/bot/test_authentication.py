@@ -16,9 +16,9 @@ from botframework.connector.auth import JwtTokenExtractor
 
 from desk.env import SettingsError
 from desk.settings import Settings
-from msapi.emulator import demo
-from msapi.emulator.server import EmulatorServer
-from msapi.emulator.state import EmulatorState
+from emulator import demo
+from emulator.server import EmulatorServer
+from emulator.state import EmulatorState
 from tests.support.activities import Chat, user
 from tests.support.connector import LocalConnector
 from tests.support.harness import Desk, start_desk

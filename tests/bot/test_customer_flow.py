@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from msapi.emulator import demo
+from emulator import demo
 from tests.bot.helpers import GOOD_TICKET, card_text, open_form, raise_ticket, rows, set_triage_channel, submit_target
 from tests.support.activities import Chat, user
 from tests.support.connector import Reply

@@ -4,7 +4,7 @@ ticket "escalated" without a service request."""
 
 from __future__ import annotations
 
-from msapi.emulator import demo
+from emulator import demo
 from tests.bot import test_escalation
 from tests.bot.helpers import card_text, ticket_row
 from tests.bot.test_escalation import draft_of, form_values, open_form, sign_in

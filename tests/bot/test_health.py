@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 
 from bot.background import Periodic
 from bot.monitor import monitor_round
-from msapi.emulator import demo
-from msapi.emulator.state import Fault
+from emulator import demo
+from emulator.state import Fault
 from tests.bot.helpers import card_text, raise_ticket, rows, set_triage_channel, ticket_row
 from tests.support.activities import Chat, user
 from tests.support.harness import local_settings, start_desk
@@ -205,7 +205,7 @@ async def test_monitor_needs_a_triage_channel(desk):
 
 def test_demo_times_are_recent():
     """The emulator's demo incidents are relative to its start, so local mode looks current."""
-    from msapi.emulator.state import EmulatorState
+    from emulator.state import EmulatorState
 
     state = EmulatorState()
     issue = state.issues["EX987654"]

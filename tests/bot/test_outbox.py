@@ -9,7 +9,7 @@ from botbuilder.schema import Activity
 from bot.conversations import record_of
 from desk.outbox import Operation, Outgoing
 from desk.tickets import Product, Requester, Severity, TicketFields
-from msapi.emulator import demo
+from emulator import demo
 from tests.bot import outbox_rig
 from tests.bot.outbox_rig import (
     chat_with,

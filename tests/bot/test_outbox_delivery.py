@@ -17,7 +17,7 @@ from bot.conversations import record_of
 from bot.pacing import Pacer
 from desk.outbox import Operation, Outgoing
 from desk.store.conversations import Conversation
-from msapi.emulator import demo
+from emulator import demo
 from tests.bot import outbox_rig
 from tests.bot.outbox_rig import (
     TimedConnector,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from cards.render import MAX_CARD_BYTES, card_size
-from msapi.emulator import demo
+from emulator import demo
 from tests.bot.helpers import card_text, raise_ticket, rows, set_triage_channel, ticket_row
 from tests.bot.test_triage_actions import act, thread_posts
 from tests.support.activities import Chat, user

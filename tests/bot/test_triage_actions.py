@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from msapi.emulator import demo
+from emulator import demo
 from tests.bot.helpers import card_inputs, card_text, card_verbs, raise_ticket, rows, set_triage_channel, ticket_row
 from tests.support.activities import Chat, user
 

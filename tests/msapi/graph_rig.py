@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 
 import httpx
 
-from msapi.emulator import demo
-from msapi.emulator.server import EmulatorServer
-from msapi.emulator.state import EmulatorState, Seen
+from emulator import demo
+from emulator.server import EmulatorServer
+from emulator.state import EmulatorState, Seen
 from msapi.graph import GraphClient
 from msapi.ratelimit import TenantRateLimiter
 from msapi.tokens import TokenProvider

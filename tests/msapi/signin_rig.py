@@ -11,10 +11,10 @@ import httpx
 import jwt
 import requests
 
+from emulator import demo
+from emulator.server import EmulatorServer
+from emulator.state import EmulatorState
 from msapi.delegated import SignedIn, UserSignIn
-from msapi.emulator import demo
-from msapi.emulator.server import EmulatorServer
-from msapi.emulator.state import EmulatorState
 from msapi.transport import combined_bundle, msal_session
 
 REDIRECT_URI = "http://127.0.0.1:3978/auth/callback"

@@ -10,9 +10,9 @@ from typing import Any
 import httpx
 import jwt
 
-from msapi.emulator import demo
-from msapi.emulator.server import EmulatorServer
-from msapi.emulator.state import EmulatorState, Seen
+from emulator import demo
+from emulator.server import EmulatorServer
+from emulator.state import EmulatorState, Seen
 from msapi.partner_center import PartnerCenterClient
 from msapi.tokens import TokenProvider
 from msapi.transport import msal_session

@@ -10,9 +10,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from emulator import demo
+from emulator.state import Fault
 from msapi.delegated import SignInRequired
-from msapi.emulator import demo
-from msapi.emulator.state import Fault
 from msapi.errors import TokenError
 from msapi.partner_center import PartnerCenterClient
 from msapi.tokens import TokenProvider

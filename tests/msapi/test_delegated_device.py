@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from msapi.emulator import demo
+from emulator import demo
 from msapi.errors import TokenError
 from tests.msapi.signin_rig import TECHNICIAN, SignInRig, claims
 

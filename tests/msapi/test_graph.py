@@ -8,8 +8,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from msapi.emulator import demo
-from msapi.emulator.state import Fault
+from emulator import demo
+from emulator.state import Fault
 from msapi.errors import GraphError
 from msapi.ratelimit import TenantRateLimiter
 from tests.msapi.graph_rig import ANNOUNCEMENTS, BIG, GraphRig, bulk_issues

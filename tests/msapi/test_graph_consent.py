@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from msapi.emulator import demo
-from msapi.emulator.state import Fault
+from emulator import demo
+from emulator.state import Fault
 from msapi.errors import ConsentMissing, GraphError, TokenError
 from tests.msapi.graph_rig import ANNOUNCEMENTS, GraphRig
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from msapi.emulator import demo
-from msapi.emulator.server import EmulatorServer
-from msapi.emulator.state import EmulatorState, Fault, Seen
+from emulator import demo
+from emulator.server import EmulatorServer
+from emulator.state import EmulatorState, Fault, Seen
 from msapi.errors import PartnerCenterError, TokenError
 from msapi.partner_center import PartnerCenterClient
 from msapi.tokens import TokenProvider

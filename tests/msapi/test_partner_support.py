@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
-from msapi.emulator import demo
+from emulator import demo
 from msapi.errors import AppUserRequired, PartnerCenterError
 from msapi.service_requests import ManagedService, SupportProfile, parse_date, severity_name, status_name
 from tests.msapi.sr_rig import TOPICS_PATH, SrRig

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from msapi.emulator import demo
-from msapi.emulator.state import Fault
+from emulator import demo
+from emulator.state import Fault
 from msapi.errors import AppUserRequired, PartnerCenterError
 from msapi.partner_center import PartnerCenterClient
 from msapi.service_requests import ServiceRequest

@@ -7,8 +7,8 @@ import socket
 
 import pytest
 
-from msapi.emulator import demo
-from msapi.emulator.state import Fault
+from emulator import demo
+from emulator.state import Fault
 from msapi.errors import MicrosoftApiError, TokenError
 from msapi.tokens import TokenProvider
 from msapi.transport import msal_session

@@ -6,7 +6,7 @@ import itertools
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
-from msapi.emulator import demo
+from emulator import demo
 
 BOT_ID = "28:partner-desk-bot"
 BOT_NAME = "Partner Desk"

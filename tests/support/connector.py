@@ -11,7 +11,7 @@ from typing import Any
 
 from aiohttp import web
 
-from msapi.emulator.threaded import ThreadedServer
+from emulator.threaded import ThreadedServer
 
 
 @dataclass

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import httpx
 
-from msapi.emulator.server import EmulatorServer
+from emulator.server import EmulatorServer
 from msapi.transport import combined_bundle, http_client
 
 

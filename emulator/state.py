@@ -13,9 +13,9 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from msapi.emulator import demo, demo_health
-from msapi.emulator.grants import Grants
-from msapi.emulator.sr_store import ScriptStep, ServiceRequestBook, StoredServiceRequest
+from emulator import demo, demo_health
+from emulator.grants import Grants
+from emulator.sr_store import ScriptStep, ServiceRequestBook, StoredServiceRequest
 
 # Statuses after which a service counts as running normally again (lower-cased).
 HEALTHY = frozenset({"serviceoperational", "servicerestored", "postincidentreviewpublished", "falsepositive"})

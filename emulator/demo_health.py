@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from msapi.emulator.demo import ADVENTURE_WORKS, CUSTOMERS, FABRIKAM, NORTHWIND, DemoIssue, DemoMessage
+from emulator.demo import ADVENTURE_WORKS, CUSTOMERS, FABRIKAM, NORTHWIND, DemoIssue, DemoMessage
 
 # Service name -> healthOverviews id, as Graph names them.
 SERVICE_IDS = {

@@ -10,8 +10,8 @@ from typing import Any
 
 from aiohttp import web
 
-from msapi.emulator.demo import DemoIssue, DemoMessage
-from msapi.emulator.demo_health import SERVICE_IDS
+from emulator.demo import DemoIssue, DemoMessage
+from emulator.demo_health import SERVICE_IDS
 
 
 def iso(moment: datetime | None) -> str | None:

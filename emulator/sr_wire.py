@@ -8,9 +8,9 @@ from typing import Any
 
 from aiohttp import web
 
-from msapi.emulator.demo_support import SUPPORT_TOPICS
-from msapi.emulator.sr_store import STATUSES, StoredServiceRequest
-from msapi.emulator.state import EmulatorState
+from emulator.demo_support import SUPPORT_TOPICS
+from emulator.sr_store import STATUSES, StoredServiceRequest
+from emulator.state import EmulatorState
 
 SEVERITIES = ("unknown", "critical", "moderate", "minimal")
 UNSET = "0001-01-01T00:00:00"

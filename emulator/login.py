@@ -8,8 +8,8 @@ import uuid
 import jwt
 from aiohttp import web
 
-from msapi.emulator import user_grants
-from msapi.emulator.state import EmulatorState
+from emulator import user_grants
+from emulator.state import EmulatorState
 
 PREFIX = "/login"
 

@@ -1,4 +1,4 @@
-"""Run the emulator on its own: `python -m msapi.emulator --port 8443`."""
+"""Run the emulator on its own: `python -m emulator --port 8443`."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import signal
 import threading
 from pathlib import Path
 
-from msapi.emulator.server import EmulatorServer
-from msapi.emulator.state import EmulatorState
+from emulator.server import EmulatorServer
+from emulator.state import EmulatorState
 
 
 def main() -> None:

@@ -8,10 +8,10 @@ from typing import Any
 
 from aiohttp import web
 
-from msapi.emulator import demo_support
-from msapi.emulator.demo import DemoTenant
-from msapi.emulator.partner_center import PREFIX, authorize, authorize_user, customer_or_refusal
-from msapi.emulator.state import EmulatorState
+from emulator import demo_support
+from emulator.demo import DemoTenant
+from emulator.partner_center import PREFIX, authorize, authorize_user, customer_or_refusal
+from emulator.state import EmulatorState
 
 
 def routes(state: EmulatorState) -> list[web.RouteDef]:

@@ -7,7 +7,7 @@ from html import escape
 
 from aiohttp import web
 
-from msapi.emulator import demo
+from emulator import demo
 
 TITLE = "Microsoft 365 sign-in (local emulator)"
 STYLE = (

@@ -11,9 +11,9 @@ import time
 from aiohttp import web
 from multidict import MultiDictProxy
 
-from msapi.emulator.grants import Consent
-from msapi.emulator.state import EmulatorState
-from msapi.emulator.user_tokens import DEVICE_GRANT, client_secret, oauth_error, token_response
+from emulator.grants import Consent
+from emulator.state import EmulatorState
+from emulator.user_tokens import DEVICE_GRANT, client_secret, oauth_error, token_response
 
 Form = MultiDictProxy[str | bytes | object]
 USER_GRANTS = frozenset({"authorization_code", "refresh_token", DEVICE_GRANT})

@@ -10,13 +10,13 @@ from pathlib import Path
 
 from aiohttp import web
 
-from msapi.emulator import graph, login, partner_center, partner_reads, service_requests, signin
-from msapi.emulator.graph_wire import graph_error, too_many_requests
-from msapi.emulator.partner_center import pc_error, pc_throttled
-from msapi.emulator.state import EmulatorState, Fault, Seen
-from msapi.emulator.threaded import ThreadedServer
-from msapi.emulator.tls import TlsFiles, ensure_tls
-from msapi.emulator.user_tokens import oauth_error
+from emulator import graph, login, partner_center, partner_reads, service_requests, signin
+from emulator.graph_wire import graph_error, too_many_requests
+from emulator.partner_center import pc_error, pc_throttled
+from emulator.state import EmulatorState, Fault, Seen
+from emulator.threaded import ThreadedServer
+from emulator.tls import TlsFiles, ensure_tls
+from emulator.user_tokens import oauth_error
 
 CONTROL = "/_emulator"
 # Retry-After of an injected 429 that names none: Entra ID documents 60 for client credentials; Graph and Partner

@@ -1,4 +1,5 @@
-"""Fixtures for the Graph tests: the emulator (demo tenants plus one spare customer) and a rig around it."""
+"""Fixtures around the emulator (registered for every test package in tests/conftest.py): the emulator with the demo
+tenants plus one spare customer, and rigs of clients that trust its CA."""
 
 from __future__ import annotations
 
@@ -8,9 +9,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from msapi.emulator import demo
-from msapi.emulator.server import EmulatorServer
-from msapi.emulator.state import EmulatorState
+from emulator import demo
+from emulator.server import EmulatorServer
+from emulator.state import EmulatorState
 from tests.msapi.graph_rig import BIG, GraphRig, Sleeps
 from tests.msapi.sr_rig import SrRig
 from tests.support.emulator import trusting_clients

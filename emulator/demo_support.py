@@ -8,7 +8,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from msapi.emulator import demo
+from emulator import demo
 
 # (id, name, description); ids are numbers on the wire, as in Partner Center's own example (32444667).
 SUPPORT_TOPICS: tuple[tuple[int, str, str], ...] = (

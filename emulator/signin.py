@@ -11,11 +11,11 @@ from urllib.parse import urlencode, urlsplit
 
 from aiohttp import web
 
-from msapi.emulator import signin_pages as pages
-from msapi.emulator.grants import Consent
-from msapi.emulator.login import PREFIX
-from msapi.emulator.state import EmulatorState
-from msapi.emulator.user_tokens import find_tenant, find_user, oauth_error
+from emulator import signin_pages as pages
+from emulator.grants import Consent
+from emulator.login import PREFIX
+from emulator.state import EmulatorState
+from emulator.user_tokens import find_tenant, find_user, oauth_error
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 DEVICE_PAGE = PREFIX + "/device"

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from msapi.emulator import demo
-from msapi.emulator.state import EmulatorState, Fault
+from emulator import demo
+from emulator.state import EmulatorState, Fault
 from msapi.errors import GraphError, PartnerCenterError
 from msapi.graph import GraphClient
 from msapi.retry import RetryPolicy

@@ -14,9 +14,9 @@ import jwt
 from aiohttp import web
 from multidict import MultiDictProxy
 
-from msapi.emulator import demo
-from msapi.emulator.grants import Consent
-from msapi.emulator.state import EmulatorState
+from emulator import demo
+from emulator.grants import Consent
+from emulator.state import EmulatorState
 
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 RESERVED_SCOPES = frozenset({"openid", "profile", "offline_access", "email"})

@@ -11,7 +11,7 @@ from urllib.parse import quote, urlencode
 
 from aiohttp import web
 
-from msapi.emulator.graph_wire import (
+from emulator.graph_wire import (
     graph_error,
     issue_from_json,
     issue_resource,
@@ -19,8 +19,8 @@ from msapi.emulator.graph_wire import (
     service_resource,
     too_many_requests,
 )
-from msapi.emulator.login import read_token
-from msapi.emulator.state import EmulatorState
+from emulator.login import read_token
+from emulator.state import EmulatorState
 
 PREFIX = "/graph"
 ANNOUNCEMENTS = "/v1.0/admin/serviceAnnouncement"

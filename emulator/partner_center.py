@@ -10,9 +10,9 @@ from typing import Any
 
 from aiohttp import web
 
-from msapi.emulator import demo
-from msapi.emulator.login import read_token
-from msapi.emulator.state import EmulatorState
+from emulator import demo
+from emulator.login import read_token
+from emulator.state import EmulatorState
 
 PREFIX = "/partnercenter"
 APP_USER_REQUIRED = 800002

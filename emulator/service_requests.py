@@ -13,12 +13,12 @@ from typing import Any
 
 from aiohttp import web
 
-from msapi.emulator import sr_wire
-from msapi.emulator.demo_support import SUPPORT_TOPICS
-from msapi.emulator.partner_center import PREFIX, authorize, authorize_user, customer_or_refusal
-from msapi.emulator.sr_store import STATUSES, StoredNote, StoredServiceRequest
-from msapi.emulator.sr_wire import field_of, invalid, not_found, resource
-from msapi.emulator.state import EmulatorState
+from emulator import sr_wire
+from emulator.demo_support import SUPPORT_TOPICS
+from emulator.partner_center import PREFIX, authorize, authorize_user, customer_or_refusal
+from emulator.sr_store import STATUSES, StoredNote, StoredServiceRequest
+from emulator.sr_wire import field_of, invalid, not_found, resource
+from emulator.state import EmulatorState
 
 BASE = PREFIX + "/v1/servicerequests"
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from msapi.emulator import demo
+from emulator import demo
 from tests.msapi.graph_rig import ANNOUNCEMENTS, GRAPH_SCOPE, GraphRig
 
 FABRIKAM, NORTHWIND, ADVENTURE = demo.FABRIKAM.tenant_id, demo.NORTHWIND.tenant_id, demo.ADVENTURE_WORKS.tenant_id
