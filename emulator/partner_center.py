@@ -68,9 +68,10 @@ def customer_resource(tenant: demo.DemoTenant) -> dict[str, Any]:
 
 
 def pc_error(status: int, code: int, description: str) -> web.Response:
-    """Partner Center's error body."""
+    """Partner Center's error body: code (a string), description, data, source
+    (https://learn.microsoft.com/en-us/partner-center/developer/error-codes)."""
     return web.json_response(
-        {"code": code, "description": description, "data": [], "source": "PartnerFD"}, status=status
+        {"code": str(code), "description": description, "data": [], "source": "PartnerFD"}, status=status
     )
 
 

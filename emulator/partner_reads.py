@@ -26,7 +26,11 @@ def routes(state: EmulatorState) -> list[web.RouteDef]:
                 "id": service_id,
                 "name": name,
                 "groupName": group,
-                "links": {"adminService": {"uri": uri, "method": "GET", "headers": []}},
+                "links": {
+                    "adminService": {"uri": uri, "method": "GET", "headers": []},
+                    "serviceHealth": {"uri": _session(customer, "ServiceStatus"), "method": "GET", "headers": []},
+                    "serviceTicket": {"uri": _session(customer, "Support"), "method": "GET", "headers": []},
+                },
                 "attributes": {"objectType": "ManagedService"},
             }
             for service_id, name, group, uri in demo_support.managed_services(customer)
@@ -63,6 +67,12 @@ def routes(state: EmulatorState) -> list[web.RouteDef]:
 def _customer(state: EmulatorState, request: web.Request) -> DemoTenant | web.Response:
     _, refused = authorize(state, request)
     return refused if refused is not None else customer_or_refusal(state, request.match_info["tenant"])
+
+
+def _session(customer: DemoTenant, destination: str) -> str:
+    """A delegated-admin session link into the customer's admin center, as the documented example's
+    serviceHealth and serviceTicket links are."""
+    return f"https://admin.microsoft.com/Partner/BeginClientSession.aspx?CTID={customer.tenant_id}&CSDEST={destination}"
 
 
 def _collection(items: list[dict[str, Any]], uri: str) -> web.Response:

@@ -14,7 +14,7 @@ from typing import Any
 from aiohttp import web
 
 from emulator import sr_wire
-from emulator.demo_support import SUPPORT_TOPICS
+from emulator.demo_support import SUPPORT_PROFILE, SUPPORT_TOPICS
 from emulator.partner_center import PREFIX, authorize, customer_or_refusal
 from emulator.sr_store import STATUSES, StoredNote, StoredServiceRequest
 from emulator.sr_wire import field_of, invalid, not_found, resource
@@ -49,7 +49,11 @@ def routes(state: EmulatorState) -> list[web.RouteDef]:
                 support_topic_id=str(field_of(body, "SupportTopicId")),
                 support_topic_name=topic_name,
                 status="open",
-                organization={"id": state.partner.tenant_id, "name": state.partner.name},
+                organization={
+                    "id": state.partner.tenant_id,
+                    "name": state.partner.name,
+                    "phoneNumber": SUPPORT_PROFILE["telephone"],
+                },
                 primary_contact=sr_wire.camel(field_of(body, "PrimaryContact")),
                 last_updated_by=sr_wire.contact(claims),
                 created=now,
