@@ -26,11 +26,11 @@ def routes(state: EmulatorState) -> list[web.RouteDef]:
         if refused is not None:
             return refused
         size = _int(request.query.get("size"), 200, 1, 500)
-        offset = 0
+        offset: int | None = 0
         if request.query.get("seekOperation", "").lower() == "next":
             offset = _decode(request.headers.get("MS-ContinuationToken", ""))
-            if offset is None:
-                return pc_error(400, 400, "Invalid continuation token.")
+        if offset is None:
+            return pc_error(400, 400, "Invalid continuation token.")
         page = state.customers[offset : offset + size]
         body: dict[str, Any] = {
             "totalCount": len(page),
@@ -93,6 +93,7 @@ def authorize(state: EmulatorState, request: web.Request) -> tuple[dict[str, Any
     if claims is None or claims.get("aud") not in RESOURCES:
         return {}, web.Response(status=401, text="")
     if claims.get("tid") != state.partner.tenant_id:
+        # Partner Center documents no code for a token of another tenant: 600001 is the emulator's choice.
         return claims, pc_error(
             403, 600001, "The partner tenant id in the token does not match a Partner Center account."
         )
