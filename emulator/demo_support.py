@@ -68,6 +68,9 @@ def subscriptions(tenant: demo.DemoTenant, today: datetime) -> list[dict[str, ob
     for index, held in enumerate(SUBSCRIPTIONS.get(tenant.tenant_id, ())):
         subscription_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"{tenant.tenant_id}/{held.offer_id}/{index}"))
         end = (today + timedelta(days=held.days_left)).date() if held.days_left else None
+        started = f"{(today - timedelta(days=200 + index)):%Y-%m-%d}"
+        # Every field of the documented Subscription example (get-all-of-a-customer-s-subscriptions), plus the
+        # offer and billing fields of the Subscription resource.
         items.append(
             {
                 "id": subscription_id,
@@ -80,10 +83,22 @@ def subscriptions(tenant: demo.DemoTenant, today: datetime) -> list[dict[str, ob
                 "status": "active",
                 "billingCycle": held.billing_cycle,
                 "termDuration": "P1M" if held.unit_type == "Usage-based" else "P1Y",
+                "creationDate": f"{started}T09:30:00Z",
+                "effectiveStartDate": f"{started}T00:00:00Z",
                 "commitmentEndDate": f"{end:%Y-%m-%d}T00:00:00Z" if end else "9999-12-14T00:00:00Z",
                 "autoRenewEnabled": held.auto_renew,
-                "links": {"self": {"uri": f"/customers/{tenant.tenant_id}/subscriptions/{subscription_id}"}},
-                "attributes": {"objectType": "Subscription"},
+                "billingType": "usage" if held.unit_type == "Usage-based" else "license",
+                "contractType": "subscription",
+                "links": {
+                    "offer": {"uri": f"/v1/offers/{held.offer_id}", "method": "GET", "headers": []},
+                    "self": {
+                        "uri": f"/customers/{tenant.tenant_id}/subscriptions/{subscription_id}",
+                        "method": "GET",
+                        "headers": [],
+                    },
+                },
+                "orderId": str(uuid.uuid5(uuid.NAMESPACE_URL, f"order/{subscription_id}")),
+                "attributes": {"etag": subscription_id[:8], "objectType": "Subscription"},
             }
         )
     return items

@@ -11,6 +11,7 @@ from urllib.parse import quote, urlencode
 
 from aiohttp import web
 
+from emulator import contract
 from emulator.graph_wire import (
     graph_error,
     issue_from_json,
@@ -116,8 +117,9 @@ def control_routes(state: EmulatorState, control: str) -> list[web.RouteDef]:
 
 
 def _authorize(state: EmulatorState, request: web.Request) -> tuple[str, str]:
-    """The caller's tenant and token audience; raises Graph's 401 when the token will not do, and its 429 when the
-    app has used up one of the tenant's service communications limits (`state.graph_limits`)."""
+    """The caller's tenant and token audience; raises Graph's 401 when the token will not do, 403 when its kind
+    (app-only or App+User) is not one the route's contract row lists, and 429 when the app has used up one of the
+    tenant's service communications limits (`state.graph_limits`)."""
     claims = read_token(state, request)
     if claims is None:
         empty = not request.headers.get("Authorization")
@@ -131,6 +133,12 @@ def _authorize(state: EmulatorState, request: web.Request) -> tuple[str, str]:
     if tenant in state.graph_consent_missing:
         message = "The identity of the calling application could not be established."
         raise Refused(401, "Authorization_IdentityNotFound", message)
+    route = request.match_info.route.resource
+    row = contract.endpoint("graph", request.method, (route.canonical if route else "").removeprefix(PREFIX))
+    if contract.kind_of(claims) not in row.kinds:
+        # No service communications row refuses a kind today (each page lists delegated and application
+        # permissions); should one, Graph's 403 body is the emulator's choice, as no page shows this refusal.
+        raise Refused(403, "Forbidden", f"This API does not accept {contract.kind_of(claims).value} tokens.")
     wait = state.graph_throttle(str(claims.get("appid")), tenant)
     if wait is not None:
         raise Refused(429, "TooManyRequests", "Please retry again later.", too_many_requests(str(wait)))

@@ -8,7 +8,7 @@ import uuid
 import jwt
 from aiohttp import web
 
-from emulator import user_grants
+from emulator import contract, user_grants
 from emulator.state import EmulatorState
 
 PREFIX = "/login"
@@ -35,10 +35,12 @@ def routes(state: EmulatorState) -> list[web.RouteDef]:
     async def token(request: web.Request) -> web.Response:
         tenant = request.match_info["tenant"]
         form = await request.post()
-        if form.get("grant_type") in user_grants.USER_GRANTS:
-            return await user_grants.redeem(state, request, form)
-        if form.get("grant_type") != "client_credentials":
+        # Which kind of token each grant issues is in emulator/contract.py (GRANTS), with its Learn page.
+        grant = contract.GRANTS.get(str(form.get("grant_type", "")))
+        if grant is None:
             return _error(400, "unsupported_grant_type", "AADSTS70003: grant type not supported.", 70003)
+        if grant.issues is contract.USER:
+            return await user_grants.redeem(state, request, form)
         client_id = str(form.get("client_id", ""))
         if client_id not in state.apps or form.get("client_secret") != state.apps[client_id]:
             return _error(401, "invalid_client", "AADSTS7000215: Invalid client secret provided.", 7000215)

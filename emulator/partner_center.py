@@ -10,12 +10,11 @@ from typing import Any
 
 from aiohttp import web
 
-from emulator import demo
+from emulator import contract, demo
 from emulator.login import read_token
 from emulator.state import EmulatorState
 
 PREFIX = "/partnercenter"
-APP_USER_REQUIRED = 800002
 RESOURCES = ("https://api.partnercenter.microsoft.com", "https://api.partnercenter.microsoft.us")
 
 
@@ -23,15 +22,15 @@ def routes(state: EmulatorState) -> list[web.RouteDef]:
     """Routes under /partnercenter."""
 
     async def customers(request: web.Request) -> web.Response:
-        refused = authorize(state, request)
+        _, refused = authorize(state, request)
         if refused is not None:
             return refused
         size = _int(request.query.get("size"), 200, 1, 500)
-        offset = 0
+        offset: int | None = 0
         if request.query.get("seekOperation", "").lower() == "next":
             offset = _decode(request.headers.get("MS-ContinuationToken", ""))
-            if offset is None:
-                return pc_error(400, 400, "Invalid continuation token.")
+        if offset is None:
+            return pc_error(400, 400, "Invalid continuation token.")
         page = state.customers[offset : offset + size]
         body: dict[str, Any] = {
             "totalCount": len(page),
@@ -69,9 +68,10 @@ def customer_resource(tenant: demo.DemoTenant) -> dict[str, Any]:
 
 
 def pc_error(status: int, code: int, description: str) -> web.Response:
-    """Partner Center's error body."""
+    """Partner Center's error body: code (a string), description, data, source
+    (https://learn.microsoft.com/en-us/partner-center/developer/error-codes)."""
     return web.json_response(
-        {"code": code, "description": description, "data": [], "source": "PartnerFD"}, status=status
+        {"code": str(code), "description": description, "data": [], "source": "PartnerFD"}, status=status
     )
 
 
@@ -85,26 +85,25 @@ def pc_throttled(retry_after: str) -> web.Response:
     return web.json_response(body, status=429, headers={"Retry-After": retry_after})
 
 
-def authorize(state: EmulatorState, request: web.Request) -> web.Response | None:
-    """None when the request carries an emulator token for Partner Center in the partner tenant, else the refusal."""
+def authorize(state: EmulatorState, request: web.Request) -> tuple[dict[str, Any], web.Response | None]:
+    """The claims of the request's token and None when its credential kind is one the route's contract row lists
+    (emulator/contract.py), or Partner Center's refusal: 401 without a Partner Center token, 403 for another
+    tenant, 403 for an app-only token on an App+User-only route."""
     claims = read_token(state, request)
     if claims is None or claims.get("aud") not in RESOURCES:
-        return web.Response(status=401, text="")
+        return {}, web.Response(status=401, text="")
     if claims.get("tid") != state.partner.tenant_id:
-        return pc_error(403, 600001, "The partner tenant id in the token does not match a Partner Center account.")
-    return None
-
-
-def authorize_user(state: EmulatorState, request: web.Request) -> tuple[dict[str, Any], web.Response | None]:
-    """The claims of a signed-in partner user's token (idtyp "user" with a `scp` claim), or the refusal Partner
-    Center gives App+User-only APIs; app-only tokens get 403 (code 800002 is the emulator's choice: Partner Center
-    documents no code for this refusal, only the text)."""
-    refused = authorize(state, request)
-    if refused is not None:
-        return {}, refused
-    claims = read_token(state, request) or {}
-    if claims.get("idtyp") != "user" or not claims.get("scp"):
-        return claims, pc_error(403, APP_USER_REQUIRED, "This resource can't be accessed by application credentials.")
+        # Partner Center documents no code for a token of another tenant: 600001 is the emulator's choice.
+        return claims, pc_error(
+            403, 600001, "The partner tenant id in the token does not match a Partner Center account."
+        )
+    route = request.match_info.route.resource
+    row = contract.endpoint("partnercenter", request.method, (route.canonical if route else "").removeprefix(PREFIX))
+    if contract.kind_of(claims) not in row.kinds:
+        # The text is what Partner Center answers app-only tokens on App+User-only APIs (seen through its SDK and
+        # PowerShell module); its maintainers call the status a 403. Microsoft documents no error code for it,
+        # so the code (the HTTP status) is the emulator's choice.
+        return claims, pc_error(403, 403, "This resource can't be accessed by application credentials.")
     return claims, None
 
 

@@ -1,5 +1,5 @@
-"""Partner Center reads around an escalation: a customer's managed services and subscriptions (app or user
-tokens) and the partner's support profile (App+User only)."""
+"""Partner Center reads around an escalation: a customer's managed services (App+User only), subscriptions (app or
+user tokens) and the partner's support profile (App+User only); emulator/contract.py says which is which."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from aiohttp import web
 
 from emulator import demo_support
 from emulator.demo import DemoTenant
-from emulator.partner_center import PREFIX, authorize, authorize_user, customer_or_refusal
+from emulator.partner_center import PREFIX, authorize, customer_or_refusal
 from emulator.state import EmulatorState
 
 
@@ -26,7 +26,11 @@ def routes(state: EmulatorState) -> list[web.RouteDef]:
                 "id": service_id,
                 "name": name,
                 "groupName": group,
-                "links": {"adminService": {"uri": uri, "method": "GET", "headers": []}},
+                "links": {
+                    "adminService": {"uri": uri, "method": "GET", "headers": []},
+                    "serviceHealth": {"uri": _session(customer, "ServiceStatus"), "method": "GET", "headers": []},
+                    "serviceTicket": {"uri": _session(customer, "Support"), "method": "GET", "headers": []},
+                },
                 "attributes": {"objectType": "ManagedService"},
             }
             for service_id, name, group, uri in demo_support.managed_services(customer)
@@ -41,7 +45,7 @@ def routes(state: EmulatorState) -> list[web.RouteDef]:
         return _collection(items, f"/customers/{customer.tenant_id}/subscriptions")
 
     async def support_profile(request: web.Request) -> web.Response:
-        _, refused = authorize_user(state, request)
+        _, refused = authorize(state, request)
         if refused is not None:
             return refused
         return web.json_response(
@@ -61,8 +65,14 @@ def routes(state: EmulatorState) -> list[web.RouteDef]:
 
 
 def _customer(state: EmulatorState, request: web.Request) -> DemoTenant | web.Response:
-    refused = authorize(state, request)
+    _, refused = authorize(state, request)
     return refused if refused is not None else customer_or_refusal(state, request.match_info["tenant"])
+
+
+def _session(customer: DemoTenant, destination: str) -> str:
+    """A delegated-admin session link into the customer's admin center, as the documented example's
+    serviceHealth and serviceTicket links are."""
+    return f"https://admin.microsoft.com/Partner/BeginClientSession.aspx?CTID={customer.tenant_id}&CSDEST={destination}"
 
 
 def _collection(items: list[dict[str, Any]], uri: str) -> web.Response:

@@ -14,8 +14,8 @@ from typing import Any
 from aiohttp import web
 
 from emulator import sr_wire
-from emulator.demo_support import SUPPORT_TOPICS
-from emulator.partner_center import PREFIX, authorize, authorize_user, customer_or_refusal
+from emulator.demo_support import SUPPORT_PROFILE, SUPPORT_TOPICS
+from emulator.partner_center import PREFIX, authorize, customer_or_refusal
 from emulator.sr_store import STATUSES, StoredNote, StoredServiceRequest
 from emulator.sr_wire import field_of, invalid, not_found, resource
 from emulator.state import EmulatorState
@@ -27,7 +27,7 @@ def routes(state: EmulatorState) -> list[web.RouteDef]:
     """Routes under /partnercenter/v1/servicerequests and /partnercenter/v1/customers/{tenant}/servicerequests."""
 
     async def create(request: web.Request) -> web.Response:
-        claims, refused = authorize_user(state, request)
+        claims, refused = authorize(state, request)
         if refused is not None:
             return refused
         body = await _json(request)
@@ -49,7 +49,11 @@ def routes(state: EmulatorState) -> list[web.RouteDef]:
                 support_topic_id=str(field_of(body, "SupportTopicId")),
                 support_topic_name=topic_name,
                 status="open",
-                organization={"id": state.partner.tenant_id, "name": state.partner.name},
+                organization={
+                    "id": state.partner.tenant_id,
+                    "name": state.partner.name,
+                    "phoneNumber": SUPPORT_PROFILE["telephone"],
+                },
                 primary_contact=sr_wire.camel(field_of(body, "PrimaryContact")),
                 last_updated_by=sr_wire.contact(claims),
                 created=now,
@@ -63,14 +67,14 @@ def routes(state: EmulatorState) -> list[web.RouteDef]:
         return web.json_response(resource(item), status=201)
 
     async def read(request: web.Request) -> web.Response:
-        _, refused = authorize_user(state, request)
+        _, refused = authorize(state, request)
         if refused is not None:
             return refused
         item = state.service_requests.get(request.match_info["id"], state.sr_script)
         return web.json_response(resource(item)) if item else not_found(request.match_info["id"])
 
     async def add_note(request: web.Request) -> web.Response:
-        claims, refused = authorize_user(state, request)
+        claims, refused = authorize(state, request)
         if refused is not None:
             return refused
         body = await _json(request)
@@ -84,7 +88,7 @@ def routes(state: EmulatorState) -> list[web.RouteDef]:
         return web.json_response(resource(item)) if item else not_found(sr_id)
 
     async def of_customer(request: web.Request) -> web.Response:
-        _, refused = authorize_user(state, request)
+        _, refused = authorize(state, request)
         if refused is not None:
             return refused
         customer = customer_or_refusal(state, request.match_info["tenant"])
@@ -96,7 +100,7 @@ def routes(state: EmulatorState) -> list[web.RouteDef]:
         return web.json_response({"totalCount": len(items), "items": items, "attributes": {"objectType": "Collection"}})
 
     async def support_topics(request: web.Request) -> web.Response:
-        refused = authorize(state, request)  # app-only tokens are fine here
+        _, refused = authorize(state, request)
         if refused is not None:
             return refused
         items = [

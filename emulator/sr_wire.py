@@ -15,6 +15,7 @@ from emulator.state import EmulatorState
 SEVERITIES = ("unknown", "critical", "moderate", "minimal")
 UNSET = "0001-01-01T00:00:00"
 REQUIRED = ("Title", "Description", "Severity", "SupportTopicId")
+DEMO_PRODUCT_ID = "16001"
 
 
 def resource(item: StoredServiceRequest, *, integers: bool = False, notes: bool = True) -> dict[str, Any]:
@@ -28,6 +29,8 @@ def resource(item: StoredServiceRequest, *, integers: bool = False, notes: bool 
         "supportTopicName": item.support_topic_name,
         "status": STATUSES.index(item.status) if integers else item.status,
         "organization": item.organization,
+        # The documented examples carry a productId; the emulator files every request under one demo product.
+        "productId": DEMO_PRODUCT_ID,
         "primaryContact": item.primary_contact,
         "lastUpdatedBy": item.last_updated_by,
         "createdDate": _stamp(item.created, zone=True),
@@ -105,7 +108,7 @@ def customer_named(state: EmulatorState, text: str) -> str | None:
 def invalid(description: str) -> web.Response:
     """400 in Partner Center's newer error body (errorName "InvalidInput" is the emulator's choice)."""
     body = {
-        "code": 400,
+        "code": "400",  # a string, as the error codes page types it
         "description": description,
         "message": description,
         "errorName": "InvalidInput",

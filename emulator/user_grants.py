@@ -11,12 +11,13 @@ import time
 from aiohttp import web
 from multidict import MultiDictProxy
 
+from emulator import contract
 from emulator.grants import Consent
 from emulator.state import EmulatorState
-from emulator.user_tokens import DEVICE_GRANT, client_secret, oauth_error, token_response
+from emulator.user_tokens import client_secret, oauth_error, token_response
 
 Form = MultiDictProxy[str | bytes | object]
-USER_GRANTS = frozenset({"authorization_code", "refresh_token", DEVICE_GRANT})
+USER_GRANTS = frozenset(name for name, grant in contract.GRANTS.items() if grant.issues is contract.USER)
 
 
 async def redeem(state: EmulatorState, request: web.Request, form: Form) -> web.Response:

@@ -18,7 +18,6 @@ from emulator import demo
 from emulator.grants import Consent
 from emulator.state import EmulatorState
 
-DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 RESERVED_SCOPES = frozenset({"openid", "profile", "offline_access", "email"})
 GRAPH = "https://graph.microsoft.com"
 # What `.default` stands for when a user signs in: the delegated permissions the app was granted.

@@ -129,13 +129,16 @@ class PartnerCenterClient(ApiClient):
         response = await self.request("PATCH", path, json=body, token=user_token, request_id=request_id)
         return sr.service_request(json_body(response))
 
-    async def managed_services(self, tenant_id: str) -> list[sr.ManagedService]:
-        """The services of a customer the partner administers, with their admin portals."""
+    async def managed_services(self, user_token: str, tenant_id: str) -> list[sr.ManagedService]:
+        """The services of a customer the partner administers, with their admin portals (App+User only:
+        https://learn.microsoft.com/en-us/partner-center/developer/get-the-managed-services-for-a-customer-by-id)."""
         path = f"/v1/customers/{quote(tenant_id, safe='')}/managedservices"
-        return [sr.managed_service(item) for item in await self._items(path, what="managed service list")]
+        items = await self._items(path, token=user_token, what="managed service list")
+        return [sr.managed_service(item) for item in items]
 
     async def subscriptions(self, tenant_id: str) -> list[sr.Subscription]:
-        """A customer's subscriptions."""
+        """A customer's subscriptions (app-only or App+User:
+        https://learn.microsoft.com/en-us/partner-center/developer/get-all-of-a-customer-s-subscriptions)."""
         path = f"/v1/customers/{quote(tenant_id, safe='')}/subscriptions"
         return [sr.subscription(item) for item in await self._items(path, what="subscription list")]
 

@@ -7,16 +7,19 @@ import asyncio
 import logging
 from collections import Counter
 
-from bot.actions import ActionRouter
+from bot.actions import ActionResult, ActionRouter, CardAction
 from bot.commands import CommandRouter
 from bot.conversations import CHANNEL, GROUP, PERSONAL
+from bot.features.escalate import sign_in_prompt
 from bot.features.health import one_customer
 from bot.features.help import show_help
+from bot.sign_in_errors import NotSignedIn
 from bot.turn import Turn
-from cards.admin import admin_card, customers_card
+from cards.admin import AdminView, PortalAccess, admin_card, customers_card
 from desk.clouds import admin_center_for, partner_center_customer
 from desk.people import Role
-from msapi.errors import MicrosoftApiError
+from msapi.errors import MicrosoftApiError, TokenError
+from msapi.service_requests import ManagedService
 
 logger = logging.getLogger(__name__)
 TECHNICIANS = (Role.TECHNICIAN,)
@@ -26,6 +29,7 @@ ANYWHERE = (PERSONAL, CHANNEL, GROUP)
 def register(commands: CommandRouter, actions: ActionRouter) -> None:
     """Register the admin commands."""
     commands.add("admin", admin, roles=TECHNICIANS, scopes=ANYWHERE, help_key="command.admin", usage="fabrikam")
+    actions.add("admin.sign_in", sign_in_action, roles=TECHNICIANS)
     commands.add("customers", customers, roles=TECHNICIANS, scopes=ANYWHERE, help_key="command.customers")
     commands.add(
         "support", show_help, roles=(Role.CUSTOMER, Role.TECHNICIAN), scopes=ANYWHERE, help_key="command.support"
@@ -33,13 +37,19 @@ def register(commands: CommandRouter, actions: ActionRouter) -> None:
 
 
 async def admin(turn: Turn, args: str) -> None:
-    """The customer's admin portals and subscriptions, as Partner Center's Service management page has them."""
+    """The customer's admin portals and subscriptions, as Partner Center's Service management page has them.
+
+    Partner Center gives managed services (the portal links) to App+User tokens only, so they are read with the
+    asking technician's own sign-in; subscriptions take the app's own token (both kinds are documented). Without
+    a sign-in the card offers one and shows the rest."""
     customer = await one_customer(turn, args)
     if customer is None:
         return
     client = turn.services.partner_center
+    token, access = await _own_token(turn)
+    services_call = client.managed_services(token, customer.tenant_id) if token else _nothing()
     services_result, subscriptions_result = await asyncio.gather(
-        client.managed_services(customer.tenant_id), client.subscriptions(customer.tenant_id), return_exceptions=True
+        services_call, client.subscriptions(customer.tenant_id), return_exceptions=True
     )
     problems = []
     if isinstance(services_result, BaseException):
@@ -53,14 +63,43 @@ async def admin(turn: Turn, args: str) -> None:
     cloud = turn.services.settings.cloud
     card = admin_card(
         turn.t,
-        customer.name,
-        list(services_result),
-        list(subscriptions_result),
-        partner_center_customer(cloud, customer.tenant_id),
-        admin_center_for(cloud, customer.tenant_id),
-        problems,
+        AdminView(
+            customer.name,
+            customer.tenant_id,
+            list(services_result),
+            list(subscriptions_result),
+            partner_center_customer(cloud, customer.tenant_id),
+            admin_center_for(cloud, customer.tenant_id),
+            problems,
+            access,
+        ),
     )
     await turn.show(card)
+
+
+async def sign_in_action(turn: Turn, _: CardAction) -> ActionResult:
+    """The admin card's "Sign in to Partner Center" button: the sign-in card, as `sign in` shows it."""
+    if turn.services.signins is None:
+        return ActionResult(message=turn.t("signin.not_configured"), refused=True)
+    return ActionResult(card=await sign_in_prompt(turn))
+
+
+async def _own_token(turn: Turn) -> tuple[str | None, PortalAccess]:
+    """The asking technician's Partner Center token (never another technician's), and why there is none."""
+    signins = turn.services.signins
+    if signins is None:
+        return None, PortalAccess.NOT_CONFIGURED
+    try:
+        return await signins.token(turn.person.aad_id), PortalAccess.SIGNED_IN
+    except NotSignedIn:
+        return None, PortalAccess.SIGN_IN_NEEDED
+    except TokenError as error:
+        logger.warning("Partner Center token of %s unavailable: %s", turn.person.aad_id, error)
+        return None, PortalAccess.SIGN_IN_NEEDED
+
+
+async def _nothing() -> list[ManagedService]:
+    return []
 
 
 async def customers(turn: Turn, _: str) -> None:

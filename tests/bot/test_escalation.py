@@ -231,6 +231,9 @@ async def test_without_a_plan_the_form_says_what_that_means(desk, ticket, triage
 
 
 async def test_admin_shows_portal_links_and_subscriptions(desk, triage_channel, technician):
+    # Partner Center gives the portal links to App+User tokens only: the technician signs in first.
+    await desk.send(triage_channel.message(technician, "sign in"))
+    await sign_in(desk, desk.connector.posts(triage_channel.channel_id)[-1].cards[0])
     await desk.send(triage_channel.message(technician, "admin fabrikam"))
     card = desk.connector.posts(triage_channel.channel_id)[-1].cards[0]
     text = card_text(card)

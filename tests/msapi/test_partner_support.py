@@ -36,8 +36,8 @@ async def test_support_topics_are_read_once_a_day(sr_rig: SrRig) -> None:
 async def test_managed_services_follow_the_customer_subscriptions(sr_rig: SrRig) -> None:
     client = sr_rig.client()
 
-    fabrikam = await client.managed_services(demo.FABRIKAM.tenant_id)
-    northwind = await client.managed_services(demo.NORTHWIND.tenant_id)
+    fabrikam = await client.managed_services(sr_rig.user_token(), demo.FABRIKAM.tenant_id)
+    northwind = await client.managed_services(sr_rig.user_token(), demo.NORTHWIND.tenant_id)
 
     assert [s.name for s in fabrikam] == [
         "Microsoft 365 admin center",
@@ -178,3 +178,9 @@ def test_dates_with_and_without_zone_and_unset() -> None:
     assert parse_date("2016-12-22T20:31:17.24Z") == datetime(2016, 12, 22, 20, 31, 17, 240000, tzinfo=UTC)
     assert parse_date("2017-01-09T23:31:15.373") == datetime(2017, 1, 9, 23, 31, 15, 373000, tzinfo=UTC)
     assert parse_date("not a date") is None
+
+
+async def test_managed_services_refuse_the_apps_own_token(sr_rig: SrRig) -> None:
+    # Learn: "This scenario supports authentication with App+User credentials only."
+    with pytest.raises(AppUserRequired):
+        await sr_rig.client().managed_services(await sr_rig.app_token(), demo.FABRIKAM.tenant_id)

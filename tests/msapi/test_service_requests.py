@@ -145,7 +145,7 @@ async def test_app_only_token_is_refused_with_app_user_required(sr_rig: SrRig) -
         with pytest.raises(AppUserRequired) as caught:
             await call()
         error = caught.value
-        assert (error.status, error.code) == (403, "800002"), name
+        assert (error.status, error.code) == (403, "403"), name
         assert "only App+User tokens" in str(error) and "sign the user in" in str(error)
         assert "can't be accessed by application credentials" in str(error)
     assert len(sr_rig.state.service_requests.all()) == 1
