@@ -102,17 +102,27 @@ class SqliteDatabase:
     def _transaction(self, work: Callable[[Cx], T]) -> T:
         if self._connection is None:
             raise RuntimeError("database is not open")
-        self._connection.execute("BEGIN IMMEDIATE")
+        connection = self._connection
+        connection.execute("BEGIN IMMEDIATE")
         try:
-            result = work(_SqliteCx(self._connection))
+            result = work(_SqliteCx(connection))
+            # COMMIT can fail too (a deferred constraint, SQLITE_BUSY, a disk error): the transaction must end
+            # here either way, or every later BEGIN on this connection fails.
+            connection.execute("COMMIT")
         except BaseException:
-            self._connection.execute("ROLLBACK")
+            _roll_back(connection)
             raise
-        self._connection.execute("COMMIT")
         return result
 
     async def _call(self, function: Callable[..., T], *args: Any) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._executor, function, *args)
+
+
+def _roll_back(connection: sqlite3.Connection) -> None:
+    """End the open transaction, if SQLite has not already (it rolls back by itself on some errors, and then a
+    ROLLBACK would raise over the error that matters)."""
+    if connection.in_transaction:
+        connection.execute("ROLLBACK")
 
 
 def _lower(value: object) -> object:

@@ -183,6 +183,26 @@ async def test_failed_work_is_rolled_back(db: SqliteDatabase) -> None:
     assert await db.run(lambda cx: conv_sql.get_meta(cx, "k")) is None
 
 
+async def test_a_failed_commit_rolls_back_and_the_next_unit_of_work_runs(db: SqliteDatabase) -> None:
+    # A deferred foreign-key violation makes COMMIT itself fail (as SQLITE_BUSY or a disk error would): the
+    # connection must not stay inside that transaction, or every later BEGIN fails.
+    def orphan_event(cx: Cx) -> None:
+        cx.execute("PRAGMA defer_foreign_keys = ON")
+        conv_sql.set_meta(cx, "k", "written with the orphan")
+        cx.execute(
+            "INSERT INTO ticket_events (ticket_id, at, actor_aad_id, actor_name, kind) VALUES (?, ?, ?, ?, ?)",
+            (424242, "2026-01-12T10:00:00+00:00", "a", "A", "note"),
+        )
+
+    with pytest.raises(sqlite3.IntegrityError):
+        await db.run(orphan_event)
+
+    await db.run(lambda cx: conv_sql.set_meta(cx, "after", "yes"))
+    assert await db.run(lambda cx: conv_sql.get_meta(cx, "after")) == "yes"
+    assert await db.run(lambda cx: conv_sql.get_meta(cx, "k")) is None, "the failed transaction was rolled back"
+    assert await db.run(lambda cx: count(cx, "ticket_events")) == 0
+
+
 # --- tickets ---------------------------------------------------------------------------------------------------------
 
 
