@@ -10,7 +10,7 @@ from botbuilder.core import Bot, InvokeResponse, TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import Activity, ActivityTypes
 
-from bot.request_body import read_object
+from bot.request_body import is_json, read_object
 from bot.service_urls import ServiceUrlRefused
 from desk.i18n import Translator
 
@@ -24,7 +24,7 @@ class DeskAdapter(CloudAdapter):
         """Handle `POST /api/messages`."""
         if request.method != "POST":
             return web.Response(status=405)
-        if "application/json" not in request.headers.get("Content-Type", ""):
+        if not is_json(request.headers.get("Content-Type", "")):
             return web.Response(status=415, text="expected application/json")
         activity = await _read_activity(request)
         if activity is None:

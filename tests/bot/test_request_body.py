@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.request_body import nesting
+from bot.loopback import is_loopback_host
+from bot.request_body import is_json, nesting
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(alphabet=st.sampled_from('[]{}"\\ab,:\n\u00e9')),
@@ -29,3 +31,49 @@ def depth(value: Any) -> int:
 def test_nesting_counts_what_recursion_would(value: Any, ascii_only: bool) -> None:
     text = json.dumps(value, ensure_ascii=ascii_only, indent=None if ascii_only else 1)
     assert nesting(text) == depth(value)
+
+
+@pytest.mark.parametrize(
+    ("header", "loopback"),
+    [
+        ("localhost", True),
+        ("LOCALHOST:65535", True),
+        ("127.0.0.1", True),
+        ("127.8.9.10:3978", True),
+        ("[::1]:3978", True),
+        ("[0:0:0:0:0:0:0:1]", True),
+        ("::1", False),
+        ("[127.0.0.1]:3978", False),
+        ("127.1:3978", False),
+        ("localhost:", False),
+        ("localhost:port", False),
+        ("user@localhost", False),
+        ("localhost:3978@evil.example", False),
+        ("evil.example", False),
+        ("10.0.0.1:3978", False),
+        ("", False),
+    ],
+)
+def test_loopback_hosts(header: str, loopback: bool) -> None:
+    assert is_loopback_host(header) is loopback
+
+
+@pytest.mark.parametrize(
+    ("content_type", "accepted"),
+    [
+        ("application/json", True),
+        ("application/json;charset=utf-8", True),
+        (' APPLICATION/JSON ; Charset = "utf8" ', True),
+        ("application/json;", True),
+        ("application/jsonp", False),
+        ("application/json-seq", False),
+        ("application/json; charset=iso-8859-1", False),
+        ("application/json; charset", False),
+        ("application/json; q=1", False),
+        ("text/json", False),
+        ("application/vnd.api+json", False),
+        ("", False),
+    ],
+)
+def test_json_content_types(content_type: str, accepted: bool) -> None:
+    assert is_json(content_type) is accepted
