@@ -3,7 +3,6 @@ authentication failure (the stock adapter answers 500 to most), 403 for a servic
 
 from __future__ import annotations
 
-import json
 import logging
 
 from aiohttp import web
@@ -11,6 +10,7 @@ from botbuilder.core import Bot, InvokeResponse, TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import Activity, ActivityTypes
 
+from bot.request_body import is_json, read_object
 from bot.service_urls import ServiceUrlRefused
 from desk.i18n import Translator
 
@@ -24,7 +24,7 @@ class DeskAdapter(CloudAdapter):
         """Handle `POST /api/messages`."""
         if request.method != "POST":
             return web.Response(status=405)
-        if "application/json" not in request.headers.get("Content-Type", ""):
+        if not is_json(request.headers.get("Content-Type", "")):
             return web.Response(status=415, text="expected application/json")
         activity = await _read_activity(request)
         if activity is None:
@@ -45,11 +45,8 @@ class DeskAdapter(CloudAdapter):
 
 
 async def _read_activity(request: web.Request) -> Activity | None:
-    try:
-        body = await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError, ValueError):
-        return None
-    if not isinstance(body, dict):
+    body = await read_object(request)
+    if body is None:
         return None
     try:
         activity = Activity().deserialize(body)

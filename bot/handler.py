@@ -74,7 +74,7 @@ class DeskBot(TeamsActivityHandler):
         elif turn.person.role is Role.CUSTOMER and turn.scope == PERSONAL and turn.text:
             await follow.customer_text(turn)
         elif turn.text:
-            await turn.say(turn.t("unknown_command", text=turn.text[:100]))
+            await turn.say(turn.t("unknown_command"))  # never quoted: Teams would render it as Markdown
 
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
         if turn_context.activity.name != "adaptiveCard/action":

@@ -60,7 +60,12 @@ class SignIns:
     async def finish(self, query: dict[str, str]) -> tuple[PendingSignIn, SignedIn]:
         """Complete the sign-in the browser returned with; raises SignInFailed (unknown or expired state, Entra
         refused the code, or the account is not the technician who started it)."""
-        pending = await self._desk.take_sign_in(query.get("state", ""))
+        state = query.get("state", "")
+        # The callback needs no token, so junk states must cost a read only; a state known to be valid is then
+        # used up (in one write that also finds whether a concurrent callback took it first).
+        if await self._desk.peek_sign_in(state) is None:
+            raise SignInFailed("this sign-in link is unknown or has expired")
+        pending = await self._desk.take_sign_in(state)
         if pending is None:
             raise SignInFailed("this sign-in link is unknown or has expired")
         try:

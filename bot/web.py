@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from bot import runtime as runtime_module
+from bot.loopback import loopback_host_only
 from bot.runtime import Runtime
 from bot.web_auth import add_routes as add_sign_in_routes
 from desk.clock import Clock
@@ -26,6 +27,8 @@ def setup(app: web.Application, settings: Settings, clock: Clock) -> None:
         await runtime_module.stop(app[RUNTIME])
 
     app.cleanup_ctx.append(lifetime)
+    if settings.local_mode:  # authentication is off: only this machine may ask (production: the token decides)
+        app.middlewares.append(loopback_host_only)
     app.router.add_post("/api/messages", messages)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)

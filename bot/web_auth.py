@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import logging
+import re
 
 from aiohttp import web
 
@@ -32,7 +33,8 @@ def add_routes(app: web.Application, runtime_key: web.AppKey) -> None:  # type: 
             return _page(t("signin.not_configured"), 404)
         query = dict(request.query)
         if "error" in query:
-            return _page(t("signin.page_failed", reason=query.get("error_description") or query["error"]), 400)
+            logger.warning("sign-in callback with an error: %r", {k: v[:300] for k, v in query.items()})
+            return _page(t("signin.page_failed", reason=_entra_error(t, query)), 400)
         try:
             pending, signed = await services.signins.finish(query)
         except SignInFailed as error:
@@ -45,6 +47,17 @@ def add_routes(app: web.Application, runtime_key: web.AppKey) -> None:  # type: 
 
     app.router.add_get("/auth/signin/{state}", start)
     app.router.add_get("/auth/callback", callback)
+
+
+def _entra_error(t: Translator, query: dict[str, str]) -> str:
+    """What the page says of Entra ID's error: its code and AADSTS number only. Anyone can make a callback link
+    with any error_description, so its free text is never shown (a fake "visit this address" would carry the
+    desk's name)."""
+    code = query["error"]
+    if not re.fullmatch(r"[a-z_]{1,64}", code):  # OAuth 2.0 error codes (RFC 6749 4.1.2.1) have this shape
+        return t("signin.entra_refused")
+    number = re.search(r"\bAADSTS[0-9]{1,9}\b", query.get("error_description", ""))
+    return t("signin.entra_answered", code=code) + (f" ({number[0]})" if number else "")
 
 
 def _page(message: str, status: int) -> web.Response:

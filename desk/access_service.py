@@ -23,10 +23,11 @@ class AccessService(DeskBase):
         await self.db.run(lambda cx: token_sql.save_sign_in(cx, sealer, pending))
 
     async def peek_sign_in(self, state: str) -> PendingSignIn | None:
-        """A pending sign-in, still pending."""
+        """A pending sign-in, still pending. A read only: anyone can send a browser here with any state, and that
+        must not take the write lock."""
         sealer = self._seal()
         now = self._clock()
-        return await self.db.run(lambda cx: token_sql.peek_sign_in(cx, sealer, state, now))
+        return await self.db.read(lambda cx: token_sql.peek_sign_in(cx, sealer, state, now))
 
     async def take_sign_in(self, state: str) -> PendingSignIn | None:
         """A pending sign-in, used up (a state works once, within its lifetime)."""

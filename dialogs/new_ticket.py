@@ -19,6 +19,7 @@ from botbuilder.dialogs import (
 )
 from botbuilder.dialogs.prompts import PromptOptions, PromptValidatorContext, TextPrompt
 
+from cards.echo import echoed
 from desk.i18n import Translator
 from desk.tickets import LIMITS, Product, Severity
 
@@ -73,7 +74,8 @@ class NewTicketDialog(ComponentDialog):
         if step_context.result is not None:
             values["contact"] = _normalise("contact", step_context.result)
         t = Translator(step_context.context.activity.locale)
-        question = t("dialog.confirm", title=values["title"], severity=t(f"severity.{values['severity']}"))
+        title = echoed(values["title"], LIMITS["title"])  # quoted back in a text message: inert
+        question = t("dialog.confirm", title=title, severity=t(f"severity.{values['severity']}"))
         options = f"{question}\n1. {t('dialog.yes')}\n2. {t('dialog.no')}"
         return await step_context.prompt(
             "confirm",

@@ -117,11 +117,11 @@ async def one_customer(turn: Turn, query: str) -> Customer | None:
         return None
     matches = match_customers(query, await turn.services.customers.all())
     if not matches:
-        await turn.say(turn.t("health.no_customer", query=query))
+        await turn.say(turn.t("health.no_customer"))  # the words are not quoted back: Teams renders Markdown
         return None
     if len(matches) > 1:
         names = ", ".join(c.name for c in matches[:8])
-        await turn.say(turn.t("health.several_customers", query=query, names=names))
+        await turn.say(turn.t("health.several_customers", names=names))
         return None
     return matches[0]
 

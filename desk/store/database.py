@@ -1,4 +1,5 @@
-"""The database seam: one transaction at a time through `run(work)`, SQLite now, PostgreSQL behind the same face."""
+"""The database seam: one write transaction at a time through `run(work)`, read-only snapshots through
+`read(work)`; SQLite now, PostgreSQL behind the same face."""
 
 from __future__ import annotations
 
@@ -38,8 +39,13 @@ class Database(Protocol):
         """Run `work` in one transaction: committed when it returns, rolled back when it raises."""
         ...
 
+    async def read(self, work: Callable[[Cx], T]) -> T:
+        """Run `work` in a read-only transaction (PostgreSQL: BEGIN READ ONLY): it never takes the write lock nor
+        waits for a writer, and any write in it fails. For what anyone can trigger without a token."""
+        ...
+
     async def ping(self) -> None:
-        """Raise unless the database answers."""
+        """Raise unless the database answers (a read: takes no write lock)."""
         ...
 
     async def close(self) -> None:
@@ -63,59 +69,115 @@ class _SqliteCx:
 
 
 class SqliteDatabase:
-    """SQLite in WAL mode, used from one worker thread so the event loop never waits on disk."""
+    """SQLite in WAL mode, written from one worker thread so the event loop never waits on disk. Reads have a
+    connection and thread of their own: in WAL a reader sees the last commit without waiting for the writer, so a
+    writer stuck on a lock (another process, a slow disk) does not hold them up."""
 
     def __init__(self, path: str) -> None:
         self._path = path
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite")
         self._connection: sqlite3.Connection | None = None
+        # ":memory:" is one database per connection: there reads share the writer's connection and thread.
+        self._separate_reader = path != ":memory:"
+        self._read_executor = (
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite-read") if self._separate_reader else None
+        )
+        self._reader: sqlite3.Connection | None = None
 
     async def open(self) -> None:
         """Open the file (creating its folder), switch to WAL and apply pending migrations."""
         await self._call(self._open)
 
     def _open(self) -> None:
-        if self._path != ":memory:":
+        if self._separate_reader:
             Path(self._path).parent.mkdir(parents=True, exist_ok=True)
-        connection = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False, timeout=10)
-        connection.row_factory = sqlite3.Row
-        # SQLite's own lower() folds ASCII only; searches must match "Почта" with "почта" too.
-        connection.create_function("lower", 1, _lower, deterministic=True)
+        connection = _connect(self._path, timeout=10)
         connection.execute("PRAGMA journal_mode=WAL")
         connection.execute("PRAGMA synchronous=NORMAL")
         connection.execute("PRAGMA foreign_keys=ON")
         self._connection = connection
         self._transaction(migrate)
+        if self._separate_reader:
+            reader = _connect(self._path, timeout=5)
+            reader.execute("PRAGMA query_only=ON")  # read() means it: a write there fails
+            self._reader = reader
 
     async def run(self, work: Callable[[Cx], T]) -> T:
         return await self._call(self._transaction, work)
 
+    async def read(self, work: Callable[[Cx], T]) -> T:
+        if self._read_executor is None:
+            return await self._call(self._shared_read, work)
+        return await asyncio.get_running_loop().run_in_executor(self._read_executor, self._read, self._reader, work)
+
     async def ping(self) -> None:
-        await self.run(lambda cx: cx.one("SELECT 1 AS ok"))
+        await self.read(lambda cx: cx.one("SELECT 1 AS ok"))
 
     async def close(self) -> None:
+        if self._reader is not None and self._read_executor is not None:
+            await asyncio.get_running_loop().run_in_executor(self._read_executor, self._reader.close)
+            self._reader = None
+        if self._read_executor is not None:
+            self._read_executor.shutdown(wait=True)
         if self._connection is not None:
             await self._call(self._connection.close)
             self._connection = None
         self._executor.shutdown(wait=True)
 
+    def _read(self, connection: sqlite3.Connection | None, work: Callable[[Cx], T]) -> T:
+        if connection is None:
+            raise RuntimeError("database is not open")
+        connection.execute("BEGIN")  # deferred: a read snapshot, never the write lock
+        try:
+            return work(_SqliteCx(connection))
+        finally:
+            _roll_back(connection)  # nothing to keep
+
+    def _shared_read(self, work: Callable[[Cx], T]) -> T:
+        """read() on the writer's connection (":memory:"), made read-only for the while."""
+        if self._connection is None:
+            raise RuntimeError("database is not open")
+        self._connection.execute("PRAGMA query_only=ON")
+        try:
+            return self._read(self._connection, work)
+        finally:
+            self._connection.execute("PRAGMA query_only=OFF")
+
     def _transaction(self, work: Callable[[Cx], T]) -> T:
         if self._connection is None:
             raise RuntimeError("database is not open")
-        self._connection.execute("BEGIN IMMEDIATE")
+        connection = self._connection
+        connection.execute("BEGIN IMMEDIATE")
         try:
-            result = work(_SqliteCx(self._connection))
+            result = work(_SqliteCx(connection))
+            # COMMIT can fail too (a deferred constraint, SQLITE_BUSY, a disk error): the transaction must end
+            # here either way, or every later BEGIN on this connection fails.
+            connection.execute("COMMIT")
         except BaseException:
-            self._connection.execute("ROLLBACK")
+            _roll_back(connection)
             raise
-        self._connection.execute("COMMIT")
         return result
 
     async def _call(self, function: Callable[..., T], *args: Any) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._executor, function, *args)
 
 
-def _lower(value: object) -> object:
+def _connect(path: str, timeout: float) -> sqlite3.Connection:
+    connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=timeout)
+    connection.row_factory = sqlite3.Row
+    # SQLite's own lower() folds ASCII only; searches must match "Почта" with "почта" too.
+    connection.create_function("lower", 1, _lower, deterministic=True)
+    return connection
+
+
+def _roll_back(connection: sqlite3.Connection) -> None:
+    """End the open transaction, if SQLite has not already (it rolls back by itself on some errors, and then a
+    ROLLBACK would raise over the error that matters)."""
+    if connection.in_transaction:
+        connection.execute("ROLLBACK")
+
+
+def _lower(value: str | bytes | int | float | None) -> str | bytes | int | float | None:
     return value.lower() if isinstance(value, str) else value
 
 

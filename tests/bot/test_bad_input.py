@@ -3,6 +3,7 @@ and changes nothing; it never crashes the turn."""
 
 from __future__ import annotations
 
+import json
 import logging
 
 import pytest
@@ -107,3 +108,57 @@ async def test_a_card_action_that_fails_answers_with_an_apology_not_501(desk, cu
     status, body = await desk.send(customer_chat.invoke("help.show", ""))
     assert status == 200
     assert body["type"] == MESSAGE and body["value"].startswith("Sorry")
+
+
+def post_raw(desk, body: bytes | object):  # type: ignore[no-untyped-def]
+    return desk.client.post("/api/messages", data=body, headers={"Content-Type": "application/json"})
+
+
+def with_value(activity: dict, value_json: str) -> bytes:  # type: ignore[type-arg]
+    """The activity's JSON with a `value` field spliced in as raw JSON text."""
+    return (json.dumps(activity)[:-1] + ', "value": ' + value_json + "}").encode()
+
+
+@pytest.mark.parametrize(
+    "shape",
+    ["[" * 100_000 + "]" * 100_000, '{"a":' * 100_000 + "1" + "}" * 100_000, "[" * 990 + "]" * 990],
+    ids=["100k arrays", "100k objects", "990 arrays"],
+)
+async def test_deeply_nested_json_is_a_bad_request(desk, caplog, shape):
+    caplog.set_level(logging.ERROR)
+    response = await post_raw(desk, shape.encode())
+    assert (response.status, await response.text()) == (400, "malformed activity")
+    assert crashed(caplog) == []
+
+
+@pytest.mark.parametrize("depth", [100_000, 900, 65])
+async def test_an_activity_nesting_deeper_than_any_teams_sends_is_refused(desk, customer_chat, caplog, depth):
+    caplog.set_level(logging.ERROR)
+    response = await post_raw(desk, with_value(customer_chat.message("help"), "[" * depth + "]" * depth))
+    assert (response.status, await response.text()) == (400, "malformed activity")
+    assert crashed(caplog) == []
+    assert desk.connector.posts(customer_chat.conversation_id) == []
+
+
+async def test_an_activity_with_ordinary_nesting_is_served(desk, customer_chat, caplog):
+    caplog.set_level(logging.ERROR)
+    response = await post_raw(desk, with_value(customer_chat.message("help"), '{"a": ' * 20 + "1" + "}" * 20))
+    assert response.status == 201
+    assert "Contoso Cloud Services" in str(desk.connector.posts(customer_chat.conversation_id)[-1].cards)
+    assert crashed(caplog) == []
+
+
+async def test_a_body_over_one_mebibyte_is_refused_as_too_large(desk, customer_chat, caplog):
+    caplog.set_level(logging.ERROR)
+    padded = customer_chat.message("help " + "x" * (1024 * 1024))
+    response = await post_raw(desk, json.dumps(padded).encode())
+    assert response.status == 413
+
+    async def chunks():  # no Content-Length: the limit holds while reading, too
+        for _ in range(17):
+            yield b" " * 65536
+
+    response = await post_raw(desk, chunks())
+    assert response.status == 413
+    assert crashed(caplog) == []
+    assert desk.connector.posts(customer_chat.conversation_id) == []

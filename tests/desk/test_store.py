@@ -183,6 +183,62 @@ async def test_failed_work_is_rolled_back(db: SqliteDatabase) -> None:
     assert await db.run(lambda cx: conv_sql.get_meta(cx, "k")) is None
 
 
+async def test_a_failed_commit_rolls_back_and_the_next_unit_of_work_runs(db: SqliteDatabase) -> None:
+    # A deferred foreign-key violation makes COMMIT itself fail (as SQLITE_BUSY or a disk error would): the
+    # connection must not stay inside that transaction, or every later BEGIN fails.
+    def orphan_event(cx: Cx) -> None:
+        cx.execute("PRAGMA defer_foreign_keys = ON")
+        conv_sql.set_meta(cx, "k", "written with the orphan")
+        cx.execute(
+            "INSERT INTO ticket_events (ticket_id, at, actor_aad_id, actor_name, kind) VALUES (?, ?, ?, ?, ?)",
+            (424242, "2026-01-12T10:00:00+00:00", "a", "A", "note"),
+        )
+
+    with pytest.raises(sqlite3.IntegrityError):
+        await db.run(orphan_event)
+
+    await db.run(lambda cx: conv_sql.set_meta(cx, "after", "yes"))
+    assert await db.run(lambda cx: conv_sql.get_meta(cx, "after")) == "yes"
+    assert await db.run(lambda cx: conv_sql.get_meta(cx, "k")) is None, "the failed transaction was rolled back"
+    assert await db.run(lambda cx: count(cx, "ticket_events")) == 0
+
+
+async def test_read_sees_the_last_commit_and_refuses_to_write(db: SqliteDatabase) -> None:
+    await db.run(lambda cx: conv_sql.set_meta(cx, "k", "committed"))
+    assert await db.read(lambda cx: conv_sql.get_meta(cx, "k")) == "committed"
+    with pytest.raises(sqlite3.OperationalError, match="readonly"):
+        await db.read(lambda cx: conv_sql.set_meta(cx, "k", "written by a read"))
+    assert await db.run(lambda cx: conv_sql.get_meta(cx, "k")) == "committed"
+    await db.run(lambda cx: conv_sql.set_meta(cx, "k", "still writable"))
+
+
+async def test_read_does_not_wait_for_another_writer(db: SqliteDatabase, tmp_path: Path) -> None:
+    await db.run(lambda cx: conv_sql.set_meta(cx, "k", "before"))
+    other = sqlite3.connect(db_path(tmp_path), isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("INSERT INTO meta (key, value) VALUES ('other', 'uncommitted')")
+        assert await db.read(lambda cx: conv_sql.get_meta(cx, "k")) == "before"
+        assert await db.read(lambda cx: conv_sql.get_meta(cx, "other")) is None
+        await db.ping()
+        other.execute("ROLLBACK")
+    finally:
+        other.close()
+
+
+async def test_an_in_memory_database_reads_on_its_one_connection() -> None:
+    memory = await open_db(":memory:")
+    try:
+        await memory.run(lambda cx: conv_sql.set_meta(cx, "k", "v"))
+        assert await memory.read(lambda cx: conv_sql.get_meta(cx, "k")) == "v"
+        with pytest.raises(sqlite3.OperationalError, match="readonly"):
+            await memory.read(lambda cx: conv_sql.set_meta(cx, "k", "w"))
+        await memory.run(lambda cx: conv_sql.set_meta(cx, "k", "w"))
+        assert await memory.read(lambda cx: conv_sql.get_meta(cx, "k")) == "w"
+    finally:
+        await memory.close()
+
+
 # --- tickets ---------------------------------------------------------------------------------------------------------
 
 
