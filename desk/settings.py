@@ -125,9 +125,9 @@ def _build(env: EnvReader) -> Settings:
         port=env.int("PORT", 3978, minimum=1, maximum=65535),
         bot=bot,
         cloud=cloud,
-        login_url=_url(env, "LOGIN_URL", cloud.login_url),
-        graph_url=_url(env, "GRAPH_URL", cloud.graph_url),
-        partner_center_url=_url(env, "PARTNER_CENTER_URL", cloud.partner_center_url),
+        login_url=_endpoint(env, "LOGIN_URL", cloud.login_url, local),
+        graph_url=_endpoint(env, "GRAPH_URL", cloud.graph_url, local),
+        partner_center_url=_endpoint(env, "PARTNER_CENTER_URL", cloud.partner_center_url, local),
         service_url_allowlist=allowlist,
         database_url=_database_url(env, data_dir),
         data_dir=data_dir,
@@ -190,6 +190,21 @@ def _url(env: EnvReader, name: str, default: str) -> str:
     parsed = urlparse(value)
     if parsed.scheme not in {"http", "https"} or not parsed.netloc:
         raise SettingsError(name, f"expected an absolute http(s) URL, got {value!r}")
+    return value
+
+
+def _endpoint(env: EnvReader, name: str, default: str, local: bool) -> str:
+    """A Microsoft API endpoint. Production mode sends the app secret, app tokens and technicians' tokens to these,
+    so it refuses plain http except to this machine (as for SERVICE_URL_ALLOWLIST); local mode replaces them with
+    the emulator's https address."""
+    value = _url(env, name, default)
+    parsed = urlparse(value)
+    if parsed.scheme != "https" and not local and not is_loopback(parsed.hostname or ""):
+        raise SettingsError(
+            name,
+            f"{value!r} is not https: production mode (MicrosoftAppId set) sends secrets and tokens there, so over"
+            " https only (plain http is allowed to loopback addresses)",
+        )
     return value
 
 
