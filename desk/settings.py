@@ -41,7 +41,7 @@ class BotIdentity:
     """The bot's Entra registration as the Bot Framework SDK expects it."""
 
     app_id: str
-    app_password: str
+    app_password: str = field(repr=False)  # secrets stay out of reprs (and so out of logs and tracebacks)
     app_type: str
     app_tenant_id: str
     sdk_endpoints: Mapping[str, str] = field(default_factory=dict)
@@ -64,7 +64,7 @@ class Settings:
     partner_tenant_id: str
     technicians: frozenset[str]
     api_client_id: str
-    api_client_secret: str
+    api_client_secret: str = field(repr=False)
     support: SupportProfile
     sla: SlaTargets
     emulator_port: int = 0
@@ -78,7 +78,7 @@ class Settings:
     health_poll_seconds: int = 300
     sr_sync_seconds: int = 300
     support_plan: str = "none"
-    token_cache_keys: tuple[bytes, ...] = ()  # newest first: it seals, every one of them opens
+    token_cache_keys: tuple[bytes, ...] = field(default=(), repr=False)  # newest first: it seals, all open
     sign_in_flow: str = "auto"
     log_level: str = "INFO"
 

@@ -50,3 +50,17 @@ def test_the_same_key_twice_is_refused() -> None:
 
     assert caught.value.variable == "TOKEN_CACHE_KEY"
     assert "key 3" in str(caught.value)
+
+
+def test_no_secret_shows_in_the_settings_repr() -> None:
+    production = settings(
+        MicrosoftAppId="11111111-2222-4333-8444-555555555555",
+        MicrosoftAppPassword="bot-password-in-repr",
+        PARTNER_APP_SECRET="partner-secret-in-repr",
+        PARTNER_TENANT_ID="5f1a0c2e-7b1d-4c55-9a4e-3c2b1d0e9f01",
+        TOKEN_CACHE_KEY=f"{NEW},{OLD}",
+    )
+
+    shown = repr(production)
+    assert "11111111-2222-4333-8444-555555555555" in shown
+    assert "in-repr" not in shown and NEW not in shown and OLD not in shown
