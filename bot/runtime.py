@@ -126,7 +126,7 @@ async def start(settings: Settings, clock: Clock = utc_now) -> Runtime:
     signins = _sign_ins(settings, desk, session, validate_authority)
     sender = OutboxSender(adapter, db, settings.bot.app_id, url_policy, clock)
     desk.on_outbox = sender.kick
-    conversation_state = ConversationState(DatabaseStorage(db))
+    conversation_state = ConversationState(DatabaseStorage(db, clock))
     commands, actions = CommandRouter(), ActionRouter()
     register_all(commands, actions)
 

@@ -314,17 +314,17 @@ async def test_unknown_draft_is_none(desk: Desk) -> None:
 
 
 async def test_state_documents_honour_etags(db: SqliteDatabase) -> None:
-    etag1 = await db.run(lambda cx: write_document(cx, "conv/1", '{"step": 1}', None))
-    etag2 = await db.run(lambda cx: write_document(cx, "conv/1", '{"step": 2}', etag1))
+    etag1 = await db.run(lambda cx: write_document(cx, "conv/1", '{"step": 1}', None, NOW))
+    etag2 = await db.run(lambda cx: write_document(cx, "conv/1", '{"step": 2}', etag1, NOW))
 
     assert etag1 != etag2
     assert await db.run(lambda cx: read_documents(cx, ["conv/1", "conv/2"])) == {"conv/1": (etag2, '{"step": 2}')}
 
     with pytest.raises(StateConflict):
-        await db.run(lambda cx: write_document(cx, "conv/1", '{"step": "stale"}', etag1))
+        await db.run(lambda cx: write_document(cx, "conv/1", '{"step": "stale"}', etag1, NOW))
     assert await db.run(lambda cx: read_documents(cx, ["conv/1"])) == {"conv/1": (etag2, '{"step": 2}')}
 
-    etag3 = await db.run(lambda cx: write_document(cx, "conv/1", '{"step": 3}', "*"))  # '*' overwrites anything
+    etag3 = await db.run(lambda cx: write_document(cx, "conv/1", '{"step": 3}', "*", NOW))  # '*' overwrites anything
     assert etag3 not in (etag1, etag2)
 
     await db.run(lambda cx: delete_documents(cx, ["conv/1"]))
