@@ -29,21 +29,32 @@ _NAMES = (
     r"access_token|refresh_token|id_token|client_secret|client_assertion|code_verifier|device_code|code"
     r"|password|secret|assertion|token"
 )
-_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+# Each pattern runs only on text holding one of its triggers (lower-cased): most log lines hold none.
+_NAME_TRIGGERS = ("token", "secret", "code", "password", "assertion")
+_PATTERNS: tuple[tuple[tuple[str, ...], re.Pattern[str], str], ...] = (
     # Authorization headers of any scheme, however printed: `Authorization: Basic x`, `'Authorization': 'Bearer x'`.
-    (re.compile(r"(?i)(authorization['\"]?\s*[:=]\s*['\"]?[A-Za-z]+\s+)[^\s'\",;]+"), r"\1" + REDACTED),
-    (re.compile(r"(?i)(\bbearer\s+)[A-Za-z0-9\-._~+/]{16,}=*"), r"\1" + REDACTED),
+    (
+        ("authorization",),
+        re.compile(r"(?i)(authorization['\"]?\s*[:=]\s*['\"]?[A-Za-z]+\s+)[^\s'\",;]+"),
+        r"\1" + REDACTED,
+    ),
+    (("bearer",), re.compile(r"(?i)(\bbearer\s+)[A-Za-z0-9\-._~+/]{16,}=*"), r"\1" + REDACTED),
     # JSON and Python reprs: "name": "value" (an escaped quote does not end the value).
     (
+        _NAME_TRIGGERS,
         re.compile(rf"(?i)(([\"'])(?:{_NAMES})\2\s*:\s*)([\"'])(?:\\.|(?!\3).)*\3"),
         r"\1\3" + REDACTED + r"\3",
     ),
-    # Query strings, form bodies, `name=value` text.
-    (re.compile(rf"(?i)((?<![\w-])(?:{_NAMES})=)(?!\[redacted\])[^&\s\"',;)\]}}>]+"), r"\1" + REDACTED),
+    # Query strings, form bodies, `name=value` text (a value already redacted is left as it is).
+    (
+        _NAME_TRIGGERS,
+        re.compile(rf"(?i)((?<![\w-])(?:{_NAMES})=)(?!\[redacted\])[^&\s\"',;)\]}}>]+"),
+        r"\1" + REDACTED,
+    ),
     # JWTs: base64url JSON header ("eyJ"), payload, signature (possibly empty: alg none).
-    (re.compile(r"\beyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*"), REDACTED),
+    (("eyj",), re.compile(r"\beyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*"), REDACTED),
     # Fernet keys: 32 bytes of url-safe base64.
-    (re.compile(r"(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{43}=(?![A-Za-z0-9_=-])"), REDACTED),
+    (("=",), re.compile(r"(?<![A-Za-z0-9_-])[A-Za-z0-9_-]{43}=(?![A-Za-z0-9_=-])"), REDACTED),
 )
 
 
@@ -62,8 +73,10 @@ class Redactor:
         for secret in self._literal:
             if secret in text:
                 text = text.replace(secret, REDACTED)
-        for pattern, replacement in _PATTERNS:
-            text = pattern.sub(replacement, text)
+        lower = text.lower()
+        for triggers, pattern, replacement in _PATTERNS:
+            if any(trigger in lower for trigger in triggers):
+                text = pattern.sub(replacement, text)
         return text
 
 
