@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import logging
 import sys
 
 from aiohttp import web
 
 from bot import web as bot_web
+from desk import logsafe
 from desk.clock import Clock, utc_now
 from desk.env import SettingsError
 from desk.settings import Settings
@@ -20,11 +20,16 @@ def create_app(settings: Settings, clock: Clock = utc_now) -> web.Application:
     return app
 
 
+def configure_logging(settings: Settings) -> None:
+    """Logging at LOG_LEVEL, with every record of every logger redacted of tokens and secrets (desk/logsafe.py)."""
+    logsafe.install(logsafe.secrets_of(settings), settings.log_level)
+
+
 def make_app() -> web.Application:
     """For gunicorn's aiohttp worker (`gunicorn 'app:make_app()' -k aiohttp.GunicornWebWorker`): settings from
     the environment at start-up."""
     settings = Settings.from_env(served=True)
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(settings)
     return create_app(settings)
 
 
@@ -35,7 +40,7 @@ def main() -> None:
     except SettingsError as error:
         print(f"Configuration error: {error}", file=sys.stderr)
         raise SystemExit(2) from None
-    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(settings)
     web.run_app(create_app(settings), host=settings.host, port=settings.port, access_log=None)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.conversations import conversation_key
 from bot.turn import Turn
 from desk.clock import to_iso
+from desk.directory_service import AFTER_HOURS_MARK
 
 
 async def after_hours_notice(turn: Turn) -> None:
@@ -15,7 +16,7 @@ async def after_hours_notice(turn: Turn) -> None:
     if hours.is_open(now):
         return
     back = hours.next_open(now)
-    key = f"after_hours:{conversation_key(turn.activity)}"
+    key = f"{AFTER_HOURS_MARK}{conversation_key(turn.activity)}"
     if not await services.desk.mark_once(key, to_iso(back) or ""):
         return
     when = f"{turn.t.moment(back)} ({hours.timezone.key})"

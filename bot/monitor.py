@@ -12,7 +12,7 @@ from cards.render import card_message
 from desk.clouds import admin_center_for
 from desk.health import SharedIssue
 from desk.i18n import Translator
-from desk.incidents import IncidentNews, news, stored_form
+from desk.incidents import CARD_PREFIX, IncidentNews, news, stored_form
 from desk.outbox import Operation, Outgoing
 from desk.store.incidents import StoredIncident
 
@@ -41,7 +41,7 @@ async def monitor_round(services: Services) -> int:
         shared = SharedIssue(item.issue, item.customers)
         first = item.customers[0].tenant_id if item.customers else item.incident.tenants[0]
         card = incident_card(t, shared, item.kind == "resolved", admin_center_for(services.settings.cloud, first))
-        key = f"incident:{item.incident.id}"
+        key = f"{CARD_PREFIX}{item.incident.id}"
         summary = t("monitor.summary", id=item.incident.id, service=item.incident.service)
         operation = Operation.POST if item.kind == "new" else Operation.UPDATE
         changes.append((item.incident, [Outgoing(channel.key, operation, card_message(card, summary), card_key=key)]))

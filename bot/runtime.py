@@ -126,7 +126,7 @@ async def start(settings: Settings, clock: Clock = utc_now) -> Runtime:
     signins = _sign_ins(settings, desk, session, validate_authority)
     sender = OutboxSender(adapter, db, settings.bot.app_id, url_policy, clock)
     desk.on_outbox = sender.kick
-    conversation_state = ConversationState(DatabaseStorage(db))
+    conversation_state = ConversationState(DatabaseStorage(db, clock))
     commands, actions = CommandRouter(), ActionRouter()
     register_all(commands, actions)
 
@@ -183,11 +183,11 @@ async def stop(runtime: Runtime) -> None:
 
 def _sign_ins(settings: Settings, desk: Desk, session: requests.Session, validate_authority: bool) -> SignIns | None:
     """Technicians' Partner Center sign-in, when a key to encrypt their tokens exists (local mode makes one)."""
-    key = settings.token_cache_key or (_local_key(settings.data_dir) if settings.local_mode else None)
-    if key is None:
+    keys = settings.token_cache_keys or ((_local_key(settings.data_dir),) if settings.local_mode else ())
+    if not keys:
         logger.warning("TOKEN_CACHE_KEY is not set: technicians cannot sign in to Partner Center or escalate")
         return None
-    desk.sealer = Sealer(key)
+    desk.sealer = Sealer(keys)  # the first key seals; older ones still open caches sealed before a rotation
     public = settings.public_url or (f"http://127.0.0.1:{settings.port}" if settings.local_mode else None)
     client = UserSignIn(
         settings.api_client_id,

@@ -7,6 +7,7 @@ from typing import Any
 import jsonpickle
 from botbuilder.core import Storage
 
+from desk.clock import Clock, utc_now
 from desk.store import state as state_sql
 from desk.store.database import Database
 from desk.store.state import StateConflict
@@ -15,9 +16,10 @@ from desk.store.state import StateConflict
 class DatabaseStorage(Storage):
     """Bot state documents with etag checks, serialised the way the SDK's own blob storage does (jsonpickle)."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, clock: Clock = utc_now) -> None:
         super().__init__()
         self._db = db
+        self._clock = clock
 
     async def read(self, keys: list[str]) -> dict[str, Any]:
         if not keys:
@@ -37,10 +39,11 @@ class DatabaseStorage(Storage):
         if not changes:
             return
         encoded = {key: (_etag(value), jsonpickle.encode(value)) for key, value in changes.items()}
+        now = self._clock()
 
         def work(cx):  # type: ignore[no-untyped-def]
             for key, (etag, document) in encoded.items():
-                state_sql.write_document(cx, key, document, etag)
+                state_sql.write_document(cx, key, document, etag, now)
 
         try:
             await self._db.run(work)

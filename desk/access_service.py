@@ -8,7 +8,8 @@ from desk.store.tokens import PendingSignIn, Sealer
 
 
 class AccessService(DeskBase):
-    """Sign-in storage, each operation one transaction. `sealer` is set at start-up from TOKEN_CACHE_KEY."""
+    """Sign-in storage, each operation one transaction. `sealer` is set at start-up from TOKEN_CACHE_KEY
+    (one or more keys, newest first)."""
 
     sealer: Sealer | None = None
 
@@ -42,7 +43,7 @@ class AccessService(DeskBase):
         await self.db.run(lambda cx: token_sql.save_token_cache(cx, sealer, aad_id, username, cache, now))
 
     async def token_cache(self, aad_id: str) -> tuple[str, str] | None:
-        """(username, cache) of a signed-in technician."""
+        """(username, cache) of a signed-in technician (re-sealed with the newest key if an older one opened it)."""
         sealer = self._seal()
         return await self.db.run(lambda cx: token_sql.token_cache(cx, sealer, aad_id))
 

@@ -4,17 +4,21 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from desk.incidents import CARD_PREFIX
 from desk.outbox import Outgoing
 from desk.service_base import DeskBase
 from desk.store import conversations as conv_sql
 from desk.store import outbox as outbox_sql
 from desk.store import people as people_sql
+from desk.store import retention
 from desk.store import tokens as token_sql
 from desk.store.conversations import Conversation
 from desk.store.database import Cx
 from desk.store.people import Technician
 
 TRIAGE_CHANNEL_KEY = "triage_channel"
+# A customer told after hours when support reopens: this prefix + the conversation key -> that reopening time.
+AFTER_HOURS_MARK = "after_hours:"
 
 
 class DirectoryService(DeskBase):
@@ -93,15 +97,25 @@ class DirectoryService(DeskBase):
         await self.db.run(lambda cx: conv_sql.forget_inbound(cx, key))
 
     async def housekeeping(self) -> None:
-        """Forget what is no longer needed: old inbound activity ids (redeliveries come within minutes), delivered
-        outbox messages after 30 days, forms never submitted after 30 days, sign-ins never completed."""
+        """Forget what is no longer needed, each table by its retention (desk/store/retention.py says which and
+        why): inbound activity ids, unfinished sign-ins, old forms, idle dialog state, passed after-hours marks,
+        expired leases, delivered and failed messages, alerts of long-closed tickets, long-resolved incidents and
+        their cards, token caches whose refresh tokens have expired."""
         now = self._clock()
 
         def work(cx: Cx) -> None:
             conv_sql.prune_inbound(cx, now)
-            outbox_sql.prune_sent(cx, now)
-            conv_sql.prune_drafts(cx, now)
             token_sql.prune_sign_ins(cx, now)
+            conv_sql.prune_drafts(cx, now)
+            retention.prune_escalation_forms(cx, now)
+            retention.prune_state(cx, now)
+            retention.prune_passed_marks(cx, AFTER_HOURS_MARK, now)
+            retention.prune_leases(cx, now)
+            outbox_sql.prune_sent(cx, now)
+            retention.prune_failed(cx, now)
+            retention.prune_sla_alerts(cx, now)
+            retention.prune_incidents(cx, CARD_PREFIX, now)
+            retention.prune_token_caches(cx, now)
 
         await self.db.run(work)
 

@@ -8,6 +8,9 @@ from typing import Any
 from desk.health import SharedIssue, Sweep
 from desk.store.incidents import StoredIncident
 
+# Incident cards are posted under this prefix + the incident id (posted_cards), and forgotten with the incident.
+CARD_PREFIX = "incident:"
+
 
 @dataclass(frozen=True)
 class IncidentNews:

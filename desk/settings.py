@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
-from cryptography.fernet import Fernet
 from dotenv import dotenv_values
 
 from desk.clouds import CLOUDS, CloudEndpoints
@@ -29,6 +29,9 @@ SDK_ENDPOINT_SETTINGS = (
 )
 APP_TYPES = {"MultiTenant": "MultiTenant", "SingleTenant": "SingleTenant", "UserAssignedMSI": "UserAssignedMSI"}
 LOCAL_CONNECTOR_PREFIXES = ("http://localhost:", "http://127.0.0.1:")
+# A Fernet key as Fernet.generate_key() writes it: 32 bytes, url-safe base64. Checked strictly because Fernet's own
+# decoding skips characters outside the alphabet: "new,old" would silently be taken as the key "new".
+FERNET_KEY = re.compile(r"^[A-Za-z0-9_-]{43}=$")
 # The partner's technical support plan with Microsoft (commercial support needs none).
 SUPPORT_PLANS = ("premier", "advanced", "signature", "none")
 
@@ -38,7 +41,7 @@ class BotIdentity:
     """The bot's Entra registration as the Bot Framework SDK expects it."""
 
     app_id: str
-    app_password: str
+    app_password: str = field(repr=False)  # secrets stay out of reprs (and so out of logs and tracebacks)
     app_type: str
     app_tenant_id: str
     sdk_endpoints: Mapping[str, str] = field(default_factory=dict)
@@ -61,7 +64,7 @@ class Settings:
     partner_tenant_id: str
     technicians: frozenset[str]
     api_client_id: str
-    api_client_secret: str
+    api_client_secret: str = field(repr=False)
     support: SupportProfile
     sla: SlaTargets
     emulator_port: int = 0
@@ -75,7 +78,7 @@ class Settings:
     health_poll_seconds: int = 300
     sr_sync_seconds: int = 300
     support_plan: str = "none"
-    token_cache_key: bytes | None = None
+    token_cache_keys: tuple[bytes, ...] = field(default=(), repr=False)  # newest first: it seals, all open
     sign_in_flow: str = "auto"
     log_level: str = "INFO"
 
@@ -122,9 +125,9 @@ def _build(env: EnvReader) -> Settings:
         port=env.int("PORT", 3978, minimum=1, maximum=65535),
         bot=bot,
         cloud=cloud,
-        login_url=_url(env, "LOGIN_URL", cloud.login_url),
-        graph_url=_url(env, "GRAPH_URL", cloud.graph_url),
-        partner_center_url=_url(env, "PARTNER_CENTER_URL", cloud.partner_center_url),
+        login_url=_endpoint(env, "LOGIN_URL", cloud.login_url, local),
+        graph_url=_endpoint(env, "GRAPH_URL", cloud.graph_url, local),
+        partner_center_url=_endpoint(env, "PARTNER_CENTER_URL", cloud.partner_center_url, local),
         service_url_allowlist=allowlist,
         database_url=_database_url(env, data_dir),
         data_dir=data_dir,
@@ -145,7 +148,7 @@ def _build(env: EnvReader) -> Settings:
         health_poll_seconds=env.int("HEALTH_POLL_SECONDS", 300, minimum=30),
         sr_sync_seconds=env.int("SR_SYNC_SECONDS", 300, minimum=30),
         support_plan=env.choice("SUPPORT_PLAN", {p: p for p in SUPPORT_PLANS}, "none"),
-        token_cache_key=_fernet_key(env, "TOKEN_CACHE_KEY"),
+        token_cache_keys=_fernet_keys(env, "TOKEN_CACHE_KEY"),
         sign_in_flow=env.choice("SIGN_IN_FLOW", {"auto": "auto", "device": "device"}, "auto"),
         log_level=env.choice("LOG_LEVEL", {n: n for n in ("DEBUG", "INFO", "WARNING", "ERROR")}, "INFO"),
     )
@@ -190,15 +193,35 @@ def _url(env: EnvReader, name: str, default: str) -> str:
     return value
 
 
-def _fernet_key(env: EnvReader, name: str) -> bytes | None:
-    raw = env.optional(name)
-    if raw is None:
-        return None
-    try:
-        Fernet(raw.encode("ascii"))
-    except (ValueError, UnicodeEncodeError):
-        raise SettingsError(name, "expected a Fernet key: 32 random bytes, url-safe base64 (44 characters)") from None
-    return raw.encode("ascii")
+def _endpoint(env: EnvReader, name: str, default: str, local: bool) -> str:
+    """A Microsoft API endpoint. Production mode sends the app secret, app tokens and technicians' tokens to these,
+    so it refuses plain http except to this machine (as for SERVICE_URL_ALLOWLIST); local mode replaces them with
+    the emulator's https address."""
+    value = _url(env, name, default)
+    parsed = urlparse(value)
+    if parsed.scheme != "https" and not local and not is_loopback(parsed.hostname or ""):
+        raise SettingsError(
+            name,
+            f"{value!r} is not https: production mode (MicrosoftAppId set) sends secrets and tokens there, so over"
+            " https only (plain http is allowed to loopback addresses)",
+        )
+    return value
+
+
+def _fernet_keys(env: EnvReader, name: str) -> tuple[bytes, ...]:
+    """Comma-separated Fernet keys, newest first (rotation: add the new key in front, drop the old one later). The
+    messages name a key by its place in the list, never by its value."""
+    keys: list[bytes] = []
+    for place, raw in enumerate(env.list(name), start=1):
+        if not FERNET_KEY.match(raw):
+            raise SettingsError(
+                name, f"key {place} is not a Fernet key: 32 random bytes, url-safe base64 (44 characters)"
+            )
+        key = raw.encode("ascii")
+        if key in keys:
+            raise SettingsError(name, f"key {place} repeats key {keys.index(key) + 1}")
+        keys.append(key)
+    return tuple(keys)
 
 
 def _existing_file(env: EnvReader, name: str) -> str | None:

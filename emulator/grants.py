@@ -59,12 +59,26 @@ class Grants:
     refresh_tokens: dict[str, Consent] = field(default_factory=dict)
     devices: dict[str, DeviceCode] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # Every secret handed out (codes, device codes, access, id and refresh tokens), for tests that check none of
+    # them reaches the desk's logs; revoking a token does not remove it from here.
+    _issued: list[str] = field(default_factory=list)
+
+    def note_issued(self, *values: str) -> None:
+        """Record secrets handed out by the token endpoint (access and id tokens)."""
+        with self.lock:
+            self._issued.extend(values)
+
+    def issued(self) -> tuple[str, ...]:
+        """Every code and token issued so far (read-only)."""
+        with self.lock:
+            return tuple(self._issued)
 
     def issue_code(self, consent: Consent, redirect_uri: str, challenge: str, method: str) -> str:
         """A new one-time authorization code."""
         code = "1.A" + secrets.token_urlsafe(48)
         with self.lock:
             self.codes[code] = AuthCode(consent, redirect_uri, challenge, method, time.time() + CODE_LIFETIME)
+            self._issued.append(code)
         return code
 
     def take_code(self, code: str) -> AuthCode | None:
@@ -82,6 +96,7 @@ class Grants:
         token = "1.AR" + secrets.token_urlsafe(64)
         with self.lock:
             self.refresh_tokens[token] = consent
+            self._issued.append(token)
         return token
 
     def refresh_consent(self, token: str) -> Consent | None:
@@ -103,6 +118,7 @@ class Grants:
         )
         with self.lock:
             self.devices[device.device_code] = device
+            self._issued.append(device.device_code)
         return device
 
     def device_by_user_code(self, user_code: str) -> DeviceCode | None:

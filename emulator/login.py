@@ -68,6 +68,7 @@ def routes(state: EmulatorState) -> list[web.RouteDef]:
             "oid": str(uuid.uuid4()),
         }
         access_token = jwt.encode(claims, state.signing_key, algorithm="HS256")
+        state.grants.note_issued(access_token)
         return web.json_response(
             {
                 "token_type": "Bearer",

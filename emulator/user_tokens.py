@@ -133,6 +133,7 @@ def token_response(state: EmulatorState, request: web.Request, consent: Consent,
         if consent.nonce:
             identity["nonce"] = consent.nonce
         body["id_token"] = jwt.encode(identity, state.signing_key, algorithm="HS256")
+    state.grants.note_issued(*(str(body[name]) for name in ("access_token", "id_token") if name in body))
     info = json.dumps({"uid": user.aad_id, "utid": tenant.tenant_id}).encode()
     body["client_info"] = base64.urlsafe_b64encode(info).decode().rstrip("=")
     return web.json_response(body)

@@ -97,8 +97,9 @@ def forget_inbound(cx: Cx, key: str) -> None:
 
 
 def prune_drafts(cx: Cx, now: datetime, keep: timedelta = timedelta(days=30)) -> int:
-    """Forget new-ticket forms that were never submitted."""
-    return cx.execute("DELETE FROM drafts WHERE ticket_id IS NULL AND created_at < ?", (to_iso(now - keep),))
+    """Forget new-ticket forms opened more than `keep` ago, submitted or not (a submitted one only answers a
+    repeated submit; the ticket's idempotency key still stops a second ticket)."""
+    return cx.execute("DELETE FROM drafts WHERE created_at < ?", (to_iso(now - keep),))
 
 
 def prune_inbound(cx: Cx, now: datetime, keep: timedelta = timedelta(days=2)) -> int:

@@ -175,4 +175,10 @@ MIGRATIONS: list[list[str]] = [
             updated_at)
         WHERE status = 'waiting_on_customer'""",
     ],
+    # 6: retention — bot state documents carry when they were last written, so abandoned ones can be pruned.
+    [
+        "ALTER TABLE bot_state ADD COLUMN updated_at TEXT",
+        # Documents written before this version count from the upgrade (in to_iso's format), not from the epoch.
+        "UPDATE bot_state SET updated_at = strftime('%Y-%m-%dT%H:%M:%f', 'now') || '000+00:00'",
+    ],
 ]

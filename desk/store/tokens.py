@@ -1,14 +1,16 @@
 """SQL for technicians' Partner Center sign-ins. Token caches and pending sign-in flows are encrypted at rest
-(Fernet, key from settings): a copied database file does not give away refresh tokens."""
+(Fernet, keys from settings): a copied database file does not give away refresh tokens. Several keys rotate: the
+first seals, any opens, and a token cache opened with an older key is re-sealed with the first as it is read."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from cryptography.fernet import Fernet, InvalidToken
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
 from desk.clock import from_iso, to_iso
 from desk.store.database import Cx
@@ -17,19 +19,32 @@ SIGN_IN_LIFETIME = timedelta(minutes=15)
 
 
 class Sealer:
-    """Encrypts and decrypts small secrets with one key."""
+    """Encrypts small secrets with the first of its keys and decrypts them with any (newest first)."""
 
-    def __init__(self, key: bytes) -> None:
-        self._fernet = Fernet(key)
+    def __init__(self, keys: Sequence[bytes]) -> None:
+        if not keys or isinstance(keys, bytes):
+            raise ValueError("a Sealer needs a list of one or more Fernet keys")
+        self._newest = Fernet(keys[0])
+        self._any = MultiFernet([Fernet(key) for key in keys])
 
     def seal(self, text: str) -> str:
-        """Encrypt."""
-        return self._fernet.encrypt(text.encode("utf-8")).decode("ascii")
+        """Encrypt with the newest key."""
+        return self._newest.encrypt(text.encode("utf-8")).decode("ascii")
 
     def open(self, sealed: str) -> str | None:
-        """Decrypt; None when the key changed or the data was tampered with."""
+        """Decrypt with any key; None when no key opens it (a key dropped from the list) or it was tampered with."""
+        opened = self.open_stale(sealed)
+        return opened[0] if opened else None
+
+    def open_stale(self, sealed: str) -> tuple[str, bool] | None:
+        """(text, whether it was sealed with an older key and should be re-sealed); None as for `open`."""
+        token = sealed.encode("ascii")
         try:
-            return self._fernet.decrypt(sealed.encode("ascii")).decode("utf-8")
+            return self._newest.decrypt(token).decode("utf-8"), False
+        except InvalidToken:
+            pass
+        try:
+            return self._any.decrypt(token).decode("utf-8"), True
         except InvalidToken:
             return None
 
@@ -56,12 +71,17 @@ def save_token_cache(cx: Cx, sealer: Sealer, aad_id: str, username: str, cache: 
 
 
 def token_cache(cx: Cx, sealer: Sealer, aad_id: str) -> tuple[str, str] | None:
-    """(username, decrypted cache) of a technician, or None."""
+    """(username, decrypted cache) of a technician, or None. A cache sealed with an older key is re-sealed with the
+    newest (its sign-in time kept), so once every technician has used theirs the old key can be dropped."""
     row = cx.one("SELECT username, cache FROM user_tokens WHERE aad_id = ?", (aad_id,))
-    if row is None:
+    opened = sealer.open_stale(row["cache"]) if row else None
+    if row is None or opened is None:
         return None
-    cache = sealer.open(row["cache"])
-    return (row["username"], cache) if cache is not None else None
+    cache, stale = opened
+    if stale:
+        resealed = sealer.seal(cache)
+        cx.execute("UPDATE user_tokens SET cache = ? WHERE aad_id = ? AND cache = ?", (resealed, aad_id, row["cache"]))
+    return row["username"], cache
 
 
 def signed_in(cx: Cx) -> list[str]:

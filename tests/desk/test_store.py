@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from cryptography.fernet import Fernet
 
 from desk.hours import BusinessHours
 from desk.outbox import Card, Operation, Outgoing
@@ -19,6 +20,7 @@ from desk.store import outbox as outbox_sql
 from desk.store.database import Cx, SqliteDatabase, migrate
 from desk.store.schema import MIGRATIONS
 from desk.store.state import StateConflict, delete_documents, read_documents, write_document
+from desk.store.tokens import PendingSignIn, Sealer
 from desk.support import SlaTargets
 from desk.tickets import Product, Requester, Severity, Status, Ticket, TicketFields
 
@@ -368,17 +370,17 @@ async def test_unknown_draft_is_none(desk: Desk) -> None:
 
 
 async def test_state_documents_honour_etags(db: SqliteDatabase) -> None:
-    etag1 = await db.run(lambda cx: write_document(cx, "conv/1", '{"step": 1}', None))
-    etag2 = await db.run(lambda cx: write_document(cx, "conv/1", '{"step": 2}', etag1))
+    etag1 = await db.run(lambda cx: write_document(cx, "conv/1", '{"step": 1}', None, NOW))
+    etag2 = await db.run(lambda cx: write_document(cx, "conv/1", '{"step": 2}', etag1, NOW))
 
     assert etag1 != etag2
     assert await db.run(lambda cx: read_documents(cx, ["conv/1", "conv/2"])) == {"conv/1": (etag2, '{"step": 2}')}
 
     with pytest.raises(StateConflict):
-        await db.run(lambda cx: write_document(cx, "conv/1", '{"step": "stale"}', etag1))
+        await db.run(lambda cx: write_document(cx, "conv/1", '{"step": "stale"}', etag1, NOW))
     assert await db.run(lambda cx: read_documents(cx, ["conv/1"])) == {"conv/1": (etag2, '{"step": 2}')}
 
-    etag3 = await db.run(lambda cx: write_document(cx, "conv/1", '{"step": 3}', "*"))  # '*' overwrites anything
+    etag3 = await db.run(lambda cx: write_document(cx, "conv/1", '{"step": 3}', "*", NOW))  # '*' overwrites anything
     assert etag3 not in (etag1, etag2)
 
     await db.run(lambda cx: delete_documents(cx, ["conv/1"]))
@@ -408,6 +410,63 @@ async def test_remember_inbound_is_true_once(db: SqliteDatabase, desk: Desk) -> 
     assert await db.run(lambda cx: conv_sql.remember_inbound(cx, "activity-1", NOW)) is False
     assert await desk.first_delivery("activity-2") is True
     assert await desk.first_delivery("activity-2") is False
+
+
+# --- technicians' token caches and key rotation ----------------------------------------------------------------------
+
+OLD_KEY, NEW_KEY, OTHER_KEY = Fernet.generate_key(), Fernet.generate_key(), Fernet.generate_key()
+ALEX = "a1b2c3d4-0000-4000-8000-000000000001"
+
+
+async def stored_cache(db: SqliteDatabase) -> dict[str, str]:
+    """The raw user_tokens row of ALEX."""
+    row = await db.run(lambda cx: cx.one("SELECT cache, updated_at FROM user_tokens WHERE aad_id = ?", (ALEX,)))
+    assert row is not None
+    return dict(row)
+
+
+async def test_a_cache_sealed_with_an_older_key_is_read_and_resealed_with_the_newest(
+    desk: Desk, db: SqliteDatabase
+) -> None:
+    desk.sealer = Sealer([OLD_KEY])
+    await desk.save_token_cache(ALEX, "alex@contoso.example", '{"RefreshToken": {}}')
+    before = await stored_cache(db)
+
+    desk.sealer = Sealer([NEW_KEY, OLD_KEY])  # TOKEN_CACHE_KEY=new,old
+    assert await desk.token_cache(ALEX) == ("alex@contoso.example", '{"RefreshToken": {}}')
+
+    after = await stored_cache(db)
+    assert after["cache"] != before["cache"]
+    assert Sealer([NEW_KEY]).open(after["cache"]) == '{"RefreshToken": {}}'  # the old key can now be dropped
+    assert Sealer([OLD_KEY]).open(after["cache"]) is None
+    assert after["updated_at"] == before["updated_at"]  # re-sealing is not a sign-in: the order of sign-ins stays
+
+
+async def test_a_cache_sealed_with_the_newest_key_is_not_rewritten_on_read(desk: Desk, db: SqliteDatabase) -> None:
+    desk.sealer = Sealer([NEW_KEY, OLD_KEY])
+    await desk.save_token_cache(ALEX, "alex@contoso.example", "cache")
+    before = await stored_cache(db)
+
+    assert await desk.token_cache(ALEX) == ("alex@contoso.example", "cache")
+    assert await stored_cache(db) == before
+    assert Sealer([NEW_KEY]).open(before["cache"]) == "cache"  # new caches are sealed with the first key
+
+
+async def test_a_cache_sealed_with_a_key_no_longer_listed_reads_as_signed_out(desk: Desk) -> None:
+    desk.sealer = Sealer([OTHER_KEY])
+    await desk.save_token_cache(ALEX, "alex@contoso.example", "cache")
+
+    desk.sealer = Sealer([NEW_KEY, OLD_KEY])
+    assert await desk.token_cache(ALEX) is None
+
+
+async def test_a_sign_in_started_before_a_rotation_still_completes(desk: Desk) -> None:
+    desk.sealer = Sealer([OLD_KEY])
+    pending = PendingSignIn("state-1", ALEX, {"code_verifier": "v"}, "19:triage", None, NOW)
+    await desk.save_sign_in(pending)
+
+    desk.sealer = Sealer([NEW_KEY, OLD_KEY])
+    assert await desk.take_sign_in("state-1") == pending
 
 
 # --- outbox ----------------------------------------------------------------------------------------------------------

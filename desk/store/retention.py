@@ -1,0 +1,91 @@
+"""How long each table keeps its rows. Housekeeping (desk/directory_service.py, an hourly job) applies it, so
+nothing grows without bound but the desk's records.
+
+Pruned (each rule one DELETE by age or state):
+- inbound_activities: 2 days (conversations.prune_inbound): Teams redelivers within minutes.
+- sign_ins: 15 minutes (tokens.prune_sign_ins): the life of a sign-in link.
+- drafts (new-ticket forms): 30 days after the form was opened, submitted or not (conversations.prune_drafts);
+  the ticket keeps the submission's idempotency key, so a late repeat still cannot create a second ticket.
+- escalations never submitted (no sr_id): 30 days after the form was opened.
+- bot_state (dialog state per conversation, finished or abandoned): 30 days after its last write.
+- meta after-hours marks: once support has reopened (the mark only stops a second notice in the same closed
+  period; the next period has another reopening time).
+- leases: a day after they expired (an expired lease is free anyway; this drops jobs that no longer exist).
+- outbox: sent messages 30 days after delivery (outbox.prune_sent), failed ones 90 days after they were queued
+  (kept for inspection), pending ones never.
+- sla_alerts: 90 days after their ticket closed (a ticket reopened within that time is not alerted twice).
+- incidents the monitor saw resolved: 90 days after that, with their cards in posted_cards (an incident going on
+  keeps its card, however old). posted_cards holds incident cards only: ticket cards are on the ticket row.
+- user_tokens: 90 days after the cache was last renewed: Entra ID refresh tokens expire after 90 days unused
+  (https://learn.microsoft.com/en-us/entra/identity-platform/refresh-tokens#token-lifetime), so such a cache
+  only holds dead tokens.
+
+Kept: tickets, ticket_events, ticket_incidents and filed escalations (the desk's records and audit trail);
+conversations and technicians (one row per conversation or person, updated in place, needed to reach them);
+meta's other keys (a few named values); schema_version.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from desk.clock import to_iso
+from desk.store.database import Cx
+
+DIALOG_STATE = timedelta(days=30)
+ESCALATION_FORMS = timedelta(days=30)
+EXPIRED_LEASES = timedelta(days=1)
+FAILED_MESSAGES = timedelta(days=90)
+CLOSED_TICKET_ALERTS = timedelta(days=90)
+RESOLVED_INCIDENTS = timedelta(days=90)
+UNUSED_SIGN_INS = timedelta(days=90)
+
+
+def prune_state(cx: Cx, now: datetime, keep: timedelta = DIALOG_STATE) -> int:
+    """Forget dialog state nobody wrote for `keep`."""
+    return cx.execute("DELETE FROM bot_state WHERE updated_at < ?", (to_iso(now - keep),))
+
+
+def prune_passed_marks(cx: Cx, prefix: str, now: datetime) -> int:
+    """Forget meta keys under `prefix` whose value, an instant, has passed."""
+    return cx.execute(
+        "DELETE FROM meta WHERE substr(key, 1, length(?)) = ? AND value < ?", (prefix, prefix, to_iso(now))
+    )
+
+
+def prune_escalation_forms(cx: Cx, now: datetime, keep: timedelta = ESCALATION_FORMS) -> int:
+    """Forget escalation forms never submitted."""
+    return cx.execute("DELETE FROM escalations WHERE sr_id IS NULL AND created_at < ?", (to_iso(now - keep),))
+
+
+def prune_leases(cx: Cx, now: datetime, keep: timedelta = EXPIRED_LEASES) -> int:
+    """Forget leases expired for `keep`."""
+    return cx.execute("DELETE FROM leases WHERE expires_at < ?", (to_iso(now - keep),))
+
+
+def prune_failed(cx: Cx, now: datetime, keep: timedelta = FAILED_MESSAGES) -> int:
+    """Forget messages given up on, `keep` after they were queued."""
+    return cx.execute("DELETE FROM outbox WHERE status = 'failed' AND created_at < ?", (to_iso(now - keep),))
+
+
+def prune_sla_alerts(cx: Cx, now: datetime, keep: timedelta = CLOSED_TICKET_ALERTS) -> int:
+    """Forget the alerts of tickets closed for `keep`."""
+    return cx.execute(
+        "DELETE FROM sla_alerts WHERE ticket_id IN (SELECT id FROM tickets WHERE status = 'closed' AND closed_at < ?)",
+        (to_iso(now - keep),),
+    )
+
+
+def prune_incidents(cx: Cx, card_prefix: str, now: datetime, keep: timedelta = RESOLVED_INCIDENTS) -> int:
+    """Forget incidents resolved for `keep`, and their cards (posted under `card_prefix` + id)."""
+    cutoff = to_iso(now - keep)
+    cx.execute(
+        "DELETE FROM posted_cards WHERE key IN (SELECT ? || id FROM incidents WHERE resolved = 1 AND updated_at < ?)",
+        (card_prefix, cutoff),
+    )
+    return cx.execute("DELETE FROM incidents WHERE resolved = 1 AND updated_at < ?", (cutoff,))
+
+
+def prune_token_caches(cx: Cx, now: datetime, keep: timedelta = UNUSED_SIGN_INS) -> int:
+    """Forget technicians' token caches not renewed for `keep` (their refresh tokens have expired)."""
+    return cx.execute("DELETE FROM user_tokens WHERE updated_at < ?", (to_iso(now - keep),))
