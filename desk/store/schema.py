@@ -175,4 +175,6 @@ MIGRATIONS: list[list[str]] = [
             updated_at)
         WHERE status = 'waiting_on_customer'""",
     ],
+    # 6: the sender counts Teams' windows of minutes from what it delivered, so they hold across restarts and instances
+    ["CREATE INDEX outbox_sent ON outbox (conversation_key, status, sent_at)"],
 ]
