@@ -24,7 +24,9 @@ from bot.pacing import SHORT_WINDOWS, Pacer, long_windows
 from bot.send_policy import GONE, RETRY_WITH_BACKOFF, SendPolicy, retry_after, within_a_message
 from bot.service_urls import ServiceUrlPolicy, ServiceUrlRefused
 from bot.teams_send import TeamsSend, Undeliverable
+from bot.triage_hold import hold_refused, hold_unprobed
 from desk.clock import Clock, utc_now
+from desk.directory_service import TRIAGE_CHANNEL_KEY
 from desk.outbox import Operation, OutboxMessage
 from desk.store import conversations as conv_sql
 from desk.store import events as event_sql
@@ -44,11 +46,7 @@ class Head:
     message: OutboxMessage
     conversation: Conversation | None
     opens: datetime
-
-    @property
-    def paced(self) -> bool:
-        """Whether a send will be tried (else the message is failed without one)."""
-        return self.conversation is not None and not self.conversation.blocked_reason
+    triage: bool  # the conversation is the triage channel, whose refusals hold messages rather than fail them
 
 
 class OutboxSender:
@@ -113,14 +111,6 @@ class OutboxSender:
         self._stopping = True
         self._wake.set()
 
-    async def deliver_due(self) -> int:
-        """One pass: start delivering the oldest due message of each idle conversation, and wait for those
-        deliveries. Returns how many were started (conversations rescheduled for pacing are not counted)."""
-        started = await self._dispatch()
-        if started:
-            await asyncio.wait(started)
-        return len(started)
-
     async def drain(self) -> None:
         """Deliver until nothing pending is due and nothing is under way (tests, shutdown); callers bound it with
         asyncio.timeout."""
@@ -155,7 +145,7 @@ class OutboxSender:
             mono = self._conversations.now()
             for head in heads:
                 delay = 0.0
-                if head.paced and head.conversation is not None:
+                if self._will_send(head) and head.conversation is not None:
                     key, tenant = head.conversation.key, head.conversation.tenant_id
                     ready = mono + max(0.0, (head.opens - now).total_seconds())
                     own = self._conversations.earliest(key, ready)
@@ -175,14 +165,22 @@ class OutboxSender:
             return started
 
     def _heads(self, cx: Cx, now: datetime, busy: frozenset[str], limit: int) -> list[Head]:
+        triage = conv_sql.get_meta(cx, TRIAGE_CHANNEL_KEY)
         heads = []
         for message in outbox_sql.heads(cx, now, limit, busy):
             conversation = conv_sql.get_conversation(cx, message.outgoing.conversation_key)
             opens = now
-            if conversation is not None and not conversation.blocked_reason:
+            if conversation is not None:
                 opens = outbox_sql.window_opens(cx, conversation.key, long_windows(conversation.kind), now)
-            heads.append(Head(message, conversation, opens))
+            heads.append(Head(message, conversation, opens, message.outgoing.conversation_key == triage))
         return heads
+
+    def _will_send(self, head: Head) -> bool:
+        """Whether a request will be made (else the message is failed, or held, without one)."""
+        conversation = head.conversation
+        if conversation is None or not conversation.blocked_reason:
+            return conversation is not None
+        return head.triage and conversation.probes <= self.policy.max_probes  # a probe of the refused channel
 
     def _start(self, head: Head, delay: float) -> asyncio.Task[None]:
         key = head.message.outgoing.conversation_key
@@ -203,8 +201,11 @@ class OutboxSender:
         try:
             if conversation is None:
                 raise Undeliverable("unknown conversation")
-            if conversation.blocked_reason:
+            if conversation.blocked_reason and not head.triage:
                 raise Undeliverable(f"conversation blocked: {conversation.blocked_reason}")
+            if not self._will_send(head):
+                await self._db.run(lambda cx: hold_unprobed(cx, message))
+                return
             self._urls.check(conversation.service_url)
             if delay > 0:
                 await self._sleep(delay)  # this conversation's own slot, seconds away: no one else waits for it
@@ -215,15 +216,19 @@ class OutboxSender:
             reason = str(error)
             await self._db.run(lambda cx: outbox_sql.mark_failed(cx, message.id, reason))
         except ErrorResponseException as error:
-            await self._failed_send(message, conversation, error)
+            await self._failed_send(head, error)
         except Exception as error:  # network failures and the like: retry with backoff
             logger.warning("outbox %s send error: %s", message.id, error)
             await self._retry(message, self._backoff(message.attempts + 1), f"{type(error).__name__}: {error}")
         else:
-            await self._db.run(lambda cx: self._record_sent(cx, message, activity_id))
+            await self._db.run(lambda cx: self._record_sent(cx, head, activity_id))
 
-    def _record_sent(self, cx: Cx, message: OutboxMessage, activity_id: str | None) -> None:
+    def _record_sent(self, cx: Cx, head: Head, activity_id: str | None) -> None:
+        message = head.message
         outbox_sql.mark_sent(cx, message.id, activity_id, self._clock())
+        if head.conversation is not None and head.conversation.blocked_reason:
+            conv_sql.unblock(cx, head.conversation.key)  # a probe went through: the rest follow in order
+            logger.warning("conversation %s takes messages again", head.conversation.key)
         out = message.outgoing
         if out.operation is Operation.POST and activity_id:
             if out.card and out.ticket_id:
@@ -231,9 +236,8 @@ class OutboxSender:
             if out.card_key:
                 outbox_sql.record_posted(cx, out.card_key, out.conversation_key, activity_id)
 
-    async def _failed_send(
-        self, message: OutboxMessage, conversation: Conversation | None, error: ErrorResponseException
-    ) -> None:
+    async def _failed_send(self, head: Head, error: ErrorResponseException) -> None:
+        message, conversation = head.message, head.conversation
         response = getattr(error, "response", None)
         status = getattr(response, "status_code", 0) or 0
         detail = f"HTTP {status}: {error}"
@@ -249,6 +253,11 @@ class OutboxSender:
             return
         elif status == 404 and within_a_message(message.outgoing, conversation):
             pass  # the message to update, or the thread's root, was deleted; the conversation itself is fine
+        elif status in GONE and conversation is not None and head.triage:
+            now = self._clock()
+            await self._db.run(lambda cx: hold_refused(cx, self.policy, conversation, message, detail, now))
+            self.kick()  # the technicians' notices
+            return
         elif status in GONE and conversation is not None:
             await self._conversation_gone(conversation, message, detail)
             return

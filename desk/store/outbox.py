@@ -146,6 +146,15 @@ def fail_conversation(cx: Cx, conversation_key: str, error: str) -> list[int]:
     return [row["ticket_id"] for row in rows]
 
 
+def drop_held(cx: Cx, conversation_key: str, error: str) -> int:
+    """Give up on the messages a blocked conversation holds (it is no longer where they should go)."""
+    return cx.execute(
+        "UPDATE outbox SET status = 'failed', last_error = ? WHERE conversation_key = ? AND status = 'pending'"
+        " AND EXISTS (SELECT 1 FROM conversations c WHERE c.key = ? AND c.blocked_at IS NOT NULL)",
+        (error[:500], conversation_key, conversation_key),
+    )
+
+
 def pending_count(cx: Cx) -> int:
     """How many messages wait for delivery."""
     row = cx.one("SELECT COUNT(*) AS n FROM outbox WHERE status = 'pending'")

@@ -177,4 +177,6 @@ MIGRATIONS: list[list[str]] = [
     ],
     # 6: the sender counts Teams' windows of minutes from what it delivered, so they hold across restarts and instances
     ["CREATE INDEX outbox_sent ON outbox (conversation_key, status, sent_at)"],
+    # 7: a triage channel that refuses the bot holds its messages and is probed with backoff; refusals are counted
+    ["ALTER TABLE conversations ADD COLUMN probes INTEGER NOT NULL DEFAULT 0"],
 ]

@@ -107,7 +107,7 @@ async def test_a_stop_during_a_delivery_pass_is_not_lost(desk: Desk):
     sender = desk.runtime.sender
     task = next(task for task in desk.runtime.tasks if task.get_name() == "outbox-sender")
     await asyncio.sleep(0.2)  # the loop's start-up pass is over: it waits to be kicked
-    async with sender._pass:  # a pass under way: the kicked loop waits for it inside deliver_due
+    async with sender._pass:  # a dispatch under way: the kicked loop waits for it
         sender.kick()
         await asyncio.sleep(0.05)
         sender.stop()
