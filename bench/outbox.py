@@ -88,9 +88,8 @@ async def throttle(run: Run, key: str, hold: float) -> None:
         first = mono - 3600 + hold
         run.baseline.conversations.slots[key] = deque(first + n * (3600 - hold - 1) / 1799 for n in range(1800))
         return
-    now = utc_now()
-    first = now - timedelta(seconds=3600 - hold)
-    stamps = [to_iso(first + timedelta(seconds=n * (3600 - hold - 1) / 1799)) for n in range(1800)]
+    oldest = utc_now() - timedelta(seconds=3600 - hold)
+    stamps = [to_iso(oldest + timedelta(seconds=n * (3600 - hold - 1) / 1799)) for n in range(1800)]
 
     def work(cx: Cx) -> None:
         for at in stamps:
@@ -140,12 +139,13 @@ async def tenant(run: Run, crowd: int) -> float:
 
 async def measure(old: bool, scenario: Callable[[Run], Any]) -> float:
     logging.disable(logging.WARNING)
-    connector = StampingConnector().start()
+    connector = StampingConnector()
+    connector.start()
     try:
         with tempfile.TemporaryDirectory() as folder:
             client = TestClient(TestServer(create_app(local_settings(Path(folder), connector), utc_now)))
             await client.start_server()
-            runtime = client.server.app[RUNTIME]
+            runtime = client.app[RUNTIME]
             baseline, task = None, None
             try:
                 if old:
