@@ -1,5 +1,10 @@
 """The one outbound sender: delivers the outbox in order per conversation, paced below Teams' limits, retrying
-what Teams says to retry (429 after Retry-After; 412/502/503/504 with backoff and jitter) and nothing else."""
+what Teams says to retry (429 after Retry-After; 412/502/503/504 with backoff and jitter) and nothing else.
+
+No conversation waits for another: each conversation's oldest due message is delivered by its own task while the
+dispatcher moves on. A conversation (or tenant) whose next slot is seconds away waits for it in that task, holding
+no send slot; one whose slot is further off (a full window of minutes) is skipped and its message rescheduled in
+the outbox for when the slot opens."""
 
 from __future__ import annotations
 
@@ -7,18 +12,22 @@ import asyncio
 import contextlib
 import logging
 import random
+import time
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
-from botbuilder.core import TurnContext
-from botbuilder.schema import Activity, ConversationParameters, ConversationReference, ErrorResponseException
+from botbuilder.schema import ErrorResponseException
 
 from bot.adapter import DeskAdapter
-from bot.pacing import CONVERSATION_WINDOWS, Pacer
+from bot.pacing import SHORT_WINDOWS, Pacer, long_windows
 from bot.send_policy import GONE, RETRY_WITH_BACKOFF, SendPolicy, retry_after, within_a_message
 from bot.service_urls import ServiceUrlPolicy, ServiceUrlRefused
+from bot.teams_send import TeamsSend, Undeliverable
+from bot.triage_hold import hold_refused, hold_unprobed
 from desk.clock import Clock, utc_now
-from desk.outbox import Card, Operation, OutboxMessage
+from desk.directory_service import TRIAGE_CHANNEL_KEY
+from desk.outbox import Operation, OutboxMessage
 from desk.store import conversations as conv_sql
 from desk.store import events as event_sql
 from desk.store import outbox as outbox_sql
@@ -30,8 +39,14 @@ from desk.store.events import Event
 logger = logging.getLogger(__name__)
 
 
-class Undeliverable(Exception):
-    """A message that must not (or can no longer) be sent."""
+@dataclass(frozen=True)
+class Head:
+    """A conversation's oldest due message, with where it goes and when its windows of minutes open."""
+
+    message: OutboxMessage
+    conversation: Conversation | None
+    opens: datetime
+    triage: bool  # the conversation is the triage channel, whose refusals hold messages rather than fail them
 
 
 class OutboxSender:
@@ -47,97 +62,173 @@ class OutboxSender:
         send_policy: SendPolicy | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         rand: Callable[[], float] = random.random,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._adapter = adapter
+        self._teams = TeamsSend(adapter, db, app_id)
         self._db = db
-        self._app_id = app_id
         self._urls = policy
         self._clock = clock
         self.policy = send_policy or SendPolicy()
+        self._sleep = sleep
         self._rand = rand
-        self._conversations = Pacer(self.policy.per_conversation, CONVERSATION_WINDOWS, sleep=sleep)
-        self._tenants = Pacer(self.policy.per_tenant, sleep=sleep)
+        self._conversations = Pacer(self.policy.per_conversation, SHORT_WINDOWS, monotonic)
+        self._tenants = Pacer(self.policy.per_tenant, monotonic=monotonic)
+        self._limit = asyncio.Semaphore(self.policy.concurrency)
+        self._in_flight: dict[str, asyncio.Task[None]] = {}  # conversation key -> the task delivering its head
         self._wake = asyncio.Event()
         self._stopping = False
-        self._pass = asyncio.Lock()  # one delivery pass at a time, so a message is never picked up twice
+        self._pass = asyncio.Lock()  # one dispatcher at a time, so a message is never picked up twice
 
     def kick(self) -> None:
         """Wake the sender: something was just queued."""
         self._wake.set()
 
     async def run(self) -> None:
-        """Deliver until `stop`; sleeps until kicked, a retry falls due, or the idle poll elapses."""
-        while not self._stopping:
-            try:
-                self._wake.clear()  # before the pass: a kick or stop during the pass must not be lost
-                if await self.deliver_due():
-                    continue
-                due = await self._db.run(outbox_sql.next_due)
-                timeout = self.policy.idle_poll
-                if due is not None:
-                    timeout = min(timeout, max(0.0, (due - self._clock()).total_seconds()))
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), timeout=timeout)
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                logger.exception("outbox pass failed; retrying shortly")
-                await asyncio.sleep(1)
+        """Deliver until `stop`; sleeps until kicked, a delivery ends, a message falls due, or the idle poll."""
+        try:
+            while not self._stopping:
+                try:
+                    self._wake.clear()  # before dispatching: a kick, an ending delivery or a stop is not lost
+                    await self._dispatch()
+                    due = await self._next_due()
+                    timeout = self.policy.idle_poll
+                    if due is not None:
+                        timeout = min(timeout, max(0.0, (due - self._clock()).total_seconds()))
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._wake.wait(), timeout=timeout)
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    logger.exception("outbox pass failed; retrying shortly")
+                    await asyncio.sleep(1)
+            await self._settle()
+        finally:
+            for task in self._in_flight.values():
+                task.cancel()
 
     def stop(self) -> None:
-        """Ask `run` to finish after the current pass."""
+        """Ask `run` to finish once the deliveries under way have ended."""
         self._stopping = True
         self._wake.set()
 
-    async def deliver_due(self) -> int:
-        """One pass: the oldest due message of each conversation, delivered concurrently. Returns how many."""
-        async with self._pass:
-            return await self._deliver_heads()
-
-    async def _deliver_heads(self) -> int:
-        heads = await self._db.run(lambda cx: outbox_sql.heads(cx, self._clock(), 200))
-        if not heads:
-            return 0
-        limit = asyncio.Semaphore(self.policy.concurrency)
-
-        async def one(message: OutboxMessage) -> None:
-            async with limit:
-                await self._deliver(message)
-
-        await asyncio.gather(*(one(message) for message in heads))
-        return len(heads)
-
     async def drain(self) -> None:
-        """Deliver until nothing pending is due (tests, shutdown); callers bound it with asyncio.timeout."""
-        while await self.deliver_due():
-            pass
+        """Deliver until nothing pending is due and nothing is under way (tests, shutdown); callers bound it with
+        asyncio.timeout."""
+        while True:
+            started = await self._dispatch()
+            busy = list(self._in_flight.values())
+            if not started and not busy:
+                return
+            if busy:
+                await asyncio.wait(busy)
 
-    async def _deliver(self, message: OutboxMessage) -> None:
-        out = message.outgoing
-        conversation = await self._db.run(lambda cx: conv_sql.get_conversation(cx, out.conversation_key))
+    async def _next_due(self) -> datetime | None:
+        busy = frozenset(self._in_flight)
+        return await self._db.run(lambda cx: outbox_sql.next_due(cx, busy))
+
+    async def _settle(self) -> None:
+        while self._in_flight:
+            await asyncio.wait(list(self._in_flight.values()))
+
+    async def _dispatch(self) -> list[asyncio.Task[None]]:
+        """Start a delivery task for each due head whose slot is near; reschedule the others to their slot."""
+        async with self._pass:
+            room = self.policy.max_in_flight - len(self._in_flight)
+            if room <= 0:
+                return []
+            now = self._clock()
+            busy = frozenset(self._in_flight)
+            heads = await self._db.run(lambda cx: self._heads(cx, now, busy, room))
+            started: list[asyncio.Task[None]] = []
+            later: list[tuple[int, datetime]] = []
+            tenant_queue: dict[str, float] = {}  # this pass's rescheduled sends per tenant, to spread them out
+            mono = self._conversations.now()
+            for head in heads:
+                delay = 0.0
+                if self._will_send(head) and head.conversation is not None:
+                    key, tenant = head.conversation.key, head.conversation.tenant_id
+                    ready = mono + max(0.0, (head.opens - now).total_seconds())
+                    own = self._conversations.earliest(key, ready)
+                    slot = self._tenants.earliest(tenant, max(own, tenant_queue.get(tenant, own)))
+                    if slot - mono > self.policy.max_inline_wait:
+                        later.append((head.message.id, now + timedelta(seconds=slot - mono)))
+                        if own - mono <= self.policy.max_inline_wait:  # held by its tenant: queue behind the others
+                            tenant_queue[tenant] = slot + self.policy.per_tenant
+                        continue
+                    self._conversations.take(key, slot)
+                    self._tenants.take(tenant, slot)
+                    delay = slot - mono
+                started.append(self._start(head, delay))
+            if later:
+                await self._db.run(lambda cx: outbox_sql.defer(cx, later))
+                logger.info("outbox: %d conversations rescheduled to their next send slot", len(later))
+            return started
+
+    def _heads(self, cx: Cx, now: datetime, busy: frozenset[str], limit: int) -> list[Head]:
+        triage = conv_sql.get_meta(cx, TRIAGE_CHANNEL_KEY)
+        heads = []
+        for message in outbox_sql.heads(cx, now, limit, busy):
+            conversation = conv_sql.get_conversation(cx, message.outgoing.conversation_key)
+            opens = now
+            if conversation is not None:
+                opens = outbox_sql.window_opens(cx, conversation.key, long_windows(conversation.kind), now)
+            heads.append(Head(message, conversation, opens, message.outgoing.conversation_key == triage))
+        return heads
+
+    def _will_send(self, head: Head) -> bool:
+        """Whether a request will be made (else the message is failed, or held, without one)."""
+        conversation = head.conversation
+        if conversation is None or not conversation.blocked_reason:
+            return conversation is not None
+        return head.triage and conversation.probes <= self.policy.max_probes  # a probe of the refused channel
+
+    def _start(self, head: Head, delay: float) -> asyncio.Task[None]:
+        key = head.message.outgoing.conversation_key
+        task = asyncio.create_task(self._deliver(head, delay), name=f"outbox-{head.message.id}")
+        self._in_flight[key] = task
+
+        def finished(done: asyncio.Task[None]) -> None:
+            self._in_flight.pop(key, None)
+            self._wake.set()
+            if not done.cancelled() and done.exception() is not None:
+                logger.error("outbox %s delivery failed", head.message.id, exc_info=done.exception())
+
+        task.add_done_callback(finished)
+        return task
+
+    async def _deliver(self, head: Head, delay: float) -> None:
+        message, conversation = head.message, head.conversation
         try:
             if conversation is None:
                 raise Undeliverable("unknown conversation")
-            if conversation.blocked_reason:
+            if conversation.blocked_reason and not head.triage:
                 raise Undeliverable(f"conversation blocked: {conversation.blocked_reason}")
+            if not self._will_send(head):
+                await self._db.run(lambda cx: hold_unprobed(cx, message))
+                return
             self._urls.check(conversation.service_url)
-            await self._conversations.wait(conversation.key)
-            await self._tenants.wait(conversation.tenant_id)
-            activity_id = await self._send(message, conversation)
+            if delay > 0:
+                await self._sleep(delay)  # this conversation's own slot, seconds away: no one else waits for it
+            async with self._limit:
+                activity_id = await self._teams.send(message, conversation)
         except (Undeliverable, ServiceUrlRefused) as error:
             logger.warning("outbox %s not deliverable: %s", message.id, error)
             reason = str(error)
             await self._db.run(lambda cx: outbox_sql.mark_failed(cx, message.id, reason))
         except ErrorResponseException as error:
-            await self._failed_send(message, conversation, error)
+            await self._failed_send(head, error)
         except Exception as error:  # network failures and the like: retry with backoff
             logger.warning("outbox %s send error: %s", message.id, error)
             await self._retry(message, self._backoff(message.attempts + 1), f"{type(error).__name__}: {error}")
         else:
-            await self._db.run(lambda cx: self._record_sent(cx, message, activity_id))
+            await self._db.run(lambda cx: self._record_sent(cx, head, activity_id))
 
-    def _record_sent(self, cx: Cx, message: OutboxMessage, activity_id: str | None) -> None:
+    def _record_sent(self, cx: Cx, head: Head, activity_id: str | None) -> None:
+        message = head.message
         outbox_sql.mark_sent(cx, message.id, activity_id, self._clock())
+        if head.conversation is not None and head.conversation.blocked_reason:
+            conv_sql.unblock(cx, head.conversation.key)  # a probe went through: the rest follow in order
+            logger.warning("conversation %s takes messages again", head.conversation.key)
         out = message.outgoing
         if out.operation is Operation.POST and activity_id:
             if out.card and out.ticket_id:
@@ -145,9 +236,8 @@ class OutboxSender:
             if out.card_key:
                 outbox_sql.record_posted(cx, out.card_key, out.conversation_key, activity_id)
 
-    async def _failed_send(
-        self, message: OutboxMessage, conversation: Conversation | None, error: ErrorResponseException
-    ) -> None:
+    async def _failed_send(self, head: Head, error: ErrorResponseException) -> None:
+        message, conversation = head.message, head.conversation
         response = getattr(error, "response", None)
         status = getattr(response, "status_code", 0) or 0
         detail = f"HTTP {status}: {error}"
@@ -163,6 +253,11 @@ class OutboxSender:
             return
         elif status == 404 and within_a_message(message.outgoing, conversation):
             pass  # the message to update, or the thread's root, was deleted; the conversation itself is fine
+        elif status in GONE and conversation is not None and head.triage:
+            now = self._clock()
+            await self._db.run(lambda cx: hold_refused(cx, self.policy, conversation, message, detail, now))
+            self.kick()  # the technicians' notices
+            return
         elif status in GONE and conversation is not None:
             await self._conversation_gone(conversation, message, detail)
             return
@@ -197,76 +292,3 @@ class OutboxSender:
     def _backoff(self, attempt: int) -> float:
         delay = min(self.policy.max_delay, self.policy.base_delay * (2 ** (attempt - 1)))
         return delay * (0.8 + 0.4 * self._rand())
-
-    async def _send(self, message: OutboxMessage, conversation: Conversation) -> str | None:
-        out = message.outgoing
-        activity = Activity().deserialize(out.activity)
-        reference = ConversationReference().deserialize(conversation.reference)
-        reference.activity_id = None
-        if out.operation is Operation.POST and conversation.kind == "channel" and not out.thread_id:
-            return await self._new_thread(reference, conversation, activity)
-        thread = out.thread_id
-        if out.operation in (Operation.REPLY, Operation.UPDATE) and (out.card is not None or out.card_key):
-            target = await self._card_activity(message)
-            thread = thread or target
-            if out.operation is Operation.UPDATE:
-                activity.id = target
-        elif out.operation is Operation.UPDATE:
-            activity.id = out.target_activity_id
-        if thread and conversation.kind == "channel":
-            reference.conversation.id = f"{conversation.key};messageid={thread}"
-        result: dict[str, str | None] = {}
-        failed: list[Exception] = []
-
-        async def callback(context: TurnContext) -> None:
-            # The adapter's pipeline hands a callback's exception to on_turn_error, which logs it and writes an
-            # apology to the conversation: the send would count as delivered. Keep it, raise it below instead.
-            try:
-                if out.operation is Operation.UPDATE:
-                    await context.update_activity(activity)
-                    result["id"] = activity.id
-                else:
-                    response = await context.send_activity(activity)
-                    result["id"] = response.id if response else None
-            except Exception as error:
-                failed.append(error)
-
-        await self._adapter.continue_conversation(reference, callback, bot_app_id=self._app_id)
-        if failed:
-            raise failed[0]
-        return result.get("id")
-
-    async def _card_activity(self, message: OutboxMessage) -> str:
-        out = message.outgoing
-        if out.card_key:
-            key = out.card_key
-            target = await self._db.run(lambda cx: outbox_sql.posted(cx, key))
-        else:
-            card = out.card or Card.TRIAGE
-            target = await self._db.run(lambda cx: ticket_sql.card_activity(cx, out.ticket_id or 0, card.value))
-        if not target:
-            raise Undeliverable(f"the card {out.card_key or (out.card.value if out.card else '')} was never posted")
-        return target
-
-    async def _new_thread(
-        self, reference: ConversationReference, conversation: Conversation, activity: Activity
-    ) -> str | None:
-        """Post a new thread in a channel (create conversation with the channel id)."""
-        channel_data = {"channel": {"id": conversation.key}, "tenant": {"id": conversation.tenant_id}}
-        params = ConversationParameters(
-            is_group=True,
-            bot=reference.bot,
-            channel_data=channel_data,
-            tenant_id=conversation.tenant_id,
-            activity=activity,
-        )
-        created: dict[str, str | None] = {}
-
-        async def callback(context: TurnContext) -> None:
-            thread = context.activity.conversation.id or ""
-            created["id"] = thread.split(";messageid=", 1)[1] if ";messageid=" in thread else context.activity.id
-
-        await self._adapter.create_conversation(
-            self._app_id, callback, params, reference.channel_id or "msteams", conversation.service_url
-        )
-        return created.get("id")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
+from typing import Any
 
 from aiohttp import web
 
@@ -11,8 +12,12 @@ from bot import runtime as runtime_module
 from bot.loopback import loopback_host_only
 from bot.runtime import Runtime
 from bot.web_auth import add_routes as add_sign_in_routes
-from desk.clock import Clock
+from desk.clock import Clock, from_iso, to_iso
+from desk.directory_service import TRIAGE_CHANNEL_KEY
 from desk.settings import Settings
+from desk.store import conversations as conv_sql
+from desk.store import outbox as outbox_sql
+from desk.store.database import Database
 
 logger = logging.getLogger(__name__)
 RUNTIME = web.AppKey("runtime", Runtime)
@@ -47,10 +52,31 @@ async def healthz(_: web.Request) -> web.Response:
 
 
 async def readyz(request: web.Request) -> web.Response:
-    """The database answers."""
+    """The database answers (a read: never the write lock); and whether the triage channel takes the bot's messages."""
     try:
-        await request.app[RUNTIME].db.ping()
+        triage = await triage_channel_state(request.app[RUNTIME].db)
     except Exception:
         logger.exception("readiness check failed")
         return web.json_response({"status": "database unavailable"}, status=503)
-    return web.json_response({"status": "ready"})
+    return web.json_response({"status": "ready", "triage_channel": triage})
+
+
+async def triage_channel_state(db: Database) -> dict[str, Any]:
+    """The triage channel for operators, in one read: unset, ok, or refused (Teams refuses the bot there: since when,
+    why, how many messages it holds, when the next probe is due, or null when it waits for `triage here`). A refused
+    channel does not make the instance unready: it serves everything else."""
+    row = await db.read(lambda cx: conv_sql.refused_channel(cx, TRIAGE_CHANNEL_KEY))
+    if row is None:
+        return {"state": "unset"}
+    if not row["blocked_at"]:
+        return {"state": "ok", "conversation": row["key"]}
+    due = from_iso(row["next_attempt_at"])
+    return {
+        "state": "refused",
+        "conversation": row["key"],
+        "since": row["blocked_at"],
+        "reason": row["blocked_reason"],
+        "refusals": row["probes"],
+        "held": row["held"],
+        "next_probe": to_iso(due) if due is not None and due < outbox_sql.HELD else None,
+    }

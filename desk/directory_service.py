@@ -34,10 +34,14 @@ class DirectoryService(DeskBase):
         return await self.db.run(lambda cx: conv_sql.get_conversation(cx, key))
 
     async def set_triage_channel(self, channel: Conversation) -> None:
-        """Make `channel` the triage channel."""
+        """Make `channel` the triage channel. What a former one that refuses the bot still holds is dropped: its
+        ticket cards are posted in the new one (as cards never posted), and never in the old one."""
         now = self._clock()
 
         def work(cx: Cx) -> None:
+            previous = conv_sql.get_meta(cx, TRIAGE_CHANNEL_KEY)
+            if previous and previous != channel.key:
+                outbox_sql.drop_held(cx, previous, "the triage channel moved to another channel")
             conv_sql.save_conversation(cx, channel, now)
             conv_sql.set_meta(cx, TRIAGE_CHANNEL_KEY, channel.key)
 

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from desk.clock import to_iso
-from desk.store.database import Cx
+from desk.store.database import Cx, Row
 
 
 @dataclass(frozen=True)
@@ -23,16 +23,24 @@ class Conversation:
     user_aad_id: str | None = None
     locale: str | None = None
     blocked_reason: str | None = None
+    probes: int = 0  # refused sends since it was blocked (a held triage channel's probes)
 
 
 def save_conversation(cx: Cx, conversation: Conversation, now: datetime) -> None:
-    """Insert or refresh a conversation reference; a conversation that writes to us again is unblocked."""
+    """Insert or refresh a conversation reference; a conversation that writes to us again is unblocked, and the
+    messages it held (a refused triage channel's) are due at once."""
+    cx.execute(
+        "UPDATE outbox SET next_attempt_at = ? WHERE conversation_key = ? AND status = 'pending'"
+        " AND next_attempt_at > ? AND EXISTS (SELECT 1 FROM conversations c WHERE c.key = outbox.conversation_key"
+        " AND c.blocked_at IS NOT NULL)",
+        (to_iso(now), conversation.key, to_iso(now)),
+    )
     cx.execute(
         "INSERT INTO conversations (key, reference, service_url, tenant_id, kind, user_aad_id, locale, updated_at)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET reference = excluded.reference,"
         " service_url = excluded.service_url, tenant_id = excluded.tenant_id, kind = excluded.kind,"
         " user_aad_id = excluded.user_aad_id, locale = excluded.locale, updated_at = excluded.updated_at,"
-        " blocked_at = NULL, blocked_reason = NULL",
+        " blocked_at = NULL, blocked_reason = NULL, probes = 0",
         (
             conversation.key,
             json.dumps(conversation.reference),
@@ -60,12 +68,50 @@ def get_conversation(cx: Cx, key: str) -> Conversation | None:
         user_aad_id=row["user_aad_id"],
         locale=row["locale"],
         blocked_reason=row["blocked_reason"],
+        probes=row["probes"],
     )
 
 
 def block_conversation(cx: Cx, key: str, reason: str, now: datetime) -> None:
     """Mark a conversation that refuses the bot (removed, blocked)."""
     cx.execute("UPDATE conversations SET blocked_at = ?, blocked_reason = ? WHERE key = ?", (to_iso(now), reason, key))
+
+
+def refuse(cx: Cx, key: str, reason: str, now: datetime) -> int:
+    """Count one more refused send to a conversation, blocking it from the first; returns the refusals so far."""
+    cx.execute(
+        "UPDATE conversations SET blocked_at = COALESCE(blocked_at, ?), blocked_reason = ?, probes = probes + 1"
+        " WHERE key = ?",
+        (to_iso(now), reason, key),
+    )
+    row = cx.one("SELECT probes FROM conversations WHERE key = ?", (key,))
+    return int(row["probes"]) if row else 0
+
+
+def unblock(cx: Cx, key: str) -> None:
+    """A blocked conversation took a message again."""
+    cx.execute("UPDATE conversations SET blocked_at = NULL, blocked_reason = NULL, probes = 0 WHERE key = ?", (key,))
+
+
+def technician_chats(cx: Cx) -> list[Conversation]:
+    """The personal chats with the bot of the technicians in the directory (those that do not refuse it)."""
+    rows = cx.all(
+        "SELECT c.key FROM conversations c JOIN technicians t ON c.user_aad_id = t.aad_id"
+        " WHERE c.kind = 'personal' AND c.blocked_at IS NULL ORDER BY t.name"
+    )
+    return [chat for row in rows if (chat := get_conversation(cx, row["key"])) is not None]
+
+
+def refused_channel(cx: Cx, meta_key: str) -> Row | None:
+    """The conversation named by the meta value `meta_key` (the triage channel): its key, when it was blocked and
+    why, its refusals, how many messages wait for it and when the next is due. None when none is named."""
+    return cx.one(
+        "SELECT m.value AS key, c.blocked_at, c.blocked_reason, c.probes,"
+        " (SELECT COUNT(*) FROM outbox o WHERE o.conversation_key = m.value AND o.status = 'pending') AS held,"
+        " (SELECT MIN(o.next_attempt_at) FROM outbox o WHERE o.conversation_key = m.value AND o.status = 'pending')"
+        " AS next_attempt_at FROM meta m LEFT JOIN conversations c ON c.key = m.value WHERE m.key = ?",
+        (meta_key,),
+    )
 
 
 def get_meta(cx: Cx, key: str) -> str | None:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from collections.abc import Collection
+from datetime import UTC, datetime, timedelta
 
 from desk.clock import from_iso, to_iso
 from desk.outbox import Card, Operation, OutboxMessage, Outgoing
@@ -31,25 +32,80 @@ def enqueue(cx: Cx, items: list[Outgoing], now: datetime) -> None:
         )
 
 
-def heads(cx: Cx, now: datetime, limit: int) -> list[OutboxMessage]:
-    """The oldest pending message of each conversation, when it is due: order within a conversation holds."""
+# The next attempt of a message held until someone acts (a refused triage channel after its last probe).
+HELD = datetime(9999, 12, 31, tzinfo=UTC)
+
+
+def heads(cx: Cx, now: datetime, limit: int, busy: Collection[str] = ()) -> list[OutboxMessage]:
+    """The oldest pending message of each conversation not in `busy`, when it is due: order within a conversation
+    holds."""
+    skip = f" AND o.conversation_key NOT IN ({', '.join('?' * len(busy))})" if busy else ""
     rows = cx.all(
         "SELECT o.* FROM outbox o JOIN (SELECT conversation_key, MIN(id) AS id FROM outbox"
         " WHERE status = 'pending' GROUP BY conversation_key) h ON o.id = h.id"
-        " WHERE o.next_attempt_at <= ? ORDER BY o.next_attempt_at, o.id LIMIT ?",
-        (to_iso(now), limit),
+        f" WHERE o.next_attempt_at <= ?{skip} ORDER BY o.next_attempt_at, o.id LIMIT ?",
+        (to_iso(now), *busy, limit),
     )
     return [_message(row) for row in rows]
 
 
-def next_due(cx: Cx) -> datetime | None:
-    """When the earliest deliverable message is due (only conversation heads count: a message queued behind one
-    that waits for a retry is not deliverable before it), or None when nothing is pending."""
+def next_due(cx: Cx, busy: Collection[str] = ()) -> datetime | None:
+    """When the earliest deliverable message is due (only heads of conversations not in `busy` count: a message
+    queued behind one that waits for a retry is not deliverable before it), or None when nothing is pending."""
+    skip = f" WHERE o.conversation_key NOT IN ({', '.join('?' * len(busy))})" if busy else ""
     row = cx.one(
         "SELECT MIN(o.next_attempt_at) AS due FROM outbox o JOIN (SELECT MIN(id) AS id FROM outbox"
-        " WHERE status = 'pending' GROUP BY conversation_key) h ON o.id = h.id"
+        f" WHERE status = 'pending' GROUP BY conversation_key) h ON o.id = h.id{skip}",
+        tuple(busy),
     )
     return from_iso(row["due"]) if row and row["due"] else None
+
+
+def window_opens(cx: Cx, conversation_key: str, windows: tuple[tuple[int, float], ...], now: datetime) -> datetime:
+    """When the conversation may receive again under `windows` ((count, seconds): at most `count` deliveries in any
+    `seconds`), counting what the outbox delivered to it; `now` when it may already."""
+    opens = now
+    for count, seconds in windows:
+        row = cx.one(
+            "SELECT sent_at FROM outbox WHERE conversation_key = ? AND status = 'sent' AND sent_at > ?"
+            " ORDER BY sent_at DESC LIMIT 1 OFFSET ?",
+            (conversation_key, to_iso(now - timedelta(seconds=seconds)), count - 1),
+        )
+        oldest = from_iso(row["sent_at"]) if row else None
+        if oldest is not None:  # `count` deliveries within the window: it opens when the oldest of them leaves it
+            opens = max(opens, oldest + timedelta(seconds=seconds))
+    return opens
+
+
+def defer(cx: Cx, moves: list[tuple[int, datetime]]) -> None:
+    """Move messages' next attempt later (pacing: no attempt was made, none is counted)."""
+    for message_id, when in moves:
+        cx.execute("UPDATE outbox SET next_attempt_at = ? WHERE id = ?", (to_iso(when), message_id))
+
+
+def hold(cx: Cx, message_id: int, until: datetime, error: str) -> None:
+    """Keep a message whose conversation refused it until `until` (HELD: until someone acts); its refusal is not
+    counted among its attempts, which bound retries of a conversation that answers."""
+    cx.execute(
+        "UPDATE outbox SET next_attempt_at = ?, last_error = ? WHERE id = ?", (to_iso(until), error[:500], message_id)
+    )
+
+
+def release(cx: Cx, conversation_key: str, now: datetime) -> int:
+    """Make a held conversation's pending messages due now; returns how many."""
+    return cx.execute(
+        "UPDATE outbox SET next_attempt_at = ? WHERE conversation_key = ? AND status = 'pending'"
+        " AND next_attempt_at > ?",
+        (to_iso(now), conversation_key, to_iso(now)),
+    )
+
+
+def pending_in(cx: Cx, conversation_key: str) -> int:
+    """How many messages wait for one conversation."""
+    row = cx.one(
+        "SELECT COUNT(*) AS n FROM outbox WHERE conversation_key = ? AND status = 'pending'", (conversation_key,)
+    )
+    return int(row["n"]) if row else 0
 
 
 def mark_sent(cx: Cx, message_id: int, activity_id: str | None, now: datetime) -> None:
@@ -88,6 +144,15 @@ def fail_conversation(cx: Cx, conversation_key: str, error: str) -> list[int]:
         (error[:500], conversation_key),
     )
     return [row["ticket_id"] for row in rows]
+
+
+def drop_held(cx: Cx, conversation_key: str, error: str) -> int:
+    """Give up on the messages a blocked conversation holds (it is no longer where they should go)."""
+    return cx.execute(
+        "UPDATE outbox SET status = 'failed', last_error = ? WHERE conversation_key = ? AND status = 'pending'"
+        " AND EXISTS (SELECT 1 FROM conversations c WHERE c.key = ? AND c.blocked_at IS NOT NULL)",
+        (error[:500], conversation_key, conversation_key),
+    )
 
 
 def pending_count(cx: Cx) -> int:

@@ -181,4 +181,8 @@ MIGRATIONS: list[list[str]] = [
         # Documents written before this version count from the upgrade (in to_iso's format), not from the epoch.
         "UPDATE bot_state SET updated_at = strftime('%Y-%m-%dT%H:%M:%f', 'now') || '000+00:00'",
     ],
+    # 7: the sender counts Teams' windows of minutes from what it delivered, so they hold across restarts and instances
+    ["CREATE INDEX outbox_sent ON outbox (conversation_key, status, sent_at)"],
+    # 8: a triage channel that refuses the bot holds its messages and is probed with backoff; refusals are counted
+    ["ALTER TABLE conversations ADD COLUMN probes INTEGER NOT NULL DEFAULT 0"],
 ]

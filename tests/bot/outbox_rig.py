@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -13,9 +14,10 @@ from aiohttp import web
 from botbuilder.schema import Activity
 
 from bot.conversations import record_of
-from desk.clock import from_iso
+from desk.clock import from_iso, to_iso
 from desk.outbox import Operation, Outgoing
 from desk.store.conversations import Conversation
+from desk.store.database import Cx
 from emulator import demo
 from tests.bot.helpers import rows
 from tests.support.activities import Chat, TeamsUser, with_demo_roster
@@ -24,17 +26,34 @@ from tests.support.harness import OFFICE_HOURS, Desk, FixedClock, local_settings
 
 
 class TimedConnector(LocalConnector):
-    """A local connector that also notes when each request arrived (monotonic seconds), for pacing checks."""
+    """A local connector that also notes when each request arrived (monotonic seconds), for pacing checks, and can
+    refuse whole conversations as Teams does once the bot is removed from a team (every request: 403)."""
 
     def __init__(self) -> None:
         super().__init__()
         self.arrivals: list[tuple[str, float]] = []  # (conversation id, arrival time)
+        self.refused: set[str] = set()
         self._times = threading.Lock()
+
+    def refuse(self, conversation_id: str) -> None:
+        """Answer every request for the conversation (and its channel threads) with 403 until `readmit`."""
+        with self._times:
+            self.refused.add(conversation_id)
+
+    def readmit(self, conversation_id: str) -> None:
+        """Serve the conversation again (the bot was added back)."""
+        with self._times:
+            self.refused.discard(conversation_id)
 
     def _record(self, request: web.Request, body: dict[str, Any], conversation: str) -> Reply | None:
         with self._times:
             self.arrivals.append((conversation, time.monotonic()))
-        return super()._record(request, body, conversation)
+            refused = conversation.split(";messageid=", 1)[0] in self.refused
+        scripted = super()._record(request, body, conversation)
+        return REMOVED if refused else scripted
+
+
+REMOVED = Reply(403, body={"error": {"code": "BotNotInConversationRoster", "message": "The bot is not in the roster."}})
 
 
 @pytest.fixture
@@ -97,6 +116,22 @@ async def queue(desk: Desk, *items: Outgoing) -> None:
     """Queue messages and run delivery passes until nothing is due."""
     await desk.runtime.services.desk.queue(list(items))
     await desk.delivered()
+
+
+async def fill_window(desk: Desk, conversation_key: str, count: int, first: datetime, every: timedelta) -> None:
+    """Record `count` messages as delivered to the conversation, the first at `first` and then one every `every`:
+    the trace a storm of sends leaves in the outbox."""
+    sent = [to_iso(first + every * n) for n in range(count)]
+
+    def work(cx: Cx) -> None:
+        for at in sent:
+            cx.execute(
+                "INSERT INTO outbox (conversation_key, operation, activity, status, attempts, next_attempt_at,"
+                " created_at, sent_at) VALUES (?, 'post', '{}', 'sent', 1, ?, ?, ?)",
+                (conversation_key, at, at, at),
+            )
+
+    await desk.runtime.db.run(work)
 
 
 def delay(row: dict[str, Any], clock: FixedClock) -> float:

@@ -14,7 +14,6 @@ import pytest
 from botbuilder.schema import Activity
 
 from bot.conversations import record_of
-from bot.pacing import Pacer
 from desk.outbox import Operation, Outgoing
 from desk.store.conversations import Conversation
 from emulator import demo
@@ -108,7 +107,7 @@ async def test_a_stop_during_a_delivery_pass_is_not_lost(desk: Desk):
     sender = desk.runtime.sender
     task = next(task for task in desk.runtime.tasks if task.get_name() == "outbox-sender")
     await asyncio.sleep(0.2)  # the loop's start-up pass is over: it waits to be kicked
-    async with sender._pass:  # a pass under way: the kicked loop waits for it inside deliver_due
+    async with sender._pass:  # a dispatch under way: the kicked loop waits for it
         sender.kick()
         await asyncio.sleep(0.05)
         sender.stop()
@@ -154,7 +153,7 @@ async def test_retries_stop_after_max_attempts(desk: Desk, connector: LocalConne
 # How much a request's arrival at the connector may lag behind the slot the sender gave it: loopback latency varies
 # from one request to the next, and on a busy machine a timer or the connector's thread runs late. Concurrent sends
 # (one tenant) bunch up more than sequential ones (one conversation). Unpaced sends miss these bounds by far; the
-# exact slot arithmetic is checked on a fake clock in test_pacer_slots_are_exact_per_key.
+# exact slot arithmetic is checked on a fake clock in test_outbox_pacing.py.
 JITTER = 0.05
 CONCURRENT_JITTER = 0.15
 
@@ -203,24 +202,6 @@ async def test_sends_to_one_tenant_stay_below_thirty_per_second(desk: Desk, conn
     assert elapsed < (len(chats) - 1) / 7  # one conversation's spacing does not hold up the others
 
 
-async def test_pacer_slots_are_exact_per_key() -> None:
-    """Unit check of the Pacer on a fake clock: each key's slots are `interval` apart; keys do not wait for others."""
-    now = [100.0]
-    slept: list[float] = []
-
-    async def sleep(seconds: float) -> None:
-        slept.append(seconds)
-
-    pacer = Pacer(1 / 7, monotonic=lambda: now[0], sleep=sleep)
-    for _ in range(3):
-        await pacer.wait("a")
-    await pacer.wait("b")
-    assert slept == pytest.approx([1 / 7, 2 / 7])
-    now[0] += 1.0  # idle for a second: the next send goes at once
-    await pacer.wait("a")
-    assert len(slept) == 2
-
-
 # --- 8. serviceUrl allowlist at send time ----------------------------------------------------------------------------
 
 
@@ -267,22 +248,6 @@ async def test_a_reference_pointing_elsewhere_is_refused_too(
     assert connector.sent == []
     [row] = await outbox(desk)
     assert row["status"] == "failed" and "SERVICE_URL_ALLOWLIST" in row["last_error"]
-
-
-async def test_pacer_keeps_teams_longer_windows() -> None:
-    """Beyond 7 a second, Teams allows 8 sends in any 2 s to one conversation: the 9th waits for the window."""
-    now = [100.0]
-    slots: list[float] = []
-
-    async def sleep(seconds: float) -> None:
-        slots.append(now[0] + seconds)
-
-    pacer = Pacer(1 / 7, ((8, 2.0),), monotonic=lambda: now[0], sleep=sleep)
-    for _ in range(9):
-        await pacer.wait("a")
-    first = 100.0
-    assert slots[:7] == pytest.approx([first + n / 7 for n in range(1, 8)])
-    assert slots[7] == pytest.approx(first + 2.0), "the 9th send waits until the first leaves the 2-second window"
 
 
 async def test_a_deleted_message_to_update_does_not_block_the_conversation(
