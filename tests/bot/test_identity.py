@@ -115,3 +115,16 @@ async def test_a_customers_own_user_in_their_shared_channel_is_that_customer(des
     text = said(desk, fabrikam_channel.channel_id)
     assert STRANGER_REPLY not in text
     assert "Contoso Cloud Services support" in text
+
+
+async def test_triage_here_learns_no_technician_whose_roster_role_is_unknown(
+    desk, connector, triage_channel, technician
+):
+    diego = user(demo.PARTNER, 1)
+    connector.members[diego.user_id].pop("userRole")
+
+    await set_triage_channel(desk, triage_channel, technician)
+
+    learned = {t["aad_id"] for t in await rows(desk, "SELECT aad_id FROM technicians")}
+    assert technician.aad_id in learned
+    assert diego.aad_id not in learned
