@@ -1,5 +1,6 @@
 """The SDK's CloudAdapter with HTTP answers that mean what they say: 400 for malformed bodies, 401 for every
-authentication failure (the stock adapter answers 500 to most), 403 for a serviceUrl outside the allowlist."""
+authentication failure (the stock adapter answers 500 to most), 403 for a serviceUrl outside the allowlist or a
+channel other than Teams in production."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from botbuilder.core import Bot, InvokeResponse, TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import Activity, ActivityTypes
 
+from bot.auth import ChannelRefused
 from bot.request_body import is_json, read_object
 from bot.service_urls import ServiceUrlRefused
 from desk.i18n import Translator
@@ -35,7 +37,7 @@ class DeskAdapter(CloudAdapter):
         except PermissionError as error:
             logger.warning("refused unauthenticated request: %s", error)
             return web.Response(status=401)
-        except ServiceUrlRefused as error:
+        except (ServiceUrlRefused, ChannelRefused) as error:
             logger.warning("refused activity: %s", error)
             return web.Response(status=403)
         if invoke_response is not None:

@@ -25,6 +25,14 @@ from desk.settings import Settings
 
 logger = logging.getLogger(__name__)
 CONNECTOR_TIMEOUT_SECONDS = 30
+# The only channel production serves. The Bot Framework signs activities of every channel enabled on the bot's
+# registration (Web Chat and Direct Line are on by default) with keys endorsed for that channel, and those clients
+# write `from` and `channelData` themselves: an aadObjectId and tenant there prove nothing.
+TEAMS_CHANNEL = "msteams"
+
+
+class ChannelRefused(Exception):
+    """An authenticated activity from a channel the desk does not serve (HTTP 403)."""
 
 
 class GuardedConnectorFactory(ConnectorFactory):
@@ -46,7 +54,9 @@ class GuardedConnectorFactory(ConnectorFactory):
 
 class GuardedAuthentication(BotFrameworkAuthentication):
     """Wraps the SDK authentication: any failure to validate becomes PermissionError (HTTP 401), a missing
-    header is refused unless authentication is off (local mode), and serviceUrls are checked."""
+    header is refused unless authentication is off (local mode), activities of channels other than Teams are refused
+    unless authentication is off (ChannelRefused, HTTP 403: the caller proved who it is, but the desk does not serve
+    that channel), and serviceUrls are checked."""
 
     def __init__(self, inner: BotFrameworkAuthentication, policy: ServiceUrlPolicy, auth_disabled: bool) -> None:
         self._inner = inner
@@ -65,6 +75,8 @@ class GuardedAuthentication(BotFrameworkAuthentication):
         identity = result.claims_identity
         if identity is None or not identity.is_authenticated:
             raise PermissionError("token not authenticated")
+        if not self._auth_disabled and (activity.channel_id or "").lower() != TEAMS_CHANNEL:
+            raise ChannelRefused(f"channel {activity.channel_id!r} is not served")
         self._policy.check(activity.service_url)
         result.connector_factory = GuardedConnectorFactory(result.connector_factory, self._policy)
         return result

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 
+from bot.conversations import PERSONAL
 from bot.turn import Turn
 from desk.people import Role
 
@@ -64,6 +65,20 @@ class CommandRouter:
                 rest = text.split(None, size)[size] if len(words) > size else ""
                 return command, rest.strip()
         return None
+
+    def refusal(self, text: str, role: Role, scope: str) -> str | None:
+        """Why `text` does nothing for this role and scope: the locale key of the refusal when it starts with a
+        command of other roles or scopes, None when it starts with no command (or with one whose place is
+        elsewhere but not one reason can be named)."""
+        words = tuple(word.lower() for word in text.split())
+        found = [c for c in self._commands if words[: len(c.words)] == c.words]
+        if not found:
+            return None
+        mine = [c for c in found if role in c.roles]
+        if not mine:
+            technicians = any(Role.TECHNICIAN in c.roles for c in found)
+            return "refusal.technicians_only" if technicians else "refusal.customers_only"
+        return "refusal.personal_chat_only" if any(PERSONAL in c.scopes for c in mine) else None
 
     def listed(self, role: Role, scope: str) -> list[Command]:
         """The documented commands (no aliases) available to `role` in `scope`, in registration order."""

@@ -22,6 +22,16 @@ def scope_of(activity: Activity) -> str:
     return PERSONAL
 
 
+def one_to_one(activity: Activity) -> bool:
+    """Whether the activity comes from a one-to-one chat with the bot, where the conversation's tenant is the
+    sender's own (Teams runs no apps in one-to-one chats with external users:
+    https://learn.microsoft.com/microsoftteams/platform/concepts/build-and-test/shared-channels). Anything not
+    positively personal counts as shared."""
+    conversation = activity.conversation
+    kind = (conversation.conversation_type or "").lower() if conversation else ""
+    return kind == "personal" and not conversation.is_group and channel_id(activity) is None
+
+
 def tenant_of(activity: Activity) -> str:
     """The tenant the activity comes from (conversation.tenantId, else channelData.tenant.id)."""
     tenant = activity.conversation.tenant_id if activity.conversation else None

@@ -74,7 +74,11 @@ class DeskBot(TeamsActivityHandler):
         elif turn.person.role is Role.CUSTOMER and turn.scope == PERSONAL and turn.text:
             await follow.customer_text(turn)
         elif turn.text:
-            await turn.say(turn.t("unknown_command"))  # never quoted: Teams would render it as Markdown
+            # A command of other roles or conversations says why it does nothing here; other text is never quoted
+            # back (Teams would render it as Markdown and links).
+            reason = self._commands.refusal(turn.text, turn.person.role, turn.scope)
+            partner = self._services.settings.support.partner_name
+            await turn.say(turn.t(reason, partner=partner) if reason else turn.t("unknown_command"))
 
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
         if turn_context.activity.name != "adaptiveCard/action":

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from botbuilder.core import TurnContext
 from botbuilder.core.teams import TeamsInfo
 
-from bot.conversations import tenant_of
+from bot.conversations import one_to_one, tenant_of
 from desk.people import Identifier, Member, Person
 
 logger = logging.getLogger(__name__)
@@ -34,7 +34,8 @@ class WhoIsWho:
         async def member() -> Member:
             return await self._member(context, tenant, aad_id)
 
-        return await self._identifier.resolve(tenant, aad_id, (sender.name if sender else "") or "", member)
+        name = (sender.name if sender else "") or ""
+        return await self._identifier.resolve(tenant, aad_id, name, member, personal=one_to_one(activity))
 
     async def email(self, context: TurnContext) -> str:
         """The sender's e-mail address from the Teams roster ('' when unknown)."""
@@ -51,7 +52,9 @@ class WhoIsWho:
             account = await TeamsInfo.get_member(context, context.activity.from_property.id)
             found = Member(
                 email=(account.email or account.user_principal_name or "").lower(),
-                user_role=(account.user_role or "user").lower(),
+                user_role=(account.user_role or "unknown").lower(),
+                # The account's own tenant: in a shared channel the activity carries the host's tenant instead.
+                tenant_id=(account.tenant_id or "").lower(),
             )
         except Exception as error:  # the roster may be unavailable (other channels, bot not in roster)
             logger.info("member lookup failed for %s: %s", aad_id, error)

@@ -67,7 +67,9 @@ async def find_ticket(turn: Turn, reference: str) -> Ticket | None:
         return None
     if turn.person.role is Role.TECHNICIAN:
         return ticket
-    mine = ticket.requester.aad_id == turn.person.aad_id and ticket.requester.tenant_id == turn.person.tenant_id
+    mine = (
+        ticket.requester.aad_id == turn.person.aad_id and ticket.requester.tenant_id == turn.person.customer_tenant_id
+    )
     return ticket if mine else None
 
 

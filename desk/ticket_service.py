@@ -36,7 +36,7 @@ class TicketService(DeskBase):
 
     async def start_draft(self, owner: Person, fields: dict[str, str]) -> Draft:
         """Open a new-ticket form for `owner`, optionally prefilled."""
-        draft = Draft(secrets.token_urlsafe(12), owner.aad_id, owner.tenant_id, fields, None, self._clock())
+        draft = Draft(secrets.token_urlsafe(12), owner.aad_id, owner.customer_tenant_id, fields, None, self._clock())
         await self.db.run(lambda cx: draft_sql.insert_draft(cx, draft))
         return draft
 

@@ -67,7 +67,7 @@ async def _target(turn: Turn) -> tuple[Ticket | None, bool]:
         answered = await desk.ticket_of_message(conversation_key(turn.activity), reply_to)
         if answered is not None and answered.requester.aad_id == turn.person.aad_id:
             return answered, False
-    active = await desk.active_tickets_of(turn.person.tenant_id, turn.person.aad_id)
+    active = await desk.active_tickets_of(turn.person.customer_tenant_id, turn.person.aad_id)
     return (active[0], len(active) > 1) if active else (None, False)
 
 

@@ -107,7 +107,7 @@ async def create_ticket(
     person = turn.person
     assert person.customer is not None
     requester = Requester(
-        tenant_id=person.tenant_id,
+        tenant_id=person.customer_tenant_id,
         customer_name=person.customer.name,
         aad_id=person.aad_id,
         name=person.name,
@@ -154,7 +154,7 @@ def created_card(t: Translator, created: Created) -> dict[str, Any]:
 
 async def my_tickets(turn: Turn, _: str) -> None:
     """`my tickets`: the customer's own tickets."""
-    tickets = await turn.services.desk.tickets_of(turn.person.tenant_id, turn.person.aad_id)
+    tickets = await turn.services.desk.tickets_of(turn.person.customer_tenant_id, turn.person.aad_id)
     await turn.show(ticket_list(turn.t, turn.t("list.mine"), tickets, turn.services.clock()))
 
 
@@ -165,7 +165,7 @@ async def my_tickets_action(turn: Turn, _: CardAction) -> ActionResult:
 
 
 def _owns(turn: Turn, owner: str, tenant: str) -> bool:
-    return owner == turn.person.aad_id and tenant == turn.person.tenant_id
+    return owner == turn.person.aad_id and tenant == turn.person.customer_tenant_id
 
 
 async def _with_contact(turn: Turn, fields: dict[str, str]) -> dict[str, str]:

@@ -54,8 +54,8 @@ async def _learn_technicians(turn: Turn) -> None:
         return
     for member in members:
         aad_id = (member.aad_object_id or "").lower()
-        in_partner = (member.tenant_id or settings.partner_tenant_id).lower() == settings.partner_tenant_id
+        in_partner = (member.tenant_id or "").lower() == settings.partner_tenant_id  # unknown is not the partner
         listed = not settings.technicians or aad_id in settings.technicians
-        if aad_id and in_partner and listed and (member.user_role or "user").lower() == "user":
+        if aad_id and in_partner and listed and (member.user_role or "").lower() == "user":
             email = (member.email or member.user_principal_name or "").lower() or None
             await turn.services.desk.remember_technician(Technician(aad_id, member.name or aad_id, member.id, email))

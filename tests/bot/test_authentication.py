@@ -41,7 +41,8 @@ BOT_TOKEN_PATH = "/login/botframework.com/oauth2/v2.0/token"
 
 @dataclass(frozen=True)
 class ChannelKeys:
-    """The keys published in the local JWKS: one endorsed for Teams, one endorsed only for Slack."""
+    """The keys published in the local JWKS: one endorsed for Teams, one endorsed only for other channels (the Bot
+    Framework's keys are endorsed per channel; a bot registration has Web Chat and Direct Line on by default)."""
 
     teams: SigningKey
     slack: SigningKey
@@ -71,7 +72,9 @@ class Production:
 @pytest.fixture(scope="module")
 def keys() -> ChannelKeys:
     """RSA keys are slow to make: one pair per module."""
-    return ChannelKeys(new_signing_key("teams-key-1"), new_signing_key("slack-key-1", ("slack",)))
+    return ChannelKeys(
+        new_signing_key("teams-key-1"), new_signing_key("slack-key-1", ("slack", "webchat", "directline"))
+    )
 
 
 @pytest.fixture
@@ -255,6 +258,39 @@ async def test_local_mode_refuses_a_service_url_outside_the_allowlist(desk: Desk
         assert trap.requests() == []
     finally:
         trap.stop()
+
+
+@pytest.mark.parametrize("channel", ["webchat", "directline", "slack"])
+async def test_production_refuses_every_channel_but_teams_with_403_and_no_turn(production: Production, channel: str):
+    # A Web Chat or Direct Line client writes its own `from` and `channelData`: here it claims to be Alex, a
+    # technician of the partner tenant. The Bot Framework's token for that channel is genuine.
+    alex = Chat(user(demo.PARTNER, 0), production.chat.service_url)
+    activity = alex.message("queue", channelId=channel)
+    token = sign(channel_claims(BOT_APP_ID, alex.service_url), production.keys.slack)
+
+    status = await production.post(activity, token)
+
+    assert status == 403
+    await assert_no_turn(production.desk, production.connector)
+    assert await table(production.desk, "technicians") == []
+
+
+async def test_production_refuses_a_bad_token_with_401_before_looking_at_the_channel(production: Production):
+    status = await production.post(production.chat.message("help", channelId="webchat"), "not-a-jwt")
+
+    assert status == 401
+    await assert_no_turn(production.desk, production.connector)
+
+
+@pytest.mark.parametrize("channel", ["webchat", "emulator", "sms"])
+async def test_local_mode_keeps_accepting_the_playground_and_test_channels(desk: Desk, channel: str) -> None:
+    chat = Chat(user(demo.FABRIKAM, 0), desk.connector.url)
+
+    status, _ = await desk.send(chat.message("help", channelId=channel))
+
+    assert status == 201
+    await desk.delivered()
+    assert desk.connector.posts(chat.conversation_id), "the bot answered"
 
 
 def _without(activity: dict[str, Any], field: str) -> dict[str, Any]:

@@ -40,13 +40,18 @@ def identifier(technicians: frozenset[str] = frozenset()) -> Identifier:
     return Identifier(PARTNER_TENANT, technicians, CustomerDirectory(source, monotonic=lambda: 0.0))
 
 
-async def resolve(who: Identifier, tenant: str, aad_id: str, lookup: Lookup) -> Person:
-    """Resolve a user called "Test User"."""
-    return await who.resolve(tenant, aad_id, "Test User", lookup)
+async def resolve(who: Identifier, tenant: str, aad_id: str, lookup: Lookup, personal: bool = True) -> Person:
+    """Resolve a user called "Test User" (in a one-to-one chat unless told otherwise)."""
+    return await who.resolve(tenant, aad_id, "Test User", lookup, personal=personal)
+
+
+def partner_member(email: str, role: str = "user") -> Member:
+    """A roster entry of an account of the partner tenant."""
+    return Member(email, role, PARTNER_TENANT)
 
 
 async def test_partner_member_is_a_technician_when_no_list_is_configured() -> None:
-    lookup = Lookup(Member("alex@contosocloud.onmicrosoft.com", "user"))
+    lookup = Lookup(partner_member("alex@contosocloud.onmicrosoft.com"))
 
     person = await resolve(identifier(), PARTNER_TENANT, ALEX, lookup)
 
@@ -57,7 +62,9 @@ async def test_partner_member_is_a_technician_when_no_list_is_configured() -> No
 
 
 async def test_partner_tenant_id_is_compared_case_insensitively() -> None:
-    person = await resolve(identifier(), PARTNER_TENANT.upper(), ALEX.upper(), Lookup(Member("a@b.c", "user")))
+    lookup = Lookup(Member("a@b.c", "user", PARTNER_TENANT.upper()))
+
+    person = await resolve(identifier(), PARTNER_TENANT.upper(), ALEX.upper(), lookup)
 
     assert person.role is Role.TECHNICIAN
     assert person.aad_id == ALEX
@@ -65,7 +72,7 @@ async def test_partner_tenant_id_is_compared_case_insensitively() -> None:
 
 
 async def test_guest_in_the_partner_tenant_from_a_customer_is_that_customer() -> None:
-    lookup = Lookup(Member("megan@fabrikam.onmicrosoft.com", "guest"))
+    lookup = Lookup(partner_member("megan@fabrikam.onmicrosoft.com", "guest"))
 
     person = await resolve(identifier(), PARTNER_TENANT, MEGAN, lookup)
 
@@ -75,7 +82,9 @@ async def test_guest_in_the_partner_tenant_from_a_customer_is_that_customer() ->
 
 
 async def test_guest_in_the_partner_tenant_from_elsewhere_is_a_stranger() -> None:
-    person = await resolve(identifier(), PARTNER_TENANT, MEGAN, Lookup(Member("someone@gmail.example", "guest")))
+    lookup = Lookup(partner_member("someone@gmail.example", "guest"))
+
+    person = await resolve(identifier(), PARTNER_TENANT, MEGAN, lookup)
 
     assert person.role is Role.STRANGER
     assert person.customer is None
@@ -98,7 +107,7 @@ async def test_listed_technician_is_recognised_without_a_member_lookup() -> None
 
 
 async def test_with_a_list_other_partner_members_are_not_technicians() -> None:
-    lookup = Lookup(Member("diego@contosocloud.onmicrosoft.com", "user"))
+    lookup = Lookup(partner_member("diego@contosocloud.onmicrosoft.com"))
 
     person = await resolve(identifier(frozenset({ALEX})), PARTNER_TENANT, DIEGO, lookup)
 
@@ -149,3 +158,71 @@ async def test_user_without_an_object_id_is_a_stranger() -> None:
 
     assert person.role is Role.STRANGER
     assert lookup.calls == 0
+
+
+WOODGROVE = UNKNOWN_TENANT
+
+
+@pytest.mark.parametrize("personal", [True, False])
+@pytest.mark.parametrize("home", [WOODGROVE, FABRIKAM.tenant_id, ""], ids=["stranger", "customer", "unknown"])
+async def test_partner_conversation_member_of_another_tenant_is_never_a_technician(home: str, personal: bool) -> None:
+    # In the partner's shared channel Teams stamps the partner's tenant on an external member's activity; only the
+    # roster says where the account lives ('' when it did not say).
+    lookup = Lookup(Member("wanda@woodgrovebank.onmicrosoft.com", "user", home))
+
+    person = await resolve(identifier(), PARTNER_TENANT, MEGAN, lookup, personal=personal)
+
+    assert person.role is Role.STRANGER
+    assert person.customer is None
+
+
+async def test_external_member_with_a_customers_address_is_not_that_customers_guest() -> None:
+    lookup = Lookup(Member("megan@fabrikam.onmicrosoft.com", "guest", FABRIKAM.tenant_id))
+
+    person = await resolve(identifier(), PARTNER_TENANT, MEGAN, lookup, personal=False)
+
+    assert person.role is Role.STRANGER
+
+
+async def test_partner_member_with_a_customers_address_is_no_customer() -> None:
+    # Only guests are matched by address: the partner invited them with it.
+    lookup = Lookup(partner_member("megan@fabrikam.onmicrosoft.com", "user"))
+
+    person = await resolve(identifier(frozenset({ALEX})), PARTNER_TENANT, DIEGO, lookup)
+
+    assert person.role is Role.STRANGER
+
+
+async def test_customer_in_a_shared_conversation_is_confirmed_by_the_roster() -> None:
+    lookup = Lookup(Member("megan@fabrikam.onmicrosoft.com", "user", FABRIKAM.tenant_id.upper()))
+
+    person = await resolve(identifier(), FABRIKAM.tenant_id, MEGAN, lookup, personal=False)
+
+    assert person.role is Role.CUSTOMER
+    assert person.customer == FABRIKAM
+    assert lookup.calls == 1
+
+
+@pytest.mark.parametrize("home", [WOODGROVE, PARTNER_TENANT, ""], ids=["stranger", "partner", "unknown"])
+async def test_external_member_of_a_customers_shared_conversation_is_not_that_customer(home: str) -> None:
+    lookup = Lookup(Member("someone@example.com", "user", home))
+
+    person = await resolve(identifier(frozenset({ALEX})), FABRIKAM.tenant_id, ALEX, lookup, personal=False)
+
+    assert person.role is Role.STRANGER
+    assert person.customer is None
+
+
+async def test_listed_technician_needs_no_lookup_in_a_shared_conversation_either() -> None:
+    # A listed object id is an account of the partner tenant: an external member's account has an id of its own.
+    person = await resolve(identifier(frozenset({ALEX})), PARTNER_TENANT, ALEX, Lookup(), personal=False)
+
+    assert person.role is Role.TECHNICIAN
+
+
+def test_a_customers_tickets_belong_to_the_customers_tenant_whatever_tenant_they_write_from() -> None:
+    guest = Person(Role.CUSTOMER, MEGAN, "Megan", PARTNER_TENANT, "megan@fabrikam.onmicrosoft.com", FABRIKAM)
+    technician = Person(Role.TECHNICIAN, ALEX, "Alex", PARTNER_TENANT)
+
+    assert guest.customer_tenant_id == FABRIKAM.tenant_id
+    assert technician.customer_tenant_id == ""

@@ -163,3 +163,34 @@ def _invoke(
     data = {"verb": verb, "id": target, **(inputs or {})}
     value = {"action": {"type": "Action.Execute", "verb": verb, "data": data}, "trigger": "manual"}
     return _base(service_url, sender, conversation, type="invoke", name="adaptiveCard/action", value=value, **extra)
+
+
+def guest(person: TeamsUser, host: demo.DemoTenant) -> TeamsUser:
+    """`person` invited as a B2B guest into `host`'s tenant: a new account there (its own object id), the same
+    address, userRole "guest"."""
+    aad_id = f"6e57{person.aad_id[4:]}"
+    return TeamsUser(f"29:{aad_id}", aad_id, person.name, host.tenant_id, person.email, "guest")
+
+
+def join_roster(connector: _Roster, *people: TeamsUser) -> _Roster:
+    """Add `people` to `connector`'s roster; returns it."""
+    for person in people:
+        connector.members[person.user_id] = person.member()
+    return connector
+
+
+@dataclass
+class SharedChannel(Channel):
+    """A shared channel hosted by `host_tenant`'s team. Teams stamps the host's tenant on every activity in it
+    (conversation.tenantId, channelData.tenant.id), external members' activities included: "To retrieve the host
+    tenant ID for any event or action payload received by a bot, use turnContext.activity.conversation.tenantId"
+    (https://learn.microsoft.com/microsoftteams/platform/build-apps-for-shared-private-channels). Only the roster
+    tells where a sender's account lives."""
+
+    host_tenant: str = ""
+
+    def _conversation(self, tenant: str, thread: str | None = None) -> dict[str, Any]:
+        return super()._conversation(self.host_tenant, thread)
+
+    def _channel_data(self, tenant: str) -> dict[str, Any]:
+        return super()._channel_data(self.host_tenant)
