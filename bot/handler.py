@@ -75,6 +75,10 @@ class DeskBot(TeamsActivityHandler):
             await follow.customer_text(turn)
         elif turn.text:
             await turn.say(turn.t("unknown_command", text=turn.text[:100]))
+        elif turn.scope != PERSONAL:
+            # Addressed in a channel or group chat with nothing to act on (a bare @mention): never stay silent.
+            bot_name = turn.activity.recipient.name if turn.activity.recipient else None
+            await turn.say(turn.t("hint.addressed", bot=bot_name or "Partner Desk"))
 
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
         if turn_context.activity.name != "adaptiveCard/action":
