@@ -9,6 +9,8 @@ from bot.turn import Turn
 from desk.people import Role
 
 CommandHandler = Callable[[Turn, str], Awaitable[None]]
+# Arguments a command typed by the wrong role may carry and still be taken for that command (see of_other_roles).
+MAX_MISPLACED_ARGUMENTS = 1
 
 
 @dataclass(frozen=True)
@@ -64,6 +66,21 @@ class CommandRouter:
                 rest = text.split(None, size)[size] if len(words) > size else ""
                 return command, rest.strip()
         return None
+
+    def of_other_roles(self, text: str, role: Role) -> Command | None:
+        """The command of another role that `text` is, when `role` has no command of those words: its words
+        alone or with one argument (`queue mine`, `health fabrikam`). Longer text that starts with such a word is a
+        sentence ("Customers can't sign in to Outlook"), not a command."""
+        lowered = [word.lower() for word in text.split()]
+        found = [
+            command
+            for command in self._commands
+            if tuple(lowered[: len(command.words)]) == command.words
+            and len(lowered) - len(command.words) <= MAX_MISPLACED_ARGUMENTS
+        ]
+        if not found or any(role in command.roles for command in found):
+            return None  # no command, or this role's own (used in the wrong place: not a matter of role)
+        return found[0]
 
     def listed(self, role: Role, scope: str) -> list[Command]:
         """The documented commands (no aliases) available to `role` in `scope`, in registration order."""

@@ -68,9 +68,19 @@ class DeskBot(TeamsActivityHandler):
         if await self._services.dialogs.continue_active(turn_context):
             return
         matched = self._commands.match(turn.text, turn.person.role, turn.scope)
+        misplaced = self._commands.of_other_roles(turn.text, turn.person.role) if matched is None else None
         if matched is not None:
             command, args = matched
             await command.handler(turn, args)
+        elif misplaced is not None:
+            # Another role's command: say so, rather than filing it on a customer's ticket or "not understanding".
+            key = (
+                "refusal.command_for_technicians"
+                if Role.TECHNICIAN in misplaced.roles
+                else "refusal.command_for_customers"
+            )
+            partner = self._services.settings.support.partner_name
+            await turn.say(turn.t(key, command=misplaced.phrase, partner=partner))
         elif turn.person.role is Role.CUSTOMER and turn.scope == PERSONAL and turn.text:
             await follow.customer_text(turn)
         elif turn.text:
