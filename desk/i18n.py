@@ -55,3 +55,8 @@ class Translator:
         """A date and time written the way this language writes them (e.g. "Mon 30 Nov 08:00", "пн 30 нояб. 08:00"),
         in `when`'s own time zone."""
         return format_datetime(when, "EEE d MMM HH:mm", tzinfo=when.tzinfo, locale=self.language)
+
+    def full_moment(self, when: datetime) -> str:
+        """A weekday, date and time spelled out (e.g. "Friday, 6 March 2026, 17:30", "пятница, 6 марта 2026,
+        17:30"), in `when`'s own time zone."""
+        return format_datetime(when, "EEEE, d MMMM y, HH:mm", tzinfo=when.tzinfo, locale=self.language)
