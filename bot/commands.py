@@ -10,6 +10,8 @@ from bot.turn import Turn
 from desk.people import Role
 
 CommandHandler = Callable[[Turn, str], Awaitable[None]]
+# Arguments a command typed by the wrong role may carry and still be taken for that command (see of_other_roles).
+MAX_MISPLACED_ARGUMENTS = 1
 
 
 @dataclass(frozen=True)
@@ -66,19 +68,22 @@ class CommandRouter:
                 return command, rest.strip()
         return None
 
-    def refusal(self, text: str, role: Role, scope: str) -> str | None:
-        """Why `text` does nothing for this role and scope: the locale key of the refusal when it starts with a
-        command of other roles or scopes, None when it starts with no command (or with one whose place is
-        elsewhere but not one reason can be named)."""
-        words = tuple(word.lower() for word in text.split())
-        found = [c for c in self._commands if words[: len(c.words)] == c.words]
-        if not found:
+    def refusal(self, text: str, role: Role, scope: str) -> tuple[str, Command] | None:
+        """Why `text`, which `match` did not take, does nothing here: the refusal's locale key and the command, when
+        it is another role's command (its words alone or with one argument: "Customers can't sign in to Outlook"
+        is a sentence, not the `customers` command), or this role's command used in a conversation where it does
+        not work (a customer's private commands outside their personal chat). None otherwise."""
+        lowered = [word.lower() for word in text.split()]
+        found = [command for command in self._commands if tuple(lowered[: len(command.words)]) == command.words]
+        mine = [command for command in found if role in command.roles]
+        if mine:
+            private = [command for command in mine if PERSONAL in command.scopes and scope not in command.scopes]
+            return ("refusal.personal_chat_only", private[0]) if private else None
+        others = [c for c in found if len(lowered) - len(c.words) <= MAX_MISPLACED_ARGUMENTS]
+        if not others:
             return None
-        mine = [c for c in found if role in c.roles]
-        if not mine:
-            technicians = any(Role.TECHNICIAN in c.roles for c in found)
-            return "refusal.technicians_only" if technicians else "refusal.customers_only"
-        return "refusal.personal_chat_only" if any(PERSONAL in c.scopes for c in mine) else None
+        for_technicians = Role.TECHNICIAN in others[0].roles
+        return ("refusal.command_for_technicians" if for_technicians else "refusal.command_for_customers"), others[0]
 
     def listed(self, role: Role, scope: str) -> list[Command]:
         """The documented commands (no aliases) available to `role` in `scope`, in registration order."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from botbuilder.core import TurnContext
@@ -96,7 +97,20 @@ def text_without_bot_mention(activity: Activity) -> str:
         mentioned, shown = data.get("mentioned"), data.get("text")
         if isinstance(mentioned, dict) and mentioned.get("id") == bot_id and isinstance(shown, str) and shown:
             text = text.replace(shown, "")
-    return text
+    return _without_leading_name(text, activity.recipient.name if activity.recipient else None)
+
+
+def _without_leading_name(text: str, name: str | None) -> str:
+    """Text that starts with the bot's name (typed, not picked from the @ menu, so no mention entity came with it:
+    "@Partner Desk queue", "<at>Partner Desk</at> queue", "Partner Desk: queue") without that name. The name must
+    end at a word boundary ("@Partner Desks" is someone else); without an @ it needs a colon or comma after it, so
+    a customer's "Partner Desk is broken" keeps its subject."""
+    if not name or not name.strip():
+        return text
+    named = re.escape(name.strip())
+    pattern = rf"\s*(?:<at>\s*{named}\s*</at>|@{named}(?![\w@])|{named}\s*[,:])[\s,:]*"
+    match = re.match(pattern, text, re.IGNORECASE)
+    return text[match.end() :] if match else text
 
 
 def _entity_fields(entity: object) -> dict[str, Any]:

@@ -68,17 +68,24 @@ class DeskBot(TeamsActivityHandler):
         if await self._services.dialogs.continue_active(turn_context):
             return
         matched = self._commands.match(turn.text, turn.person.role, turn.scope)
+        refused = self._commands.refusal(turn.text, turn.person.role, turn.scope) if matched is None else None
         if matched is not None:
             command, args = matched
             await command.handler(turn, args)
+        elif refused is not None:
+            # Another role's command, or one that works elsewhere: say why, rather than filing it on a customer's
+            # ticket or "not understanding" it.
+            key, command = refused
+            partner = self._services.settings.support.partner_name
+            await turn.say(turn.t(key, command=command.phrase, partner=partner))
         elif turn.person.role is Role.CUSTOMER and turn.scope == PERSONAL and turn.text:
             await follow.customer_text(turn)
         elif turn.text:
-            # A command of other roles or conversations says why it does nothing here; other text is never quoted
-            # back (Teams would render it as Markdown and links).
-            reason = self._commands.refusal(turn.text, turn.person.role, turn.scope)
-            partner = self._services.settings.support.partner_name
-            await turn.say(turn.t(reason, partner=partner) if reason else turn.t("unknown_command"))
+            await turn.say(turn.t("unknown_command"))  # never quoted back: Teams would render it as Markdown and links
+        elif turn.scope != PERSONAL:
+            # Addressed in a channel or group chat with nothing to act on (a bare @mention): never stay silent.
+            bot_name = turn.activity.recipient.name if turn.activity.recipient else None
+            await turn.say(turn.t("hint.addressed", bot=bot_name or "Partner Desk"))
 
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
         if turn_context.activity.name != "adaptiveCard/action":

@@ -8,11 +8,11 @@ import logging
 
 from bot.notices import base_triage_card
 from bot.services import Services
-from cards.format import clip
 from cards.health import status_words
 from cards.render import card_message, text_message
 from desk.health import related_issues
 from desk.i18n import Translator
+from desk.incident_posts import post_news
 from desk.outbox import Card, Operation, Outgoing
 from desk.store.incidents import LinkedIncident
 from desk.tickets import Ticket
@@ -54,12 +54,25 @@ async def link_active_incidents(services: Services, ticket: Ticket) -> list[Link
                     title=incident.title,
                     status=status_words(t_customer, incident.status),
                 )
-                if incident.latest:
-                    text += " " + t_customer("incident.latest", latest=clip(incident.latest, 300))
+                text += _news(t_customer, incident.latest)
                 items.append(Outgoing(chat.key, Operation.POST, text_message(text), current.id))
         return items
 
     return await desk.link_incidents(ticket.id, linked, messages)
+
+
+def _news(t: Translator, latest: str | None) -> str:
+    """Microsoft's latest post as a customer needs it: the status in whole sentences and when the next update is
+    due (the post's title and impact repeat what the notice already says)."""
+    if not latest:
+        return ""
+    news = post_news(latest)
+    text = " " + t("incident.latest", latest=news.status) if news.status else ""
+    if news.next_update is not None:
+        text += " " + t("incident.next_update", when=f"{t.full_moment(news.next_update)} UTC")
+    elif news.next_update_text:
+        text += " " + t("incident.next_update", when=news.next_update_text)
+    return text
 
 
 def _latest(issue: object) -> str | None:

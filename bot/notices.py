@@ -13,7 +13,7 @@ from cards.messages import reply_card, resolution_card, thread_card
 from cards.render import card_message, text_message
 from cards.tickets import status_card
 from cards.triage import triage_card
-from cards.triage_actions import REFRESH_VERB, refresh_block, technician_actions
+from cards.triage_actions import REFRESH_VERB, assignment_actions, refresh_block, technician_actions
 from desk.i18n import Translator
 from desk.outbox import Card, Operation, Outgoing
 from desk.store.conversations import Conversation
@@ -88,8 +88,10 @@ def technician_card(
     now: datetime,
     audience: Audience,
     extra: list[dict[str, Any]] | None = None,
+    viewer: str = "",
 ) -> dict[str, Any]:
-    """The card with every action a technician can take on the ticket now."""
+    """The card with every action a technician can take on the ticket now; `viewer` is that technician's Entra
+    object id (the assignee is not offered "Assign to me")."""
     return triage_card(
         t,
         ticket,
@@ -97,6 +99,7 @@ def technician_card(
         actions=technician_actions(t, ticket, audience.technicians),
         refresh=refresh_block(ticket, audience.refresh_ids),
         extra=incident_block(t, audience.incidents) + (extra or []),
+        assignment=assignment_actions(t, ticket, audience.technicians, viewer),
     )
 
 

@@ -85,11 +85,11 @@ async def technician_view(turn: Turn, ticket: Ticket, with_history: bool = False
     """The triage card as a technician sees it (actions), optionally with the ticket's history."""
     audience = await audience_for(turn, ticket)
     now = turn.services.clock()
-    card = technician_card(turn.t, ticket, now, audience)
+    card = technician_card(turn.t, ticket, now, audience, viewer=turn.person.aad_id)
     if not with_history:
         return card
     # The history gets what the card leaves of Teams' message size (a long description of emoji or CJK text
     # takes three or four bytes a character).
     budget = MAX_CARD_BYTES - card_size(card) - HISTORY_MARGIN
     extra = history_block(turn.t, await turn.services.desk.history(ticket.id), budget=max(budget, 0))
-    return technician_card(turn.t, ticket, now, audience, extra)
+    return technician_card(turn.t, ticket, now, audience, extra, viewer=turn.person.aad_id)

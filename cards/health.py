@@ -27,9 +27,16 @@ def health_card(t: Translate, health: TenantHealth, admin_url: str, problem: str
     summary = (
         t("health.all_healthy")
         if not health.degraded
-        else t("health.some_degraded", count=len(health.degraded), issues=len(health.issues))
+        else t(
+            "health.some_degraded",
+            services=t("health.degraded_services", count=len(health.degraded)),
+            issues=t("health.open_issues", count=len(health.issues)),
+        )
     )
-    extra = [{"type": "TextBlock", "text": summary, "wrap": True}, {"type": "FactSet", "facts": facts}]
+    extra: list[dict[str, Any]] = [
+        {"type": "TextBlock", "text": summary, "wrap": True},
+        {"type": "FactSet", "facts": facts},
+    ]
     return message_card(heading, extra=extra, actions=[open_url(t("action.admin_center"), admin_url)])
 
 
@@ -78,7 +85,7 @@ def incidents_card(t: Translate, health: TenantHealth, admin_url: str, problem: 
 
 def progress_card(t: Translate, done: int, total: int) -> dict[str, Any]:
     """The sweep's message while it runs."""
-    return message_card(t("sweep.running"), extra=[_line(t("sweep.progress", done=done, total=total))])
+    return message_card(t("sweep.running"), extra=[_line(t("sweep.progress", done=done, count=total))])
 
 
 def sweep_card(t: Translate, sweep: Sweep, problems: dict[str, str]) -> dict[str, Any]:
@@ -86,7 +93,12 @@ def sweep_card(t: Translate, sweep: Sweep, problems: dict[str, str]) -> dict[str
     read and why (`problems` maps tenant id -> reason)."""
     issues = sweep.issues
     degraded = [h for h in sweep.tenants if h.error is None and h.degraded]
-    summary = t("sweep.summary", customers=len(sweep.tenants), issues=len(issues), degraded=len(degraded))
+    summary = t(
+        "sweep.summary",
+        checked=t("sweep.checked", count=len(sweep.tenants)),
+        issues=t("health.open_issues", count=len(issues)),
+        degraded=t("sweep.degraded", count=len(degraded)),
+    )
     extra: list[dict[str, Any]] = [_line(summary)]
     for shared in issues[:12]:
         extra += issue_blocks(t, shared.issue, shared.customers)

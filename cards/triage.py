@@ -19,8 +19,10 @@ def triage_card(
     actions: list[dict[str, Any]] | None = None,
     refresh: dict[str, Any] | None = None,
     extra: list[dict[str, Any]] | None = None,
+    assignment: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """The card technicians work from. `actions` are shown only to technicians (see the refresh views)."""
+    """The card technicians work from. `actions` are shown only to technicians (see the refresh views), and so is
+    `assignment`, the row of assigning buttons under the facts."""
     requester = ticket.requester
     who = requester.name + (f" <{requester.email}>" if requester.email else "")
     facts = [
@@ -57,6 +59,7 @@ def triage_card(
         ),
         ticket_title=ticket.fields.title,
         facts=facts,
+        assignment=assignment or [],
         lines=people,
         description_label=t("triage.description"),
         description=ticket.fields.description,

@@ -18,14 +18,14 @@ EVENT_TEXT_LIMIT = 500  # characters of a reply or note shown in a history; the 
 
 
 def technician_actions(t: Translate, ticket: Ticket, technicians: list[tuple[str, str]]) -> list[dict[str, Any]]:
-    """The card actions for a technician: at most six (Teams shows six), the rest inside the small forms."""
+    """The card actions for a technician: at most six (Teams shows six), the rest inside the small forms. Assigning
+    sits with the assignee (see assignment_actions)."""
     target = ticket.number
     note = _form(t("action.note"), "note_text", t("action.add_note"), "ticket.note", target, t("form.note_hint"))
-    change = _change_form(t, ticket, technicians)
+    change = _change_form(t, ticket)
     if ticket.status not in OPEN_STATUSES:
         return [execute(t("action.reopen"), "ticket.reopen", target), note] + ([change] if change else [])
     actions = [
-        execute(t("action.assign_me"), "ticket.assign_me", target, style="positive"),
         _form(t("action.reply"), "reply_text", t("action.send_reply"), "ticket.reply", target, t("form.reply_hint")),
         note,
     ]
@@ -40,8 +40,28 @@ def technician_actions(t: Translate, ticket: Ticket, technicians: list[tuple[str
     return actions
 
 
-def _change_form(t: Translate, ticket: Ticket, technicians: list[tuple[str, str]]) -> dict[str, Any] | None:
-    """Status, severity and assignee changes share one small form."""
+def assignment_actions(
+    t: Translate, ticket: Ticket, technicians: list[tuple[str, str]], viewer: str
+) -> list[dict[str, Any]]:
+    """ "Assign to me" (unless the viewer is the assignee) next to "Assign to…" another technician, for an open
+    ticket; `viewer` is the Entra object id of the technician the card is for."""
+    if ticket.status not in OPEN_STATUSES:
+        return []
+    actions = []
+    if viewer != ticket.assignee_id:
+        actions.append(execute(t("action.assign_me"), "ticket.assign_me", ticket.number, style="positive"))
+    others = [(aad_id, name) for aad_id, name in technicians if aad_id not in (ticket.assignee_id, viewer)]
+    if others:
+        body = [
+            _choice("assignee", t("action.assign"), others),
+            _action_set(execute(t("action.assign_confirm"), "ticket.assign", ticket.number)),
+        ]
+        actions.append(_show_card(t("action.assign"), body))
+    return actions
+
+
+def _change_form(t: Translate, ticket: Ticket) -> dict[str, Any] | None:
+    """Status and severity changes share one small form."""
     body: list[dict[str, Any]] = []
     allowed = sorted(allowed_statuses(ticket), key=list(Status).index)
     if allowed:
@@ -55,12 +75,6 @@ def _change_form(t: Translate, ticket: Ticket, technicians: list[tuple[str, str]
             _choice("new_severity", t("form.new_severity"), severities),
             _action_set(execute(t("action.set_severity"), "ticket.severity", ticket.number)),
         ]
-        others = [(aad_id, name) for aad_id, name in technicians if aad_id != ticket.assignee_id]
-        if others:
-            body += [
-                _choice("assignee", t("action.assign"), others),
-                _action_set(execute(t("action.assign_confirm"), "ticket.assign", ticket.number)),
-            ]
     if not body:
         return None
     return _show_card(t("action.status"), body)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -14,7 +14,7 @@ from dotenv import dotenv_values
 from desk.clouds import CLOUDS, CloudEndpoints
 from desk.env import EnvReader, SettingsError
 from desk.settings_service_urls import is_loopback, service_url_allowlist
-from desk.settings_support import sla_targets, support_profile
+from desk.settings_support import given_support_variables, sla_targets, support_profile
 from desk.support import SlaTargets, SupportProfile
 
 # The Bot Framework SDK's own endpoint settings, handed to it unchanged.
@@ -67,6 +67,7 @@ class Settings:
     api_client_secret: str = field(repr=False)
     support: SupportProfile
     sla: SlaTargets
+    support_given: frozenset[str] = frozenset()  # the support variables the environment gave (see local mode)
     emulator_port: int = 0
     extra_ca_file: str | None = None
     public_url: str | None = None
@@ -106,7 +107,7 @@ class Settings:
                 "is empty, which is local mode with authentication off; under gunicorn the --bind address decides "
                 "where it listens, possibly every interface. Set MicrosoftAppId (or LOCAL_MODE=1 to mean it)",
             )
-        return _build(env)
+        return replace(_build(env), support_given=given_support_variables(values))
 
 
 def _build(env: EnvReader) -> Settings:

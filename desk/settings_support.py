@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import timedelta
 
 from desk.env import EnvReader, SettingsError
 from desk.hours import BusinessHours
 from desk.support import SlaTargets, SupportProfile, parse_contact_methods, parse_targets
 
+# The variables of the support profile. Local mode fills the ones the user did not give with the demo partner's
+# (emulator/local.py), so Settings records which were given.
+SUPPORT_VARIABLES = (
+    "PARTNER_NAME",
+    "SUPPORT_HOURS",
+    "SUPPORT_EMAIL",
+    "SUPPORT_PHONE",
+    "SUPPORT_WEBSITE",
+    "SUPPORT_PRICING",
+    "SUPPORT_EMERGENCY_CONTACT",
+    "SUPPORT_CONTACT_METHODS",
+)
 SLA_DEFAULTS = {
     "SLA_FIRST_RESPONSE": "critical=1h,moderate=4h,minimal=8h",
     "SLA_RESOLUTION": "critical=8h,moderate=24h,minimal=40h",
@@ -40,6 +53,12 @@ def support_profile(env: EnvReader) -> SupportProfile:
         emergency_contact=env.str("SUPPORT_EMERGENCY_CONTACT"),
         contact_methods=env.parsed("SUPPORT_CONTACT_METHODS", parse_contact_methods, "teams"),
     )
+
+
+def given_support_variables(environ: Mapping[str, str]) -> frozenset[str]:
+    """The support variables present in the environment, even empty: `SUPPORT_PHONE=` means "no telephone", which
+    local mode must not replace with the demo partner's."""
+    return frozenset(name for name in SUPPORT_VARIABLES if name in environ)
 
 
 def sla_targets(env: EnvReader, hours: BusinessHours) -> SlaTargets:

@@ -6,12 +6,21 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 
+from desk.hours import BusinessHours
 from desk.settings import Settings
-from emulator import demo
+from desk.support import CONTACT_METHODS, SupportProfile
+from emulator import demo, demo_support
 from emulator.server import EmulatorServer
 from emulator.state import EmulatorState
 
 logger = logging.getLogger(__name__)
+
+# The demo partner's published support terms: its contact details are those of the emulator's Partner Center
+# support profile, and the demo answers at any hour, so a first try at night or at a weekend is not told that
+# support is closed.
+DEMO_HOURS = "24x7"
+DEMO_PRICING = "Included in your CSP agreement; projects and on-site work are quoted separately."
+DEMO_EMERGENCY = "+1 425 555 0199 (critical outages, any hour)"
 
 
 def start(settings: Settings) -> tuple[EmulatorServer, Settings]:
@@ -23,7 +32,8 @@ def start(settings: Settings) -> tuple[EmulatorServer, Settings]:
 
 
 def local_settings(settings: Settings, emulator_url: str) -> Settings:
-    """Point every Microsoft API at the emulator and fill in the demo partner's identity."""
+    """Point every Microsoft API at the emulator and fill in the demo partner's identity and support profile (what
+    the user did not set in the environment)."""
     return replace(
         settings,
         login_url=f"{emulator_url}/login",
@@ -32,4 +42,26 @@ def local_settings(settings: Settings, emulator_url: str) -> Settings:
         partner_tenant_id=settings.partner_tenant_id or demo.PARTNER.tenant_id,
         api_client_id=settings.api_client_id or demo.APP_ID,
         api_client_secret=settings.api_client_secret or demo.APP_SECRET,
+        support=demo_profile(settings.support, settings.support_given),
     )
+
+
+def demo_profile(profile: SupportProfile, given: frozenset[str]) -> SupportProfile:
+    """`profile` with the demo partner's values wherever its variable was not given."""
+    contact = demo_support.SUPPORT_PROFILE
+    demo_values = {
+        "PARTNER_NAME": ("partner_name", demo.PARTNER.name),
+        "SUPPORT_EMAIL": ("email", contact["email"]),
+        "SUPPORT_PHONE": ("phone", contact["telephone"]),
+        "SUPPORT_WEBSITE": ("website", contact["website"]),
+        "SUPPORT_PRICING": ("pricing", DEMO_PRICING),
+        "SUPPORT_EMERGENCY_CONTACT": ("emergency_contact", DEMO_EMERGENCY),
+        "SUPPORT_CONTACT_METHODS": ("contact_methods", CONTACT_METHODS),
+    }
+    changes: dict[str, object] = {field: value for name, (field, value) in demo_values.items() if name not in given}
+    if "SUPPORT_HOURS" not in given:
+        # The user's time zone and holidays stay; only the weekly schedule opens round the clock.
+        round_the_clock = BusinessHours.parse(DEMO_HOURS, profile.hours.timezone.key)
+        changes["hours_text"] = DEMO_HOURS
+        changes["hours"] = replace(profile.hours, weekly=round_the_clock.weekly)
+    return replace(profile, **changes)  # type: ignore[arg-type]

@@ -3,6 +3,8 @@ Every action reloads the ticket; the workflow checks the actor's role and the ti
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable
 
 from bot.actions import ActionResult, ActionRouter, CardAction
@@ -16,6 +18,10 @@ from desk.workflow import AssignTo, Change, Note, Refused, Reopen, Reply, Resolv
 
 TECHNICIANS = (Role.TECHNICIAN,)
 ChangeFor = Callable[[Turn, CardAction], Awaitable[Change]]
+# How long a technician's click waits for the card update everyone gets to go out first (Teams wants an invoke
+# answered within a few seconds; a local or healthy connector takes milliseconds). The invoke model:
+# https://learn.microsoft.com/en-us/microsoftteams/platform/task-modules-and-cards/cards/universal-actions-for-adaptive-cards/work-with-universal-actions-for-adaptive-cards
+EVERYONE_FIRST_SECONDS = 1.5
 
 
 def register(commands: CommandRouter, actions: ActionRouter) -> None:
@@ -54,9 +60,28 @@ def _acting(change_for: ChangeFor):  # type: ignore[no-untyped-def]
             updated = await apply_change(turn, ticket, change)
         except Refused as refused:
             return ActionResult(message=refusal(turn, refused), refused=True)
+        await _everyone_first(turn)
         return ActionResult(card=await technician_view(turn, updated))
 
     return handler
+
+
+async def _everyone_first(turn: Turn) -> None:
+    """Let the card update everyone gets go out before the actor's own view is returned: a client shows the last
+    card it received, and one that does not refresh cards per user (the Agents Playground; Teams refreshes for the
+    listed technicians) would otherwise show the actor the collapsed card. The delivery pass runs in the background
+    and is never cancelled, so no message is sent twice; the actor waits for it at most EVERYONE_FIRST_SECONDS."""
+    delivered = asyncio.Event()
+
+    async def deliver() -> None:
+        try:
+            await turn.services.sender.deliver_due()
+        finally:
+            delivered.set()
+
+    turn.services.spawner.spawn(deliver(), "outbox-before-invoke-answer")
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(delivered.wait(), EVERYONE_FIRST_SECONDS)
 
 
 async def _assign_me(turn: Turn, action: CardAction) -> Change:

@@ -42,12 +42,21 @@ TEAM, TRIAGE = "19:team-support@thread.tacv2", "19:triage-channel@thread.tacv2"
 
 t = Translator("en-US")
 STRANGER_REFUSAL = t("refusal.stranger", partner=PARTNER, contact="support@contosocloud.example")
-ROLE_REFUSALS = {
-    STRANGER_REFUSAL,
-    t("refusal.technicians_only", partner=PARTNER),
-    t("refusal.customers_only", partner=PARTNER),
-    t("refusal.personal_chat_only"),
-}
+
+
+def role_refusals() -> set[str]:
+    """Every refusal that names a role or a place as the reason: the card-action ones, and the typed-command ones
+    for each registered command (they name the command)."""
+    refusals = {
+        STRANGER_REFUSAL,
+        t("refusal.technicians_only", partner=PARTNER),
+        t("refusal.customers_only", partner=PARTNER),
+        t("refusal.personal_chat_only"),
+    }
+    for command in registries()[0].all_listed():
+        for key in ("refusal.command_for_technicians", "refusal.command_for_customers", "refusal.personal_chat_only"):
+            refusals.add(t(key, command=command.phrase, partner=PARTNER))
+    return refusals
 
 
 @dataclass(frozen=True)
@@ -82,6 +91,9 @@ def registries() -> tuple[CommandRouter, ActionRouter]:
     commands, actions = CommandRouter(), ActionRouter()
     register_all(commands, actions)
     return commands, actions
+
+
+ROLE_REFUSALS = role_refusals()
 
 
 def typed(phrase: str, usage: str, number: str) -> str:

@@ -64,7 +64,7 @@ async def test_assign_to_me(desk, ticket, triage_channel, technician, customer_c
     assert body["statusCode"] == 200 and body["type"] == CARD
     view = card_text(body["value"])
     assert "T-1001 · Critical · Triaged" in view and "Alex Wilber" in view
-    assert "ticket.assign_me" in card_verbs(body["value"])
+    assert "ticket.assign_me" not in card_verbs(body["value"]), "not offered to the assignee"
     stored = await ticket_row(desk, "T-1001")
     assert (stored["status"], stored["assignee_name"]) == ("triaged", "Alex Wilber")
     base = last_update(desk, ticket).cards[0]

@@ -12,7 +12,7 @@ from cards.messages import message_card, reply_card, resolution_card, thanks_car
 from cards.queue import queue_card
 from cards.tickets import offer_card, status_card, ticket_form, ticket_list
 from cards.triage import triage_card
-from cards.triage_actions import history_block, refresh_block, technician_actions
+from cards.triage_actions import assignment_actions, history_block, refresh_block, technician_actions
 from cards.welcome import welcome_card
 from desk.hours import BusinessHours
 from desk.i18n import Translator
@@ -250,11 +250,15 @@ def _triage() -> list[Example]:
             ticket = make_ticket(status=status, fields=make_fields(severity=severity))
             variants: dict[str, Callable[[Translator], dict[str, Any]]] = {
                 "bare": lambda t: {},
-                "actions": lambda t, ticket=ticket: {"actions": technician_actions(t, ticket, TECHNICIANS)},
+                "actions": lambda t, ticket=ticket: {
+                    "actions": technician_actions(t, ticket, TECHNICIANS),
+                    "assignment": assignment_actions(t, ticket, TECHNICIANS, "tech-3"),
+                },
                 "refresh": lambda t, ticket=ticket: {"refresh": refresh_block(ticket, REFRESH_IDS)},
                 "extra": lambda t: {"extra": history_block(t, make_events())},
                 "everything": lambda t, ticket=ticket: {
                     "actions": technician_actions(t, ticket, TECHNICIANS),
+                    "assignment": assignment_actions(t, ticket, TECHNICIANS, "tech-1"),
                     "refresh": refresh_block(ticket, REFRESH_IDS),
                     "extra": history_block(t, make_events(40)),
                 },
@@ -277,7 +281,13 @@ def _triage() -> list[Example]:
         Example("triage-assigned-responded", lambda t: triage_card(t, assigned, NOW)),
         Example(
             "triage-assigned-sole-technician",
-            lambda t: triage_card(t, assigned, NOW, technician_actions(t, assigned, TECHNICIANS[:1])),
+            lambda t: triage_card(
+                t,
+                assigned,
+                NOW,
+                technician_actions(t, assigned, TECHNICIANS[:1]),
+                assignment=assignment_actions(t, assigned, TECHNICIANS[:1], "tech-1"),
+            ),
         ),
         Example("triage-no-technicians", lambda t: triage_card(t, assigned, NOW, technician_actions(t, assigned, []))),
         Example("triage-no-email-no-dues", lambda t: triage_card(t, no_email, NOW)),
@@ -365,7 +375,15 @@ def _largest() -> list[Example]:
     ascii_ticket = make_ticket(fields=make_fields(title="x" * LIMITS["title"]), assignee_name="Alex Wilber")
     return [
         Example(
-            "largest-triage", lambda t: triage_card(t, ticket, NOW, technician_actions(t, ticket, TECHNICIANS), refresh)
+            "largest-triage",
+            lambda t: triage_card(
+                t,
+                ticket,
+                NOW,
+                technician_actions(t, ticket, TECHNICIANS),
+                refresh,
+                assignment=assignment_actions(t, ticket, TECHNICIANS, "tech-3"),
+            ),
         ),
         Example("largest-status", lambda t: status_card(t, ticket, t("created.already", number=ticket.number))),
         Example("largest-form", lambda t: ticket_form(t, "d1", values, dict.fromkeys(LIMITS, "too_long"))),

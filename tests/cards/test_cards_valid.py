@@ -9,7 +9,7 @@ import pytest
 from cards.messages import message_card
 from cards.queue import queue_card
 from cards.triage import triage_card
-from cards.triage_actions import history_block, refresh_block, technician_actions
+from cards.triage_actions import assignment_actions, history_block, refresh_block, technician_actions
 from desk.i18n import Translator
 from desk.tickets import FIELDS, MESSAGE_LIMIT, Severity, Status
 from tests.cards.examples import (
@@ -74,6 +74,7 @@ def test_technician_view_with_history_of_long_replies_fits() -> None:
         technician_actions(t, ticket, TECHNICIANS),
         refresh_block(ticket, REFRESH_IDS),
         history_block(t, events),
+        assignment_actions(t, ticket, TECHNICIANS, "tech-3"),
     )
     assert_valid_card(card)
 

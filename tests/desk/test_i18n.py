@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from desk.i18n import Translator, catalog, language_of
+from desk.i18n import Entry, Translator, catalog, language_of, plural_categories
 from desk.tickets import Product, Severity, Status
 from dialogs.new_ticket import STEPS
 
@@ -20,10 +20,10 @@ LOCALES = ROOT / "desk" / "locales"
 SOURCE_FOLDERS = ("bot", "cards", "dialogs", "desk")
 
 
-def load(language: str) -> dict[str, str]:
+def load(language: str) -> dict[str, Entry]:
     """A catalog as it is on disk (not the cached copy)."""
     with open(LOCALES / f"{language}.json", encoding="utf-8") as file:
-        data: dict[str, str] = json.load(file)
+        data: dict[str, Entry] = json.load(file)
     return data
 
 
@@ -40,6 +40,16 @@ def placeholders(template: str) -> set[str]:
         return {f"<malformed: {error}>"}
 
 
+def variants(entry: Entry) -> list[str]:
+    """The templates of an entry: itself, or each plural form of a count message."""
+    return list(entry.values()) if isinstance(entry, dict) else [entry]
+
+
+def entry_placeholders(entry: Entry) -> set[str]:
+    """The placeholders of every template of an entry."""
+    return set().union(*(placeholders(template) for template in variants(entry)))
+
+
 # --- parity ----------------------------------------------------------------------------------------------------------
 
 
@@ -53,23 +63,27 @@ def test_english_and_russian_have_the_same_keys():
 
 def test_every_key_has_the_same_placeholders_in_both_languages():
     differing = {
-        key: {"en": sorted(placeholders(EN[key])), "ru": sorted(placeholders(RU[key]))}
+        key: {"en": sorted(entry_placeholders(EN[key])), "ru": sorted(entry_placeholders(RU[key]))}
         for key in EN.keys() & RU.keys()
-        if placeholders(EN[key]) != placeholders(RU[key])
+        if entry_placeholders(EN[key]) != entry_placeholders(RU[key])
     }
     assert not differing, f"placeholders differ: {differing}"
 
 
 @pytest.mark.parametrize("language", ["en", "ru"])
 def test_every_string_is_a_non_empty_string(language):
-    bad = [key for key, text in CATALOGS[language].items() if not isinstance(text, str) or not text.strip()]
+    bad = [
+        key
+        for key, entry in CATALOGS[language].items()
+        if not variants(entry) or any(not isinstance(text, str) or not text.strip() for text in variants(entry))
+    ]
     assert not bad, f"{language}: empty or non-string values for {bad}"
 
 
 @pytest.mark.parametrize("language", ["en", "ru"])
 def test_every_string_formats_with_dummy_values(language):
     failures = []
-    for key, template in CATALOGS[language].items():
+    for key, template in ((key, text) for key, entry in CATALOGS[language].items() for text in variants(entry)):
         try:
             values = {name: f"<{name}>" for name in placeholders(template)}
             text = template.format(**values)
@@ -80,6 +94,78 @@ def test_every_string_formats_with_dummy_values(language):
         if missing:
             failures.append(f"{key}: placeholders not shown: {missing}")
     assert not failures, f"{language}:\n" + "\n".join(failures)
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_count_messages_have_exactly_the_plural_forms_of_their_language(language):
+    wanted = plural_categories(language)
+    bad = {
+        key: sorted(entry)
+        for key, entry in CATALOGS[language].items()
+        if isinstance(entry, dict) and set(entry) != wanted
+    }
+    assert not bad, f"{language} needs {sorted(wanted)} (CLDR): {bad}"
+    for key, entry in CATALOGS[language].items():
+        if isinstance(entry, dict):
+            forms = {form: placeholders(text) for form, text in entry.items()}
+            assert "count" in entry_placeholders(entry), f"{key}: a count message formats its count"
+            assert len({frozenset(names) for names in forms.values()}) == 1, f"{key}: forms differ: {forms}"
+
+
+def test_a_count_message_is_plural_in_both_languages_or_in_neither():
+    differing = [key for key in EN.keys() & RU.keys() if isinstance(EN[key], dict) != isinstance(RU[key], dict)]
+    assert not differing, differing
+
+
+# A number next to the noun it counts needs plural forms ("1 open ticket", "2 open tickets"): in a plain string a
+# count may stand only where no noun follows it ("Open tickets ({count})", "…and {count} more.", "… ещё {count}.").
+_COUNT_BEFORE_A_WORD = re.compile(r"\{(count|done|total)\}\s+(?!more\b)[^\W\d_]")
+
+
+@pytest.mark.parametrize("language", ["en", "ru"])
+def test_counts_next_to_nouns_are_plural_messages(language):
+    catalog_ = CATALOGS[language]
+    prose = {key: text for key, text in catalog_.items() if isinstance(text, str) and _COUNT_BEFORE_A_WORD.search(text)}
+    assert not prose, f"{language}: counts in plain strings: {prose}"
+    english = [text for entry in EN.values() for text in variants(entry)]
+    assert not [text for text in english if "(s)" in text or "(ies)" in text], "plurals written out, not bracketed"
+
+
+def test_names_get_no_english_possessive():
+    # "Tailspin Toys's": names (placeholders) are never followed by 's; rephrase ("the health of {customer}").
+    found = {key: entry for key, entry in EN.items() if any(re.search(r"\}'s?\b", t) for t in variants(entry))}
+    assert not found, found
+
+
+@pytest.mark.parametrize(
+    ("language", "counts"),
+    [
+        ("en", {0: "0 open tickets", 1: "1 open ticket", 2: "2 open tickets", 21: "21 open tickets"}),
+        (
+            "ru",
+            {
+                0: "0 открытых заявок",
+                1: "1 открытая заявка",
+                2: "2 открытые заявки",
+                5: "5 открытых заявок",
+                11: "11 открытых заявок",
+                21: "21 открытая заявка",
+                22: "22 открытые заявки",
+                1.5: "1.5 открытой заявки",
+            },
+        ),
+    ],
+)
+def test_the_translator_picks_the_plural_form_by_count(language, counts):
+    t = Translator(language)
+    assert {count: t("customers.open", count=count) for count in counts} == counts
+
+
+def test_a_count_message_without_a_count_is_a_bug():
+    with pytest.raises(TypeError):
+        Translator("en")("customers.open")
+    with pytest.raises(TypeError):
+        Translator("ru")("customers.open", number=3)
 
 
 def test_catalog_files_use_the_agreed_json_layout():
