@@ -59,10 +59,13 @@ async def send_with_retries(
     send: Callable[[], Awaitable[httpx.Response]],
     policy: RetryPolicy,
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    on_throttled: Callable[[float], None] | None = None,
 ) -> httpx.Response:
     """Call `send` until it gives a non-retryable answer or attempts run out; returns the last response.
 
-    Transport errors (timeouts, refused connections) are retried the same way and re-raised at the end.
+    Transport errors (timeouts, refused connections) are retried the same way and re-raised at the end. Every 429
+    is reported to `on_throttled` with the wait it calls for (its Retry-After, else the backoff), the last attempt's
+    and one beyond the ceiling included, so calls other than this one can hold off too.
     """
     for attempt in range(1, policy.attempts + 1):
         last = attempt == policy.attempts
@@ -73,11 +76,14 @@ async def send_with_retries(
                 raise
             await sleep(policy.backoff(attempt))
             continue
-        if response.status_code not in RETRYABLE_STATUS or last:
+        if response.status_code not in RETRYABLE_STATUS:
             return response
         # Graph also sends Retry-After with some 503s; wherever the server names a wait, it wins.
-        wait = retry_after_seconds(response) if response.status_code in (429, 503) else None
-        if wait is not None and wait > policy.max_retry_after:
+        named = retry_after_seconds(response) if response.status_code in (429, 503) else None
+        wait = named if named is not None else policy.backoff(attempt)
+        if response.status_code == 429 and on_throttled is not None:
+            on_throttled(wait)
+        if last or (named is not None and named > policy.max_retry_after):
             return response
-        await sleep(wait if wait is not None else policy.backoff(attempt))
+        await sleep(wait)
     raise AssertionError("unreachable")  # pragma: no cover
