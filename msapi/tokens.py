@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import Any
 
 import msal
@@ -16,6 +18,10 @@ from msapi.errors import TokenError
 from msapi.singleflight import SingleFlight
 
 logger = logging.getLogger(__name__)
+# Threads for MSAL's blocking calls: one per (tenant, scope) acquisition in flight, at most. asyncio's shared pool
+# has cores + 4 threads (6 on two cores): a sweep's first tokens for slow tenants would take them all and stall
+# every other token, and everything else the process runs in that pool (the bot's own connector credentials).
+TOKEN_THREADS = 32
 
 
 class TokenProvider:
@@ -37,6 +43,7 @@ class TokenProvider:
         self._apps: dict[str, msal.ConfidentialClientApplication] = {}
         self._lock = threading.Lock()
         self._flights: SingleFlight[tuple[str, str], str] = SingleFlight()
+        self._threads = ThreadPoolExecutor(TOKEN_THREADS, thread_name_prefix="app-tokens")
         self.requests_made = 0  # token-endpoint round trips, for tests and diagnostics
 
     async def token(self, tenant_id: str, scope: str) -> str:
@@ -47,7 +54,8 @@ class TokenProvider:
         health sweep reads each tenant's overviews and issues at once) would each ask Entra ID for a token.
         """
         tenant = tenant_id.lower()
-        return await self._flights.run((tenant, scope), lambda: asyncio.to_thread(self._token, tenant, scope))
+        acquire = partial(asyncio.get_running_loop().run_in_executor, self._threads, self._token, tenant, scope)
+        return await self._flights.run((tenant, scope), acquire)
 
     def _token(self, tenant_id: str, scope: str) -> str:
         try:

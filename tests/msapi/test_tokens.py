@@ -140,3 +140,27 @@ async def test_a_tenant_slow_to_discover_does_not_hold_up_another(graph_rig: Gra
 
     assert graph_rig.state.requests(slow.path) == [], "Northwind had its token before Fabrikam's discovery answered"
     assert await fabrikam
+
+
+async def test_many_tenants_slow_to_discover_do_not_hold_up_another(graph_rig: GraphRig) -> None:
+    # More slow tenants than asyncio's shared default thread pool has threads on a small machine (cores + 4).
+    slow_tenants = [
+        demo.DemoTenant(f"00000000-0000-4000-8000-{n:012d}", f"Slow {n}", f"slow{n}.example") for n in range(12)
+    ]
+    graph_rig.state.customers = (*graph_rig.state.customers, *slow_tenants)
+    faults = [
+        Fault(path=f"/login/{t.tenant_id}/v2.0/.well-known/openid-configuration", status=0, delay=1.0)
+        for t in slow_tenants
+    ]
+    for fault in faults:
+        graph_rig.state.inject(fault)
+    tokens = graph_rig.tokens()
+
+    slow = [asyncio.create_task(tokens.token(t.tenant_id, GRAPH_SCOPE)) for t in slow_tenants]
+    for fault in faults:
+        await until_taken(graph_rig, fault)
+    await tokens.token(NORTHWIND, GRAPH_SCOPE)
+
+    answered = [s for s in graph_rig.state.requests("/login/", method="GET") if s.path.endswith("openid-configuration")]
+    assert [s.path for s in answered] == [f"/login/{NORTHWIND}/v2.0/.well-known/openid-configuration"]
+    assert all(await asyncio.gather(*slow))
