@@ -1,5 +1,7 @@
 """The one retry policy for calls to Microsoft's APIs: honour Retry-After on 429, back off with jitter on
-transient failures, give up after a bounded number of attempts."""
+transient failures (and on a 429 without Retry-After, which some Graph resources send), give up after a bounded
+number of attempts (https://learn.microsoft.com/graph/throttling#best-practices-to-handle-throttling,
+https://learn.microsoft.com/partner-center/developer/api-throttling-guidance)."""
 
 from __future__ import annotations
 

@@ -3,7 +3,7 @@ app goes to that tenant (on that API) until the wait it named is over, while oth
 
 Microsoft Graph: once throttled it "limits any further requests from that client app for some time" and names the
 wait in Retry-After (https://learn.microsoft.com/graph/throttling); the service communications API counts per app
-per tenant (https://learn.microsoft.com/graph/throttling-limits#service-communications-api-limits).
+per tenant (https://learn.microsoft.com/graph/throttling-limits#service-communications-service-limits).
 Partner Center: "limits any further requests from that client for a period of time"; some APIs count per partner
 tenant, others per partner tenant and customer tenant, so calls for other customers may still succeed
 (https://learn.microsoft.com/partner-center/developer/api-throttling-guidance). Hence a hold per (API, tenant), and
