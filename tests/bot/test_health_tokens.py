@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections import Counter
 
 from emulator import demo
-from tests.bot.test_health import settle
 
 MANY = tuple(
     demo.DemoTenant(f"00000000-0000-4000-8000-{n:012d}", f"Customer {n:03d}", f"customer{n}.onmicrosoft.com")
@@ -19,7 +18,7 @@ async def test_health_all_fetches_one_token_per_tenant(desk, triage_channel, tec
     state.customers = MANY
 
     await desk.send(triage_channel.message(technician, "health all"))
-    await settle(desk)
+    await desk.runtime.services.spawner.drain()  # the sweep runs in the background
 
     posts = [seen for seen in state.requests("/login/", method="POST") if seen.path.endswith("/oauth2/v2.0/token")]
     per_tenant = Counter(seen.path.split("/")[2] for seen in posts)
