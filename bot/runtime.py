@@ -49,6 +49,7 @@ from msapi.delegated import UserSignIn
 from msapi.graph import GraphClient
 from msapi.partner_center import PartnerCenterClient
 from msapi.ratelimit import TenantRateLimiter
+from msapi.throttle import ThrottleGate, partner_center_customer
 from msapi.tokens import TokenProvider
 from msapi.transport import combined_bundle, http_client, msal_session
 
@@ -105,16 +106,20 @@ async def start(settings: Settings, clock: Clock = utc_now) -> Runtime:
     tokens = TokenProvider(
         settings.api_client_id, settings.api_client_secret, settings.login_url, session, validate_authority
     )
+    # Microsoft throttles the app, not one client of it: every client of the partner's app shares one gate.
+    gate = ThrottleGate()
     partner_center = PartnerCenterClient(
         http,
         tokens,
         settings.partner_center_url,
         f"{settings.cloud.partner_center_url}/.default",
         partner_tenant_id=settings.partner_tenant_id,
+        gate=gate,
+        gate_scope=partner_center_customer,
     )
     customers = CustomerDirectory(partner_center.customers, ttl=settings.customer_cache_seconds)
     graph = GraphClient(
-        http, tokens, settings.graph_url, f"{settings.cloud.graph_url}/.default", limiter=TenantRateLimiter()
+        http, tokens, settings.graph_url, f"{settings.cloud.graph_url}/.default", limiter=TenantRateLimiter(), gate=gate
     )
     credentials = CachingCredentialsFactory(
         settings.bot.app_id, settings.bot.app_password, settings.bot.app_type, settings.bot.app_tenant_id, session

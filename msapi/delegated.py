@@ -4,6 +4,7 @@ a per-technician MSAL token cache, refreshing its access token silently until En
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import re
 import threading
 import time
@@ -18,6 +19,7 @@ import msal
 import requests
 
 from msapi.errors import TokenError
+from msapi.singleflight import SingleFlight
 
 PARTNER_CENTER_USER_SCOPE = "https://api.partnercenter.microsoft.com/user_impersonation"
 # Entra's answers that mean the refresh token is no longer good: only a new interactive sign-in helps.
@@ -75,6 +77,7 @@ class UserSignIn:
         self._idle: list[_App] = []
         self._lock = threading.Lock()
         self._device_waits = ThreadPoolExecutor(DEVICE_WAITS, thread_name_prefix="device-sign-in")
+        self._refreshes: SingleFlight[str, tuple[str, str | None]] = SingleFlight()
 
     async def start_auth_code(self, redirect_uri: str) -> dict[str, Any]:
         """Begin an authorization-code sign-in with PKCE; the flow (JSON-serialisable) holds `auth_uri` to open
@@ -111,7 +114,11 @@ class UserSignIn:
         """
         if not cache:
             raise SignInRequired("no signed-in user in the token cache", code="no_account")
-        return await asyncio.to_thread(self._token, cache)
+        # Calls holding the same cache at the same moment (a technician's escalation and the SR sync, say) share
+        # one MSAL run: each would otherwise redeem the same refresh token. Keyed by the cache itself, so a call
+        # that already holds the renewed cache is served from it without waiting.
+        key = hashlib.sha256(cache.encode()).hexdigest()
+        return await self._refreshes.run(key, lambda: asyncio.to_thread(self._token, cache))
 
     def _start_auth_code(self, redirect_uri: str) -> dict[str, Any]:
         with self._borrow() as app:

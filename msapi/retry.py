@@ -1,5 +1,7 @@
 """The one retry policy for calls to Microsoft's APIs: honour Retry-After on 429, back off with jitter on
-transient failures, give up after a bounded number of attempts."""
+transient failures (and on a 429 without Retry-After, which some Graph resources send), give up after a bounded
+number of attempts (https://learn.microsoft.com/graph/throttling#best-practices-to-handle-throttling,
+https://learn.microsoft.com/partner-center/developer/api-throttling-guidance)."""
 
 from __future__ import annotations
 
@@ -59,10 +61,13 @@ async def send_with_retries(
     send: Callable[[], Awaitable[httpx.Response]],
     policy: RetryPolicy,
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    on_throttled: Callable[[float], None] | None = None,
 ) -> httpx.Response:
     """Call `send` until it gives a non-retryable answer or attempts run out; returns the last response.
 
-    Transport errors (timeouts, refused connections) are retried the same way and re-raised at the end.
+    Transport errors (timeouts, refused connections) are retried the same way and re-raised at the end. Every 429
+    is reported to `on_throttled` with the wait it calls for (its Retry-After, else the backoff), the last attempt's
+    and one beyond the ceiling included, so calls other than this one can hold off too.
     """
     for attempt in range(1, policy.attempts + 1):
         last = attempt == policy.attempts
@@ -73,11 +78,14 @@ async def send_with_retries(
                 raise
             await sleep(policy.backoff(attempt))
             continue
-        if response.status_code not in RETRYABLE_STATUS or last:
+        if response.status_code not in RETRYABLE_STATUS:
             return response
         # Graph also sends Retry-After with some 503s; wherever the server names a wait, it wins.
-        wait = retry_after_seconds(response) if response.status_code in (429, 503) else None
-        if wait is not None and wait > policy.max_retry_after:
+        named = retry_after_seconds(response) if response.status_code in (429, 503) else None
+        wait = named if named is not None else policy.backoff(attempt)
+        if response.status_code == 429 and on_throttled is not None:
+            on_throttled(wait)
+        if last or (named is not None and named > policy.max_retry_after):
             return response
-        await sleep(wait if wait is not None else policy.backoff(attempt))
+        await sleep(wait)
     raise AssertionError("unreachable")  # pragma: no cover

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 
 import pytest
@@ -66,3 +67,100 @@ async def test_entra_error_without_a_description_is_a_token_error(graph_rig: Gra
         await graph_rig.tokens().token(FABRIKAM, GRAPH_SCOPE)
 
     assert (caught.value.args[0], caught.value.code) == ("invalid_client", "invalid_client")
+
+
+# --- one acquisition per (tenant, scope) in flight -------------------------------------------------------------------
+
+NORTHWIND = demo.NORTHWIND.tenant_id
+PC_SCOPE = "https://api.partnercenter.microsoft.com/.default"
+
+
+def token_posts(rig: GraphRig, tenant: str) -> list[str]:
+    """Token requests the emulator answered for `tenant`, by status."""
+    return [f"{seen.status}" for seen in rig.state.requests(f"/login/{tenant}/oauth2/v2.0/token", method="POST")]
+
+
+async def until_taken(rig: GraphRig, fault: Fault) -> None:
+    """Return once the emulator has taken `fault` (its request is in flight), polling for at most ten seconds."""
+    for _ in range(1000):
+        if fault not in rig.state.faults:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("the fault was never taken")
+
+
+async def test_concurrent_first_calls_for_one_tenant_and_scope_fetch_one_token(graph_rig: GraphRig) -> None:
+    # The first token request is slow, so the second caller arrives while it is in flight.
+    graph_rig.state.inject(Fault(path=TOKEN_PATH, status=0, delay=0.5))
+    tokens = graph_rig.tokens()
+
+    first, second = await asyncio.gather(tokens.token(FABRIKAM, GRAPH_SCOPE), tokens.token(FABRIKAM, GRAPH_SCOPE))
+
+    assert first == second
+    assert token_posts(graph_rig, FABRIKAM) == ["200"]
+    assert tokens.requests_made == 1
+
+
+async def test_a_failed_acquisition_reaches_every_waiter_and_is_not_kept(graph_rig: GraphRig) -> None:
+    # 401: MSAL itself replays a 5xx for five seconds and a 400 for a minute, so those would not reach Entra again.
+    graph_rig.state.inject(Fault(path=TOKEN_PATH, status=401, delay=0.5))
+    tokens = graph_rig.tokens()
+
+    outcomes = await asyncio.gather(
+        tokens.token(FABRIKAM, GRAPH_SCOPE), tokens.token(FABRIKAM, GRAPH_SCOPE), return_exceptions=True
+    )
+
+    assert [type(outcome) for outcome in outcomes] == [TokenError, TokenError]
+    assert outcomes[0] is outcomes[1], "both waiters got the one failure"
+    assert token_posts(graph_rig, FABRIKAM) == ["401"]
+    assert await tokens.token(FABRIKAM, GRAPH_SCOPE), "the next call tries again"
+    assert token_posts(graph_rig, FABRIKAM) == ["401", "200"]
+
+
+async def test_other_scopes_and_tenants_do_not_share_or_wait_for_a_flight(graph_rig: GraphRig) -> None:
+    tokens = graph_rig.tokens()
+
+    await asyncio.gather(
+        tokens.token(FABRIKAM, GRAPH_SCOPE), tokens.token(FABRIKAM, PC_SCOPE), tokens.token(NORTHWIND, GRAPH_SCOPE)
+    )
+
+    assert token_posts(graph_rig, FABRIKAM) == ["200", "200"]
+    assert token_posts(graph_rig, NORTHWIND) == ["200"]
+
+
+async def test_a_tenant_slow_to_discover_does_not_hold_up_another(graph_rig: GraphRig) -> None:
+    # MSAL reads the tenant's OpenID configuration when its application object is made: Fabrikam's is slow.
+    slow = Fault(path=f"/login/{FABRIKAM}/v2.0/.well-known/openid-configuration", status=0, delay=1.0)
+    graph_rig.state.inject(slow)
+    tokens = graph_rig.tokens()
+
+    fabrikam = asyncio.create_task(tokens.token(FABRIKAM, GRAPH_SCOPE))
+    await until_taken(graph_rig, slow)
+    await tokens.token(NORTHWIND, GRAPH_SCOPE)
+
+    assert graph_rig.state.requests(slow.path) == [], "Northwind had its token before Fabrikam's discovery answered"
+    assert await fabrikam
+
+
+async def test_many_tenants_slow_to_discover_do_not_hold_up_another(graph_rig: GraphRig) -> None:
+    # More slow tenants than asyncio's shared default thread pool has threads on a small machine (cores + 4).
+    slow_tenants = [
+        demo.DemoTenant(f"00000000-0000-4000-8000-{n:012d}", f"Slow {n}", f"slow{n}.example") for n in range(12)
+    ]
+    graph_rig.state.customers = (*graph_rig.state.customers, *slow_tenants)
+    faults = [
+        Fault(path=f"/login/{t.tenant_id}/v2.0/.well-known/openid-configuration", status=0, delay=1.0)
+        for t in slow_tenants
+    ]
+    for fault in faults:
+        graph_rig.state.inject(fault)
+    tokens = graph_rig.tokens()
+
+    slow = [asyncio.create_task(tokens.token(t.tenant_id, GRAPH_SCOPE)) for t in slow_tenants]
+    for fault in faults:
+        await until_taken(graph_rig, fault)
+    await tokens.token(NORTHWIND, GRAPH_SCOPE)
+
+    answered = [s for s in graph_rig.state.requests("/login/", method="GET") if s.path.endswith("openid-configuration")]
+    assert [s.path for s in answered] == [f"/login/{NORTHWIND}/v2.0/.well-known/openid-configuration"]
+    assert all(await asyncio.gather(*slow))
