@@ -177,7 +177,10 @@ async def settle(desk: Desk) -> None:
 
 
 async def world_for(tmp_path, connector: LocalConnector, persona: Persona) -> World:
-    env = {"TECHNICIANS": persona.technicians} if persona.technicians else {}
+    # The support contact the stranger's refusal names is the e-mail alone (local mode would add the demo's).
+    env = {"SUPPORT_PHONE": "", "SUPPORT_WEBSITE": ""}
+    if persona.technicians:
+        env["TECHNICIANS"] = persona.technicians
     desk = await start_desk(local_settings(tmp_path, connector, **env), connector)
     join_roster(connector, ADELE_AS_GUEST)
     triage = SharedChannel(TEAM, TRIAGE, connector.url, demo.PARTNER.tenant_id)
