@@ -175,4 +175,12 @@ MIGRATIONS: list[list[str]] = [
             updated_at)
         WHERE status = 'waiting_on_customer'""",
     ],
+    # 6: an escalation's filing survives retries, restarts and other instances: the attempt (its MS-RequestId), since
+    # when its outcome is open (Partner Center may hold the request), until when an attempt runs.
+    [
+        "ALTER TABLE escalations ADD COLUMN attempt INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE escalations ADD COLUMN filing_at TEXT",
+        "ALTER TABLE escalations ADD COLUMN filing_until TEXT",
+        "CREATE INDEX escalations_ticket ON escalations (ticket_id)",
+    ],
 ]
