@@ -11,6 +11,7 @@ from desk.outbox import Outgoing
 from desk.people import Person
 from desk.service_base import DeskBase
 from desk.sla import SlaPolicy
+from desk.store import deliveries as delivery_sql
 from desk.store import drafts as draft_sql
 from desk.store import events as event_sql
 from desk.store import outbox as outbox_sql
@@ -83,15 +84,23 @@ class TicketService(DeskBase):
             self.on_outbox()
         return created
 
-    async def apply(self, ticket_id: int, actor: Actor, change: Change, announce: Announce) -> Ticket:
+    async def apply(
+        self, ticket_id: int, actor: Actor, change: Change, announce: Announce, once: str | None = None
+    ) -> Ticket:
         """Apply a change: check it against the ticket as stored now, write it with its audit events and its
-        announcements in one transaction. Raises Refused (nothing written) when the change is not allowed."""
+        announcements in one transaction. Raises Refused (nothing written) when the change is not allowed.
+
+        With `once` (an inbound activity's change key) the change is recorded under it in the same transaction;
+        when a delivery of that activity already applied it, nothing is written and the ticket is returned as is.
+        """
         now = self._clock()
 
         def work(cx: Cx) -> Ticket:
             before = ticket_sql.get_ticket(cx, ticket_id)
             if before is None:
                 raise Refused("refusal.no_such_ticket")
+            if once is not None and not delivery_sql.claim_change(cx, once, now):
+                return before
             return write_change(cx, before, actor, change, announce, now, self.sla)
 
         ticket = await self.db.run(work)

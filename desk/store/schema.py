@@ -183,4 +183,12 @@ MIGRATIONS: list[list[str]] = [
         "ALTER TABLE escalations ADD COLUMN filing_until TEXT",
         "CREATE INDEX escalations_ticket ON escalations (ticket_id)",
     ],
+    # 7: an inbound activity counts as processed once its turn completed (a card action's answer kept with it for
+    # its redeliveries); each ticket change a turn applies is recorded with the change, so redelivering a turn
+    # that died is processed again without applying anything twice.
+    [
+        "ALTER TABLE inbound_activities ADD COLUMN response TEXT",
+        "CREATE TABLE inbound_changes (key TEXT PRIMARY KEY, applied_at TEXT NOT NULL)",
+        "CREATE INDEX inbound_changes_applied ON inbound_changes (applied_at)",
+    ],
 ]
