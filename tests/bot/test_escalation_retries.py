@@ -206,3 +206,20 @@ async def test_a_filing_whose_instance_died_is_repeated_with_the_same_id_once_it
     assert (await ticket_row(desk, "T-1001"))["sr_id"] == sr.id and sr.id in said
     first, second = request_ids(desk)
     assert first == second
+
+
+async def test_a_redelivered_submit_files_once_and_gets_the_first_answer(desk, ticket, triage_channel, technician):
+    import copy
+
+    form = await signed_in_form(desk, triage_channel, technician, ticket)
+    target = {**ticket, "number": draft_of(form)}
+    click = triage_channel.invoke(
+        technician, "escalation.submit", target["number"], form_values(form), thread=ticket["triage_activity_id"]
+    )
+    first = await desk.client.post("/api/messages", json=copy.deepcopy(click))
+    again = await desk.client.post("/api/messages", json=copy.deepcopy(click))  # Teams redelivers the invoke
+
+    (sr,) = filed(desk)
+    assert sr.id.encode() in await first.read()
+    assert await again.read() == await first.read()
+    assert len(request_ids(desk)) == 1
