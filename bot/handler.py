@@ -1,4 +1,5 @@
-"""The bot: resolves who is speaking, drops redeliveries, then routes messages, commands and card actions."""
+"""The bot: resolves who is speaking, answers redeliveries of completed turns, then routes messages, commands and
+card actions."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from bot.features import follow
 from bot.features import help as help_feature
 from bot.services import Services
 from bot.turn import Turn, card_activity
+from desk.deliveries import Delivered, Delivery
 from desk.i18n import Translator
 from desk.people import Person, Role
 from desk.store.people import Technician
@@ -23,6 +25,8 @@ from desk.store.people import Technician
 logger = logging.getLogger(__name__)
 TURN_KEY = "desk.turn"
 DELIVERY_KEY = "desk.delivery"
+REDELIVERED_KEY = "desk.redelivered"
+ANSWER_KEY = "desk.answer"
 CARD_TYPE = "application/vnd.microsoft.card.adaptive"
 MESSAGE_TYPE = "application/vnd.microsoft.activity.message"
 
@@ -43,16 +47,13 @@ class DeskBot(TeamsActivityHandler):
         self._state = conversation_state
 
     async def on_turn(self, turn_context: TurnContext) -> None:
-        try:
-            await super().on_turn(turn_context)
-            await self._state.save_changes(turn_context)
-        except Exception:
-            # The activity was recorded as delivered when the turn began; a turn that failed must stay
-            # retryable, so Teams' redelivery is not dropped as a duplicate.
-            key = turn_context.turn_state.get(DELIVERY_KEY)
-            if key:
-                await self._services.desk.forget_delivery(key)
-            raise
+        await super().on_turn(turn_context)
+        await self._state.save_changes(turn_context)
+        # Only a turn that completed makes the activity a duplicate: one that failed or died is processed again
+        # when Teams redelivers it (the ticket changes it committed are recorded with them and not repeated).
+        delivery: Delivery | None = turn_context.turn_state.get(DELIVERY_KEY)
+        if delivery is not None:
+            await self._services.desk.complete_delivery(delivery.key, turn_context.turn_state.get(ANSWER_KEY))
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         turn = await self._begin(turn_context)
@@ -98,11 +99,19 @@ class DeskBot(TeamsActivityHandler):
             )
         turn = await self._begin(turn_context)
         if turn is None:
-            return _invoke(200, MESSAGE_TYPE, _refusal_text(self._services, t))
+            redelivered: Delivered | None = turn_context.turn_state.get(REDELIVERED_KEY)
+            if redelivered is None:
+                return _invoke(200, MESSAGE_TYPE, _refusal_text(self._services, t))
+            if redelivered.response is not None:
+                return InvokeResponse(status=200, body=redelivered.response)  # the first answer, as it was
+            return _invoke(200, MESSAGE_TYPE, t("delivery.already_done"))
         result = await self._dispatch(turn, action)
         if result.card is not None:
-            return _invoke(200, CARD_TYPE, result.card)
-        return _invoke(200, MESSAGE_TYPE, result.message or "")
+            response = _invoke(200, CARD_TYPE, result.card)
+        else:
+            response = _invoke(200, MESSAGE_TYPE, result.message or "")
+        turn_context.turn_state[ANSWER_KEY] = response.body
+        return response
 
     async def on_members_added_activity(self, members_added: list[ChannelAccount], turn_context: TurnContext) -> None:
         bot_id = turn_context.activity.recipient.id if turn_context.activity.recipient else None
@@ -117,32 +126,37 @@ class DeskBot(TeamsActivityHandler):
         await help_feature.show_help(turn, "")
 
     async def _begin(self, turn_context: TurnContext) -> Turn | None:
-        """Resolve the sender; refuse strangers (storing nothing); drop redeliveries; remember the chat."""
+        """Resolve the sender; refuse strangers (storing nothing); set aside redeliveries of completed turns; remember
+        the chat."""
         activity = turn_context.activity
         person = await self._services.who.person(turn_context)
         if person.role is Role.STRANGER:
             await self._refuse_stranger(turn_context)
             return None
         desk = self._services.desk
-        delivery = f"{activity.channel_id}|{activity.conversation.id}|{activity.id}"
-        if activity.id and not await desk.first_delivery(delivery):
-            logger.info("dropping redelivered activity %s", activity.id)
-            return None
-        turn_context.turn_state[DELIVERY_KEY] = delivery
+        delivery = Delivery(f"{activity.channel_id}|{activity.conversation.id}|{activity.id}") if activity.id else None
+        if delivery is not None:
+            redelivered = await desk.delivered(delivery.key)
+            if redelivered is not None:
+                logger.info("activity %s was processed already: answering as the first time", activity.id)
+                turn_context.turn_state[REDELIVERED_KEY] = redelivered
+                return None
+            turn_context.turn_state[DELIVERY_KEY] = delivery
         if scope_of(activity) == PERSONAL:
             await desk.save_conversation(record_of(activity))
         if person.role is Role.TECHNICIAN:
             sender = activity.from_property
             await desk.remember_technician(Technician(person.aad_id, person.name, sender.id, person.email or None))
-        turn = self._turn(turn_context, person)
+        turn = self._turn(turn_context, person, delivery)
         turn_context.turn_state[TURN_KEY] = turn
         return turn
 
-    def _turn(self, turn_context: TurnContext, person: Person) -> Turn:
+    def _turn(self, turn_context: TurnContext, person: Person, delivery: Delivery | None = None) -> Turn:
         activity = turn_context.activity
         text = text_without_bot_mention(activity)
         text = " ".join((text or "").split()) if "\n" not in (text or "") else (text or "").strip()
-        return Turn(turn_context, person, Translator(activity.locale), text, scope_of(activity), self._services)
+        scope = scope_of(activity)
+        return Turn(turn_context, person, Translator(activity.locale), text, scope, self._services, delivery)
 
     async def _dispatch(self, turn: Turn, action: CardAction) -> ActionResult:
         route = self._actions.route(action.verb)

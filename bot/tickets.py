@@ -40,9 +40,12 @@ def actor_of(turn: Turn) -> Actor:
 
 
 async def apply_change(turn: Turn, ticket: Ticket, change: Change) -> Ticket:
-    """Apply `change` by the turn's person; raises Refused with nothing written."""
+    """Apply `change` by the turn's person; raises Refused with nothing written. A redelivery of the turn's
+    activity does not apply it again (it gets the ticket as it is)."""
     audience = await audience_for(turn, ticket)
-    return await turn.services.desk.apply(ticket.id, actor_of(turn), change, announcer(audience, turn.services.clock()))
+    once = turn.delivery.next_change() if turn.delivery else None
+    announce = announcer(audience, turn.services.clock())
+    return await turn.services.desk.apply(ticket.id, actor_of(turn), change, announce, once=once)
 
 
 def refusal(turn: Turn, refused: Refused) -> str:

@@ -10,6 +10,7 @@ from botbuilder.schema import Activity, Attachment
 
 from bot.services import Services
 from cards.render import CARD_CONTENT_TYPE
+from desk.deliveries import Delivery
 from desk.i18n import Translator
 from desk.people import Person
 
@@ -24,6 +25,7 @@ class Turn:
     text: str
     scope: str
     services: Services
+    delivery: Delivery | None = None  # the inbound activity being processed (None: not de-duplicated)
 
     @property
     def activity(self) -> Activity:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
+from desk.deliveries import Delivered, decode_response, encode_response
 from desk.incidents import CARD_PREFIX
 from desk.outbox import Outgoing
 from desk.service_base import DeskBase
 from desk.store import conversations as conv_sql
+from desk.store import deliveries as delivery_sql
 from desk.store import outbox as outbox_sql
 from desk.store import people as people_sql
 from desk.store import retention
@@ -56,10 +59,15 @@ class DirectoryService(DeskBase):
 
         return await self.db.run(work)
 
-    async def first_delivery(self, key: str) -> bool:
-        """True the first time an inbound activity key is seen; False for a redelivery."""
-        now = self._clock()
-        return await self.db.run(lambda cx: conv_sql.remember_inbound(cx, key, now))
+    async def delivered(self, key: str) -> Delivered | None:
+        """The completed turn of an inbound activity (a redelivery), or None when it is to be processed."""
+        done, response = await self.db.run(lambda cx: delivery_sql.delivered(cx, key))
+        return Delivered(decode_response(response)) if done else None
+
+    async def complete_delivery(self, key: str, response: dict[str, Any] | None) -> None:
+        """Record that the turn of an inbound activity completed, with a card action's answer for redeliveries."""
+        now, kept = self._clock(), encode_response(response)
+        await self.db.run(lambda cx: delivery_sql.complete(cx, key, kept, now))
 
     async def queue(self, items: list[Outgoing]) -> None:
         """Queue messages that announce no change of their own."""
@@ -95,10 +103,6 @@ class DirectoryService(DeskBase):
         """Take or renew a named lease (one instance runs a background job); False while another holds it."""
         now = self._clock()
         return await self.db.run(lambda cx: conv_sql.acquire_lease(cx, name, holder, now, ttl))
-
-    async def forget_delivery(self, key: str) -> None:
-        """Let an inbound activity be processed again (its turn failed)."""
-        await self.db.run(lambda cx: conv_sql.forget_inbound(cx, key))
 
     async def housekeeping(self) -> None:
         """Forget what is no longer needed, each table by its retention (desk/store/retention.py says which and

@@ -3,15 +3,12 @@ the service request says, and the escalation form's draft (so nothing typed is l
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from desk.clock import from_iso, to_iso
-from desk.store.database import Cx
 from desk.tickets import Product, Ticket
 
 PLAN_NAMES = {
@@ -76,14 +73,23 @@ def fitting_topics(topics: Sequence[Any], ticket: Ticket) -> list[Any]:
     return sorted(topics, key=rank)
 
 
-def request_id(escalation_id: str) -> str:
-    """The MS-RequestId for an escalation: stable, so a repeated submit cannot create a second request."""
-    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"partner-desk/escalation/{escalation_id}"))
+def request_id(escalation_id: str, attempt: int = 0) -> str:
+    """The MS-RequestId of a form's filing: stable, so a repeated submit cannot create a second request. Partner
+    Center: the retry after a timeout "should include the same value"; "upon receiving a response (success or
+    business failure), the value should be reset for the next call"
+    (https://learn.microsoft.com/en-us/partner-center/developer/headers), so each refusal moves to a new attempt.
+    """
+    name = f"partner-desk/escalation/{escalation_id}" + (f"/{attempt}" if attempt else "")
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, name))
 
 
 @dataclass(frozen=True)
 class EscalationDraft:
-    """The escalation form as last typed; `sr_id` once the service request exists."""
+    """The escalation form as last typed; `sr_id` once the service request exists.
+
+    `filing_at` is set while a filing's outcome is open: an attempt is running (until `filing_until`), or one
+    ended without an answer, so Partner Center may have filed it. `attempt` counts Partner Center's refusals.
+    """
 
     id: str
     ticket_id: int
@@ -91,48 +97,77 @@ class EscalationDraft:
     fields: dict[str, str]
     sr_id: str | None
     created_at: datetime
+    attempt: int = 0
+    filing_at: datetime | None = None
+    filing_until: datetime | None = None
+
+    @property
+    def request_id(self) -> str:
+        """The MS-RequestId of this form's current attempt."""
+        return request_id(self.id, self.attempt)
+
+    def running(self, now: datetime) -> bool:
+        """Whether an attempt of this form is being sent right now (by this or another instance)."""
+        return self.filing_until is not None and self.filing_until > now
 
 
-def save_draft(cx: Cx, draft: EscalationDraft) -> None:
-    """Insert or update a draft's fields (and SR id)."""
-    cx.execute(
-        "INSERT INTO escalations (id, ticket_id, technician_aad_id, fields, sr_id, created_at)"
-        " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET fields = excluded.fields,"
-        " sr_id = COALESCE(escalations.sr_id, excluded.sr_id)",
-        (
-            draft.id,
-            draft.ticket_id,
-            draft.technician_aad_id,
-            json.dumps(draft.fields),
-            draft.sr_id,
-            to_iso(draft.created_at),
-        ),
-    )
+@dataclass(frozen=True)
+class Send:
+    """File now, with this MS-RequestId (the same as before when an earlier attempt's outcome is unknown)."""
+
+    draft: EscalationDraft
+    ticket: Ticket
 
 
-def get_draft(cx: Cx, draft_id: str) -> EscalationDraft | None:
-    """A draft by id."""
-    row = cx.one("SELECT * FROM escalations WHERE id = ?", (draft_id,))
-    if row is None:
-        return None
-    return EscalationDraft(
-        row["id"],
-        row["ticket_id"],
-        row["technician_aad_id"],
-        json.loads(row["fields"]),
-        row["sr_id"],
-        from_iso(row["created_at"]),  # type: ignore[arg-type]
-    )
+@dataclass(frozen=True)
+class AlreadyFiled:
+    """This form's service request exists."""
+
+    draft: EscalationDraft
+    ticket: Ticket
 
 
-def open_draft_for(cx: Cx, ticket_id: int, aad_id: str) -> EscalationDraft | None:
-    """The technician's unsubmitted draft for this ticket, to continue where they left off."""
-    row = cx.one(
-        "SELECT id FROM escalations WHERE ticket_id = ? AND technician_aad_id = ? AND sr_id IS NULL"
-        " ORDER BY created_at DESC LIMIT 1",
-        (ticket_id, aad_id),
-    )
-    return get_draft(cx, row["id"]) if row else None
+@dataclass(frozen=True)
+class Running:
+    """An attempt of this form is being sent right now."""
+
+    draft: EscalationDraft
+    ticket: Ticket
+
+
+@dataclass(frozen=True)
+class OtherFiling:
+    """Another form of the ticket is being filed, or its filing is unconfirmed: Partner Center may have it."""
+
+    other: EscalationDraft
+    ticket: Ticket
+    running: bool
+
+
+@dataclass(frozen=True)
+class Blocked:
+    """The ticket cannot be escalated now (not open, or its service request is open)."""
+
+    ticket: Ticket
+
+
+Filing = Send | AlreadyFiled | Running | OtherFiling | Blocked
+
+
+def decide(draft: EscalationDraft, ticket: Ticket, other: EscalationDraft | None, now: datetime) -> Filing:
+    """Whether a submit of `draft` may file now. A form whose earlier attempt is unconfirmed is sent again
+    whatever became of the ticket: Partner Center may hold that request, and only repeating it tells."""
+    if draft.sr_id:
+        return AlreadyFiled(draft, ticket)
+    if draft.running(now):
+        return Running(draft, ticket)
+    if draft.filing_at is not None:
+        return Send(draft, ticket)
+    if other is not None:
+        return OtherFiling(other, ticket, other.running(now))
+    if ticket.has_open_sr or not ticket.is_open:
+        return Blocked(ticket)
+    return Send(draft, ticket)
 
 
 def validate(fields: dict[str, str], topic_ids: set[str]) -> dict[str, str]:

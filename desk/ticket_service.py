@@ -5,10 +5,13 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from datetime import datetime
 
 from desk.outbox import Outgoing
 from desk.people import Person
 from desk.service_base import DeskBase
+from desk.sla import SlaPolicy
+from desk.store import deliveries as delivery_sql
 from desk.store import drafts as draft_sql
 from desk.store import events as event_sql
 from desk.store import outbox as outbox_sql
@@ -81,25 +84,24 @@ class TicketService(DeskBase):
             self.on_outbox()
         return created
 
-    async def apply(self, ticket_id: int, actor: Actor, change: Change, announce: Announce) -> Ticket:
+    async def apply(
+        self, ticket_id: int, actor: Actor, change: Change, announce: Announce, once: str | None = None
+    ) -> Ticket:
         """Apply a change: check it against the ticket as stored now, write it with its audit events and its
-        announcements in one transaction. Raises Refused (nothing written) when the change is not allowed."""
+        announcements in one transaction. Raises Refused (nothing written) when the change is not allowed.
+
+        With `once` (an inbound activity's change key) the change is recorded under it in the same transaction;
+        when a delivery of that activity already applied it, nothing is written and the ticket is returned as is.
+        """
         now = self._clock()
 
         def work(cx: Cx) -> Ticket:
             before = ticket_sql.get_ticket(cx, ticket_id)
             if before is None:
                 raise Refused("refusal.no_such_ticket")
-            steps = plan(before, actor, change, now, self.sla)
-            if not ticket_sql.update_ticket(cx, ticket_id, before.version, steps.columns, now, actor.name):
-                raise Refused("refusal.changed_meanwhile", number=before.number)
-            for spec in steps.events:
-                event = Event(ticket_id, now, actor.aad_id, actor.name, spec.kind, spec.field, spec.old, spec.new)
-                event_sql.add_event(cx, replace(event, text=spec.text))
-            after = ticket_sql.get_ticket(cx, ticket_id)
-            assert after is not None
-            outbox_sql.enqueue(cx, announce(before, after, change, actor), now)
-            return after
+            if once is not None and not delivery_sql.claim_change(cx, once, now):
+                return before
+            return write_change(cx, before, actor, change, announce, now, self.sla)
 
         ticket = await self.db.run(work)
         self.on_outbox()
@@ -140,3 +142,20 @@ class TicketService(DeskBase):
     async def active_tickets_of(self, tenant_id: str, aad_id: str) -> list[Ticket]:
         """A requester's tickets that are not closed, most recently changed first."""
         return await self.db.run(lambda cx: ticket_sql.active_tickets_of_requester(cx, tenant_id, aad_id))
+
+
+def write_change(
+    cx: Cx, before: Ticket, actor: Actor, change: Change, announce: Announce, now: datetime, sla: SlaPolicy
+) -> Ticket:
+    """Inside a transaction: write `change` to `before` (as read in it) with its audit events and announcements;
+    returns the ticket after. Raises Refused, having written nothing, when the change is not allowed."""
+    steps = plan(before, actor, change, now, sla)
+    if not ticket_sql.update_ticket(cx, before.id, before.version, steps.columns, now, actor.name):
+        raise Refused("refusal.changed_meanwhile", number=before.number)
+    for spec in steps.events:
+        event = Event(before.id, now, actor.aad_id, actor.name, spec.kind, spec.field, spec.old, spec.new)
+        event_sql.add_event(cx, replace(event, text=spec.text))
+    after = ticket_sql.get_ticket(cx, before.id)
+    assert after is not None
+    outbox_sql.enqueue(cx, announce(before, after, change, actor), now)
+    return after

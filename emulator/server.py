@@ -52,7 +52,10 @@ def _faults_and_log(state: EmulatorState):  # type: ignore[no-untyped-def]
         response: web.StreamResponse
         if fault is not None and fault.delay:
             await asyncio.sleep(fault.delay)
-        if fault is not None and fault.status:
+        if fault is not None and fault.status and fault.after_handling:
+            await handler(request)  # the work is done; the caller never learns it
+            response = fault_answer(fault, request.path)
+        elif fault is not None and fault.status:
             response = fault_answer(fault, request.path)
         else:
             response = await handler(request)

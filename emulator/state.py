@@ -34,7 +34,9 @@ class Fault:
     `status` 0 means no error answer (only the `delay`). Without a `body` an error answer carries the error body
     of the API the path belongs to (Graph, Partner Center or Entra ID), and a 429 without `retry_after` that
     API's usual Retry-After. `times` > 0 is how many requests it hits; < 0 means until cleared; 0 is refused
-    (ValueError), as a fault that hits nothing is a mistake.
+    (ValueError), as a fault that hits nothing is a mistake. `after_handling` lets the request do its work first
+    (a service request is filed) and only then answers with the fault: a gateway error or timeout that hides
+    work already done.
     """
 
     path: str
@@ -44,6 +46,7 @@ class Fault:
     body: dict[str, Any] | None = None
     times: int = 1
     tenant: str | None = None
+    after_handling: bool = False
 
     def __post_init__(self) -> None:
         if self.times == 0:

@@ -12,13 +12,13 @@ from bot.actions import ActionResult, ActionRouter, CardAction
 from bot.commands import CommandRouter
 from bot.conversations import CHANNEL, GROUP, PERSONAL, conversation_key, record_of
 from bot.sign_in_errors import NotSignedIn
-from bot.tickets import apply_change, find_ticket, refusal, thread_ticket
+from bot.sr_filing import file_request, not_escalatable
+from bot.tickets import find_ticket, thread_ticket
 from bot.turn import Turn
-from cards.escalation import escalated_card, escalation_form, sign_in_card
-from desk.escalation import FIELDS, EscalationDraft, fitting_topics, request_id, validate, vehicle_for
+from cards.escalation import escalation_form, sign_in_card
+from desk.escalation import FIELDS, EscalationDraft, fitting_topics, validate, vehicle_for
 from desk.people import Role
 from desk.tickets import Ticket
-from desk.workflow import Escalate, Refused
 from msapi.errors import MicrosoftApiError, TokenError
 
 logger = logging.getLogger(__name__)
@@ -88,50 +88,18 @@ async def submit(turn: Turn, action: CardAction) -> ActionResult:
     errors = validate(typed, {t.id for t in topics})
     if errors:
         return await _show_draft(turn, ticket, draft, errors)
-    # One filing per ticket at a time (two technicians' forms, or a double click), checked again under the lock.
+    # One filing per ticket at a time: the database decides (across instances); in this process a double click
+    # waits here for the first and then answers with its service request.
     async with turn.services.locks.hold(f"escalation:ticket:{ticket.id}"):
         return await _file(turn, draft, {t.id: t.name for t in topics})
 
 
 async def _file(turn: Turn, draft: EscalationDraft, topic_names: dict[str, str]) -> ActionResult:
-    services = turn.services
-    assert services.signins is not None
-    current = await services.desk.escalation_draft(draft.id)
-    ticket = await services.desk.ticket(draft.ticket_id)
-    if current is None or ticket is None:
-        return ActionResult(message=turn.t("refusal.form_gone"), refused=True)
-    vehicle = vehicle_for(topic_names.get(draft.fields["topic"], ""), services.settings.support_plan)
-    if current.sr_id:
-        return ActionResult(card=escalated_card(turn.t, ticket, current.sr_id, vehicle, again=True))
-    blocked = _not_escalatable(turn, ticket)
-    if blocked is not None:
-        return blocked
+    vehicle = vehicle_for(topic_names.get(draft.fields["topic"], ""), turn.services.settings.support_plan)
     try:
-        token = await services.signins.token(turn.person.aad_id)
+        return await file_request(turn, draft, vehicle)
     except NotSignedIn:
         return ActionResult(card=await sign_in_prompt(turn, resume=draft.id))
-    fields = draft.fields
-    try:
-        request = await services.partner_center.create_service_request(
-            token,
-            title=fields["title"],
-            description=fields["description"],
-            severity=fields["severity"],
-            support_topic_id=fields["topic"],
-            primary_contact=_contact(turn, fields["contact"]),
-            agent_locale=turn.activity.locale or "en-US",
-            request_id=request_id(draft.id),
-        )
-    except MicrosoftApiError as error:
-        logger.exception("filing the service request for %s failed", ticket.number)
-        return ActionResult(message=turn.t("escalation.failed", reason=str(error)), refused=True)
-    await services.desk.keep_escalation(replace(draft, sr_id=request.id))
-    change = Escalate(request.id, request.status, vehicle.plan or vehicle.kind, len(request.notes), turn.person.aad_id)
-    try:
-        ticket = await apply_change(turn, ticket, change)
-    except Refused as refused:
-        return ActionResult(message=refusal(turn, refused), refused=True)
-    return ActionResult(card=escalated_card(turn.t, ticket, request.id, vehicle))
 
 
 async def sign_in_prompt(turn: Turn, resume: str | None = None) -> dict:  # type: ignore[type-arg]
@@ -166,20 +134,10 @@ async def _finish_device(turn: Turn, flow: dict, resume: str | None) -> None:  #
     await announce_signed_in(services.desk, pending, signed)
 
 
-def _not_escalatable(turn: Turn, ticket: Ticket) -> ActionResult | None:
-    """Why `ticket` cannot be escalated now (it has an open service request, or is not open), or None."""
-    if ticket.has_open_sr:
-        return ActionResult(message=turn.t("refusal.already_escalated", number=ticket.number, sr=ticket.sr_id))
-    if not ticket.is_open:
-        status = turn.t(f"status.{ticket.status.value}")
-        return ActionResult(message=turn.t("refusal.ticket_not_open", number=ticket.number, status=status))
-    return None
-
-
 async def _form_for(turn: Turn, ticket: Ticket) -> ActionResult:
     if turn.services.signins is None:
         return ActionResult(message=turn.t("signin.not_configured"), refused=True)
-    blocked = _not_escalatable(turn, ticket)
+    blocked = not_escalatable(turn, ticket)
     if blocked is not None:
         return blocked
     topics = await _topics(turn)
@@ -238,9 +196,3 @@ async def diagnostics(turn: Turn, ticket: Ticket) -> str:
             degraded = ", ".join(f"{s.service}: {s.status}" for s in health.degraded) or "all services operational"
             lines.append(f"Service health: {degraded}")
     return "\n".join(lines)[:10_000]
-
-
-def _contact(turn: Turn, typed: str) -> dict[str, str]:
-    first, _, last = turn.person.name.partition(" ")
-    email = typed.split("<", 1)[1].rstrip(">").strip() if "<" in typed else (turn.person.email or "")
-    return {"FirstName": first, "LastName": last or first, "Email": email}

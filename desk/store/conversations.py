@@ -128,28 +128,22 @@ def set_meta(cx: Cx, key: str, value: str) -> None:
     )
 
 
-def remember_inbound(cx: Cx, key: str, now: datetime) -> bool:
-    """Record an inbound activity; False when it was seen before (a redelivery)."""
-    changed = cx.execute(
-        "INSERT INTO inbound_activities (key, received_at) VALUES (?, ?) ON CONFLICT (key) DO NOTHING",
-        (key, to_iso(now)),
-    )
-    return changed == 1
-
-
-def forget_inbound(cx: Cx, key: str) -> None:
-    """Forget one inbound activity id (its processing failed; a redelivery may try again)."""
-    cx.execute("DELETE FROM inbound_activities WHERE key = ?", (key,))
-
-
 def prune_drafts(cx: Cx, now: datetime, keep: timedelta = timedelta(days=30)) -> int:
     """Forget new-ticket forms opened more than `keep` ago, submitted or not (a submitted one only answers a
     repeated submit; the ticket's idempotency key still stops a second ticket)."""
     return cx.execute("DELETE FROM drafts WHERE created_at < ?", (to_iso(now - keep),))
 
 
-def prune_inbound(cx: Cx, now: datetime, keep: timedelta = timedelta(days=2)) -> int:
-    """Forget inbound activity ids older than `keep` (Teams redelivers within minutes, not days)."""
+def prune_inbound(
+    cx: Cx, now: datetime, keep: timedelta = timedelta(days=2), keep_answers: timedelta = timedelta(hours=1)
+) -> int:
+    """Forget inbound activity ids and the changes their turns applied after `keep`, and card actions' kept
+    answers after `keep_answers` (Teams redelivers within minutes, not days)."""
+    cx.execute(
+        "UPDATE inbound_activities SET response = NULL WHERE response IS NOT NULL AND received_at < ?",
+        (to_iso(now - keep_answers),),
+    )
+    cx.execute("DELETE FROM inbound_changes WHERE applied_at < ?", (to_iso(now - keep),))
     return cx.execute("DELETE FROM inbound_activities WHERE received_at < ?", (to_iso(now - keep),))
 
 

@@ -185,4 +185,20 @@ MIGRATIONS: list[list[str]] = [
     ["CREATE INDEX outbox_sent ON outbox (conversation_key, status, sent_at)"],
     # 8: a triage channel that refuses the bot holds its messages and is probed with backoff; refusals are counted
     ["ALTER TABLE conversations ADD COLUMN probes INTEGER NOT NULL DEFAULT 0"],
+    # 9: an escalation's filing survives retries, restarts and other instances: the attempt (its MS-RequestId), since
+    # when its outcome is open (Partner Center may hold the request), until when an attempt runs.
+    [
+        "ALTER TABLE escalations ADD COLUMN attempt INTEGER NOT NULL DEFAULT 0",
+        "ALTER TABLE escalations ADD COLUMN filing_at TEXT",
+        "ALTER TABLE escalations ADD COLUMN filing_until TEXT",
+        "CREATE INDEX escalations_ticket ON escalations (ticket_id)",
+    ],
+    # 10: an inbound activity counts as processed once its turn completed (a card action's answer kept with it for
+    # its redeliveries); each ticket change a turn applies is recorded with the change, so redelivering a turn
+    # that died is processed again without applying anything twice.
+    [
+        "ALTER TABLE inbound_activities ADD COLUMN response TEXT",
+        "CREATE TABLE inbound_changes (key TEXT PRIMARY KEY, applied_at TEXT NOT NULL)",
+        "CREATE INDEX inbound_changes_applied ON inbound_changes (applied_at)",
+    ],
 ]

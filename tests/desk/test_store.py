@@ -405,11 +405,43 @@ async def test_leases(db: SqliteDatabase) -> None:
     assert not await acquire("a", 60)  # and a is refused now
 
 
-async def test_remember_inbound_is_true_once(db: SqliteDatabase, desk: Desk) -> None:
-    assert await db.run(lambda cx: conv_sql.remember_inbound(cx, "activity-1", NOW)) is True
-    assert await db.run(lambda cx: conv_sql.remember_inbound(cx, "activity-1", NOW)) is False
-    assert await desk.first_delivery("activity-2") is True
-    assert await desk.first_delivery("activity-2") is False
+async def test_an_activity_is_a_redelivery_once_its_turn_completed_and_keeps_its_first_answer(desk: Desk) -> None:
+    from desk.deliveries import RESPONSE_LIMIT, Delivered
+
+    assert await desk.delivered("activity-1") is None, "not completed: processed (again)"
+    await desk.complete_delivery("activity-1", {"statusCode": 200, "value": "first"})
+    await desk.complete_delivery("activity-1", {"statusCode": 200, "value": "second"})  # a copy that ran alongside
+    assert await desk.delivered("activity-1") == Delivered({"statusCode": 200, "value": "first"})
+    await desk.complete_delivery("activity-2", None)  # a message: nothing to answer
+    assert await desk.delivered("activity-2") == Delivered(None)
+    await desk.complete_delivery("activity-3", {"value": "x" * RESPONSE_LIMIT})  # too big to keep
+    assert await desk.delivered("activity-3") == Delivered(None)
+
+
+async def test_a_change_key_is_claimed_once(db: SqliteDatabase) -> None:
+    from desk.store import deliveries as delivery_sql
+
+    assert await db.run(lambda cx: delivery_sql.claim_change(cx, "activity-1#1", NOW)) is True
+    assert await db.run(lambda cx: delivery_sql.claim_change(cx, "activity-1#1", NOW)) is False
+    assert await db.run(lambda cx: delivery_sql.claim_change(cx, "activity-1#2", NOW)) is True
+
+
+async def test_pruning_forgets_answers_after_an_hour_and_activities_after_two_days(db: SqliteDatabase) -> None:
+    from desk.store import deliveries as delivery_sql
+
+    def setup(cx: Cx) -> None:
+        delivery_sql.complete(cx, "old", '{"value": 1}', NOW - timedelta(days=3))
+        delivery_sql.complete(cx, "hour", '{"value": 2}', NOW - timedelta(hours=2))
+        delivery_sql.complete(cx, "fresh", '{"value": 3}', NOW - timedelta(minutes=5))
+        delivery_sql.claim_change(cx, "old#1", NOW - timedelta(days=3))
+        delivery_sql.claim_change(cx, "hour#1", NOW - timedelta(hours=2))
+
+    await db.run(setup)
+    await db.run(lambda cx: conv_sql.prune_inbound(cx, NOW))
+    kept = await db.run(lambda cx: cx.all("SELECT key, response FROM inbound_activities ORDER BY key"))
+    assert kept == [{"key": "fresh", "response": '{"value": 3}'}, {"key": "hour", "response": None}]
+    changes = await db.run(lambda cx: cx.all("SELECT key FROM inbound_changes"))
+    assert changes == [{"key": "hour#1"}]
 
 
 # --- technicians' token caches and key rotation ----------------------------------------------------------------------

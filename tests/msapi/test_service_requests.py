@@ -227,3 +227,15 @@ async def test_script_progresses_a_request_when_it_is_read(sr_rig: SrRig) -> Non
     ]
     answered = await client.add_note(sr_rig.user_token(), created.id, "Logs uploaded.", "n-logs")
     assert answered.status == "open"  # the partner answered: Microsoft's turn again
+
+
+async def test_an_answer_lost_after_filing_hides_the_request_until_the_same_id_is_sent_again(sr_rig: SrRig) -> None:
+    # Partner Center files the request, then every answer (the client's own retries included) is a 503.
+    sr_rig.state.inject(Fault(path=SR_PATH + "/en-US", status=503, retry_after="0", times=4, after_handling=True))
+    with pytest.raises(PartnerCenterError) as caught:
+        await file(sr_rig, sr_rig.client(), request_id="req-lost")
+    assert caught.value.status == 503
+    (kept,) = sr_rig.state.service_requests.all()
+
+    again = await file(sr_rig, sr_rig.client(), request_id="req-lost")
+    assert again.id == kept.id and len(sr_rig.state.service_requests.all()) == 1

@@ -1,0 +1,146 @@
+"""Teams redelivers an activity when the bot was slow, failed or died: a turn that died before it committed is
+processed again, one that committed is never applied twice, and a redelivered card action gets the first answer
+again, byte for byte, never a refusal. At the HTTP level, with the real app."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+
+import aiohttp
+import pytest
+
+from tests.bot.helpers import card_text, raise_ticket, rows, set_triage_channel, ticket_row
+
+CARD = "application/vnd.microsoft.card.adaptive"
+
+
+class Killed(BaseException):
+    """The process stops mid-turn: no `except Exception` runs, nothing is cleaned up."""
+
+
+async def killed(desk, activity) -> None:
+    """Deliver `activity` to a turn that dies (its request never gets an answer)."""
+    with pytest.raises((Killed, aiohttp.ClientError)):
+        await desk.send(copy.deepcopy(activity))
+
+
+def die_once(target, name: str, after: bool = False):
+    """Make `target.name` kill the turn the first time it is called: before it runs, or right after it returned."""
+    real = getattr(target, name)
+
+    if asyncio.iscoroutinefunction(real):
+
+        async def dying(*args, **kwargs):
+            setattr(target, name, real)
+            result = await real(*args, **kwargs) if after else None
+            raise Killed(name)
+            return result  # pragma: no cover
+
+    else:
+
+        def dying(*args, **kwargs):
+            setattr(target, name, real)
+            if after:
+                real(*args, **kwargs)
+            raise Killed(name)
+
+    setattr(target, name, dying)
+
+
+async def raw_send(desk, activity) -> tuple[int, bytes]:
+    """POST an activity; returns the status and the exact bytes of the answer."""
+    response = await desk.client.post("/api/messages", json=activity)
+    return response.status, await response.read()
+
+
+async def events(desk, kind: str) -> list[dict]:
+    return await rows(desk, "SELECT * FROM ticket_events WHERE kind = ?", (kind,))
+
+
+@pytest.fixture
+async def ticket(desk, customer_chat, triage_channel, technician):
+    """T-1001, raised by Megan, posted in the triage channel."""
+    await set_triage_channel(desk, triage_channel, technician)
+    return await ticket_row(desk, await raise_ticket(desk, customer_chat))
+
+
+async def test_a_message_whose_turn_died_before_its_change_is_processed_when_redelivered(desk, ticket, customer_chat):
+    message = customer_chat.message("Still broken after the restart.")
+    die_once(desk.runtime.services.desk, "active_tickets_of")  # the turn dies before it added anything
+    await killed(desk, message)
+    assert await events(desk, "customer_message") == []
+
+    status, _ = await desk.send(copy.deepcopy(message))  # Teams redelivers it
+
+    assert status == 201
+    assert [e["text"] for e in await events(desk, "customer_message")] == ["Still broken after the restart."]
+    said = [s.text for s in desk.connector.posts(customer_chat.conversation_id) if s.text]
+    assert [text for text in said if text.startswith("Added to your ticket T-1001.")], said
+
+
+async def test_a_card_action_whose_turn_died_after_its_change_is_applied_once_and_answered_as_usual(
+    desk, ticket, triage_channel, technician
+):
+    click = triage_channel.invoke(technician, "ticket.assign_me", "T-1001", thread=ticket["triage_activity_id"])
+    die_once(desk.runtime.services.desk, "on_outbox")  # right after the change committed
+    await killed(desk, click)
+    assert len(await events(desk, "assigned")) == 1
+
+    status, body = await desk.send(copy.deepcopy(click))  # Teams redelivers it
+
+    assert status == 200 and body["type"] == CARD, body
+    assert "T-1001 · Critical · Triaged" in card_text(body["value"]) and "Alex Wilber" in card_text(body["value"])
+    assert len(await events(desk, "assigned")) == 1, "applied once"
+
+
+async def test_a_redelivered_card_action_gets_the_first_answer_byte_for_byte(desk, ticket, triage_channel, technician):
+    click = triage_channel.invoke(technician, "ticket.assign_me", "T-1001", thread=ticket["triage_activity_id"])
+    first = await raw_send(desk, copy.deepcopy(click))
+    await desk.delivered()
+    again = await raw_send(desk, copy.deepcopy(click))
+
+    assert first[0] == 200 and b"Triaged" in first[1]
+    assert again == first
+    assert len(await events(desk, "assigned")) == 1
+
+
+async def test_a_card_action_redelivered_while_its_first_turn_still_runs_is_applied_once(
+    desk, ticket, triage_channel, technician
+):
+    click = triage_channel.invoke(technician, "ticket.assign_me", "T-1001", thread=ticket["triage_activity_id"])
+    services = desk.runtime.services
+    real_apply = services.desk.apply
+    applied, release = asyncio.Event(), asyncio.Event()
+
+    async def slow_after_applying(*args, **kwargs):
+        result = await real_apply(*args, **kwargs)
+        if not applied.is_set():
+            applied.set()
+            await release.wait()  # the first turn takes longer than Teams waits (15 s)
+        return result
+
+    services.desk.apply = slow_after_applying
+    first = asyncio.create_task(desk.send(copy.deepcopy(click)))
+    await applied.wait()
+    status, retried = await desk.send(copy.deepcopy(click))  # Teams' retry, while the first still runs
+    release.set()
+    _, answered = await first
+
+    assert status == 200 and retried["type"] == CARD and "Triaged" in card_text(retried["value"]), retried
+    assert answered["type"] == CARD
+    assert len(await events(desk, "assigned")) == 1
+
+
+async def test_a_duplicate_with_a_new_activity_id_is_held_by_the_ticket_idempotency(desk, customer_chat):
+    from tests.bot.helpers import GOOD_TICKET, form_message_id, open_form
+
+    draft_id, _ = await open_form(desk, customer_chat)
+    submit = customer_chat.invoke(
+        "ticket.submit", draft_id, GOOD_TICKET, replyToId=form_message_id(desk, customer_chat)
+    )
+    await desk.send(copy.deepcopy(submit))
+    submit["id"] = submit["id"] + "-again"  # some of Teams' duplicates carry a new id
+    status, _ = await desk.send(submit)
+    assert status == 200
+    assert len(await rows(desk, "SELECT id FROM tickets")) == 1
