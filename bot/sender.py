@@ -75,6 +75,7 @@ class OutboxSender:
         self._tenants = Pacer(self.policy.per_tenant, monotonic=monotonic)
         self._limit = asyncio.Semaphore(self.policy.concurrency)
         self._in_flight: dict[str, asyncio.Task[None]] = {}  # conversation key -> the task delivering its head
+        self._watchers: set[asyncio.Event] = set()  # set whenever a delivery ends
         self._wake = asyncio.Event()
         self._stopping = False
         self._pass = asyncio.Lock()  # one dispatcher at a time, so a message is never picked up twice
@@ -121,6 +122,26 @@ class OutboxSender:
                 return
             if busy:
                 await asyncio.wait(busy)
+
+    async def card_updated(self, ticket_id: int, within: float) -> bool:
+        """Wait, at most `within` seconds, until no update of the ticket's cards is due (each delivered, failed or
+        rescheduled by the sender's own run); True when none is. Nothing is delivered here, and nothing cancelled."""
+        self.kick()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + within
+        while True:
+            ended = asyncio.Event()
+            self._watchers.add(ended)
+            try:
+                if not await self._db.read(lambda cx: outbox_sql.card_update_due(cx, ticket_id, self._clock())):
+                    return True
+                remaining = deadline - loop.time()
+                if remaining <= 0:
+                    return False
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(ended.wait(), remaining)
+            finally:
+                self._watchers.discard(ended)
 
     async def _next_due(self) -> datetime | None:
         busy = frozenset(self._in_flight)
@@ -190,6 +211,8 @@ class OutboxSender:
         def finished(done: asyncio.Task[None]) -> None:
             self._in_flight.pop(key, None)
             self._wake.set()
+            for watcher in self._watchers:
+                watcher.set()
             if not done.cancelled() and done.exception() is not None:
                 logger.error("outbox %s delivery failed", head.message.id, exc_info=done.exception())
 

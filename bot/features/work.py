@@ -3,8 +3,6 @@ Every action reloads the ticket; the workflow checks the actor's role and the ti
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 from collections.abc import Awaitable, Callable
 
 from bot.actions import ActionResult, ActionRouter, CardAction
@@ -60,28 +58,18 @@ def _acting(change_for: ChangeFor):  # type: ignore[no-untyped-def]
             updated = await apply_change(turn, ticket, change)
         except Refused as refused:
             return ActionResult(message=refusal(turn, refused), refused=True)
-        await _everyone_first(turn)
+        await _everyone_first(turn, updated.id)
         return ActionResult(card=await technician_view(turn, updated))
 
     return handler
 
 
-async def _everyone_first(turn: Turn) -> None:
+async def _everyone_first(turn: Turn, ticket_id: int) -> None:
     """Let the card update everyone gets go out before the actor's own view is returned: a client shows the last
     card it received, and one that does not refresh cards per user (the Agents Playground; Teams refreshes for the
-    listed technicians) would otherwise show the actor the collapsed card. The delivery pass runs in the background
-    and is never cancelled, so no message is sent twice; the actor waits for it at most EVERYONE_FIRST_SECONDS."""
-    delivered = asyncio.Event()
-
-    async def deliver() -> None:
-        try:
-            await turn.services.sender.deliver_due()
-        finally:
-            delivered.set()
-
-    turn.services.spawner.spawn(deliver(), "outbox-before-invoke-answer")
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(delivered.wait(), EVERYONE_FIRST_SECONDS)
+    listed technicians) would otherwise show the actor the collapsed card. The sender delivers it as usual; the
+    actor waits for that at most EVERYONE_FIRST_SECONDS."""
+    await turn.services.sender.card_updated(ticket_id, EVERYONE_FIRST_SECONDS)
 
 
 async def _assign_me(turn: Turn, action: CardAction) -> Change:

@@ -49,6 +49,16 @@ def heads(cx: Cx, now: datetime, limit: int, busy: Collection[str] = ()) -> list
     return [_message(row) for row in rows]
 
 
+def card_update_due(cx: Cx, ticket_id: int, now: datetime) -> bool:
+    """Whether an update of one of the ticket's cards waits for delivery and is due now (not rescheduled)."""
+    row = cx.one(
+        "SELECT 1 AS found FROM outbox WHERE status = 'pending' AND ticket_id = ? AND operation = ?"
+        " AND next_attempt_at <= ? LIMIT 1",
+        (ticket_id, Operation.UPDATE.value, to_iso(now)),
+    )
+    return row is not None
+
+
 def next_due(cx: Cx, busy: Collection[str] = ()) -> datetime | None:
     """When the earliest deliverable message is due (only heads of conversations not in `busy` count: a message
     queued behind one that waits for a retry is not deliverable before it), or None when nothing is pending."""

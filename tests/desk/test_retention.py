@@ -13,7 +13,7 @@ import pytest
 from cryptography.fernet import Fernet
 
 from desk.clock import from_iso, to_iso, utc_now
-from desk.escalation import EscalationDraft, save_draft
+from desk.escalation import EscalationDraft
 from desk.hours import BusinessHours
 from desk.outbox import Operation, Outgoing
 from desk.service import Desk
@@ -26,6 +26,7 @@ from desk.store import state as state_sql
 from desk.store.conversations import Conversation
 from desk.store.database import Cx, SqliteDatabase
 from desk.store.drafts import Draft, insert_draft
+from desk.store.escalations import save_draft
 from desk.store.incidents import StoredIncident
 from desk.store.schema import MIGRATIONS
 from desk.store.tokens import PendingSignIn, Sealer
