@@ -3,7 +3,6 @@ sweep, the customer's own status, tickets linked to incidents, and the monitor's
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime
 
 from bot.background import Periodic
@@ -92,7 +91,8 @@ async def test_a_failing_tenant_does_not_fail_the_sweep(desk, triage_channel, te
     assert "EX987654" in final and "Northwind Traders" in final
 
 
-async def test_sweep_of_hundreds_of_tenants_takes_seconds(tmp_path, connector, triage_channel, technician):
+async def test_sweep_reads_every_one_of_hundreds_of_tenants(tmp_path, connector, triage_channel, technician):
+    # How long it takes is measured by `python -m bench.tokens` (no timed tests).
     desk = await start_desk(local_settings(tmp_path, connector), connector)
     try:
         many = tuple(
@@ -102,11 +102,8 @@ async def test_sweep_of_hundreds_of_tenants_takes_seconds(tmp_path, connector, t
         desk.runtime.emulator.state.customers = many
         customers = await desk.runtime.services.customers.all()
         assert len(customers) == 300
-        started = time.monotonic()
         sweep = await desk.runtime.services.health.sweep(customers)
-        elapsed = time.monotonic() - started
         assert len(sweep.tenants) == 300 and not sweep.unreadable
-        assert elapsed < 15, f"300 tenants took {elapsed:.1f}s"
     finally:
         await desk.close()
 

@@ -20,6 +20,7 @@ from desk.service import Desk
 from desk.sla import SlaPolicy
 from desk.store import conversations as conv_sql
 from desk.store import database, retention
+from desk.store import deliveries as delivery_sql
 from desk.store import incidents as incident_sql
 from desk.store import outbox as outbox_sql
 from desk.store import state as state_sql
@@ -76,11 +77,13 @@ async def housekeeping_at(desk: Desk, clock: FixedClock, at: datetime) -> None:
 
 async def test_inbound_activity_ids_go_after_two_days(desk: Desk, db: SqliteDatabase, clock: FixedClock) -> None:
     for key, at in (("old", ago(days=2, seconds=1)), ("recent", ago(days=1, hours=23))):
-        await db.run(lambda cx, key=key, at=at: conv_sql.remember_inbound(cx, key, at))
+        await db.run(lambda cx, key=key, at=at: delivery_sql.complete(cx, key, None, at))
+        await db.run(lambda cx, key=key, at=at: delivery_sql.claim_change(cx, f"{key}#1", at))
 
     await housekeeping_at(desk, clock, NOW)
 
     assert await column(db, "SELECT key FROM inbound_activities") == ["recent"]
+    assert await column(db, "SELECT key FROM inbound_changes") == ["recent#1"]
 
 
 async def test_sign_ins_never_completed_go_after_their_fifteen_minutes(

@@ -127,7 +127,7 @@ async def test_partner_center_429_holds_the_partners_other_calls(sr_rig: SrRig) 
 
     first = asyncio.create_task(client.customers())
     await until(lambda: time.parked == 1, "the throttled call waits its Retry-After")
-    second = asyncio.create_task(client.managed_services(FABRIKAM))
+    second = asyncio.create_task(client.subscriptions(FABRIKAM))
     await until(lambda: time.parked == 2 or second.done(), "the second call waits or finishes")
 
     assert not second.done(), "a Partner Center call went out before Retry-After was over"
