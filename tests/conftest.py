@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from emulator import demo
 from tests.support.activities import Channel, Chat, user, with_demo_roster
@@ -14,6 +15,15 @@ from tests.support.harness import Desk, local_settings, start_desk
 
 # The emulator rigs (graph_rig, sr_rig, ...) serve the msapi, emulator and bot tests alike.
 pytest_plugins = ["tests.support.rigs"]
+
+# Hypothesis profiles (registered here: `--hypothesis-profile` is read before sub-folder conftests load). "ci"
+# runs the same few hundred examples every time, so a red CI is never a coin toss; "long" explores 10,000 per test.
+_FUZZ_CHECKS = [HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large]
+settings.register_profile(
+    "ci", max_examples=120, deadline=None, derandomize=True, database=None, suppress_health_check=_FUZZ_CHECKS
+)
+settings.register_profile("long", max_examples=10_000, deadline=None, suppress_health_check=_FUZZ_CHECKS)
+settings.load_profile("ci")
 
 
 @pytest.fixture
