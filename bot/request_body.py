@@ -1,5 +1,6 @@
 """What `POST /api/messages` accepts as a body: JSON by its exact media type, UTF-8, a JSON object nesting at most
-MAX_DEPTH levels. Anything else is refused before any bot code (or any recursive code) sees it."""
+MAX_DEPTH levels whose identifiers are plain strings. Anything else is refused before any bot code (or any recursive
+code) sees it."""
 
 from __future__ import annotations
 
@@ -42,9 +43,37 @@ async def read_object(request: web.Request) -> dict[str, Any] | None:
         body = json.loads(text)
     except (ValueError, RecursionError):  # JSONDecodeError and UnicodeDecodeError are ValueErrors
         return None
-    if not isinstance(body, dict) or nesting(text) > MAX_DEPTH:
+    if not isinstance(body, dict) or nesting(text) > MAX_DEPTH or not well_formed(body):
         return None
     return body
+
+
+# Identifiers the SDK puts into connector URLs (`/v3/conversations/{id}/activities/{replyToId}`) and we store as
+# keys: plain strings of sane length, as Teams sends them (a channel thread's id is about a hundred characters).
+MAX_ID_LENGTH = 1024
+_TOP_IDS = ("type", "id", "replyToId", "serviceUrl", "channelId", "name", "locale")
+_ACCOUNTS = ("from", "recipient", "conversation")
+
+
+def well_formed(body: dict[str, Any]) -> bool:
+    """Whether an activity's identifiers are strings of sane length and its accounts objects. msrest turns a list
+    or an object given for a string field into its repr, which would then travel into URLs and keys."""
+
+    def plain(value: object) -> bool:
+        return value is None or (isinstance(value, str) and len(value) <= MAX_ID_LENGTH)
+
+    if not all(plain(body.get(field)) for field in _TOP_IDS):
+        return False
+    for field in _ACCOUNTS:
+        account = body.get(field)
+        if account is None:
+            continue
+        if not isinstance(account, dict) or not plain(account.get("id")) or not plain(account.get("aadObjectId")):
+            return False
+    sender = body.get("from")
+    if not isinstance(sender, dict) or not sender.get("id"):
+        return False  # every activity Teams sends names its sender; one without is nobody's
+    return body.get("channelData") is None or isinstance(body["channelData"], dict)
 
 
 def nesting(valid_json: str) -> int:

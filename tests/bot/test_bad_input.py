@@ -162,3 +162,31 @@ async def test_a_body_over_one_mebibyte_is_refused_as_too_large(desk, customer_c
     assert response.status == 413
     assert crashed(caplog) == []
     assert desk.connector.posts(customer_chat.conversation_id) == []
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("id", {}),
+        ("id", [[], "queue"]),
+        ("id", "x" * 5000),
+        ("replyToId", ["1"]),
+        ("from", None),
+        ("from", "29:someone"),
+        ("conversation", {"id": {"nested": True}, "conversationType": "personal"}),
+        ("channelData", ["tenant"]),
+    ],
+)
+async def test_an_activity_whose_identifiers_are_not_plain_strings_is_malformed(
+    desk, customer_chat, caplog, field, value
+):
+    # msrest turns a list or object given for a string into its repr, which went into the connector's reply URL
+    # (a 400 from the connector, then a crashed turn); a missing sender is no user at all.
+    caplog.set_level(logging.ERROR)
+    activity = customer_chat.message("new ticket")
+    activity[field] = value
+    before = len(desk.connector.posts())
+    status, _ = await desk.send(activity)
+    assert status == 400
+    assert len(desk.connector.posts()) == before
+    assert crashed(caplog) == []
