@@ -140,7 +140,9 @@ def _build(env: EnvReader) -> Settings:
         sla=sla_targets(env, support.hours),
         emulator_port=env.int("EMULATOR_PORT", 0, minimum=0, maximum=65535),
         extra_ca_file=_existing_file(env, "EXTRA_CA_FILE"),
-        public_url=_url(env, "PUBLIC_URL", "") if env.str("PUBLIC_URL") else None,
+        # Entra sends technicians' authorization codes back to PUBLIC_URL: https too, as Entra requires of redirect
+        # URIs other than localhost.
+        public_url=_endpoint(env, "PUBLIC_URL", "", local) if env.str("PUBLIC_URL") else None,
         teams_app_id=env.str("TEAMS_APP_ID", bot.app_id),
         privacy_url=_url(env, "PRIVACY_URL", "") if env.str("PRIVACY_URL") else None,
         terms_url=_url(env, "TERMS_URL", "") if env.str("TERMS_URL") else None,
@@ -195,8 +197,8 @@ def _url(env: EnvReader, name: str, default: str) -> str:
 
 
 def _endpoint(env: EnvReader, name: str, default: str, local: bool) -> str:
-    """A Microsoft API endpoint. Production mode sends the app secret, app tokens and technicians' tokens to these,
-    so it refuses plain http except to this machine (as for SERVICE_URL_ALLOWLIST); local mode replaces them with
+    """A Microsoft API endpoint (or the bot's own sign-in address). Production mode sends the app secret, app tokens
+    and technicians' tokens or codes to these, so it refuses plain http except to this machine (as for SERVICE_URL_ALLOWLIST); local mode replaces them with
     the emulator's https address."""
     value = _url(env, name, default)
     parsed = urlparse(value)

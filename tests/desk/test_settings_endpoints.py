@@ -1,4 +1,4 @@
-"""LOGIN_URL, GRAPH_URL, PARTNER_CENTER_URL: production mode refuses plain http (the app secret, its tokens and
+"""LOGIN_URL, GRAPH_URL, PARTNER_CENTER_URL, PUBLIC_URL: production mode refuses plain http (the app secret, its tokens and
 technicians' tokens would cross the network in clear) except to this machine; local mode aims them at the emulator."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ PRODUCTION = {
     "MicrosoftAppPassword": "not-a-real-secret",
     "PARTNER_TENANT_ID": "5f1a0c2e-7b1d-4c55-9a4e-3c2b1d0e9f01",
 }
-ENDPOINTS = ("LOGIN_URL", "GRAPH_URL", "PARTNER_CENTER_URL")
+ENDPOINTS = ("LOGIN_URL", "GRAPH_URL", "PARTNER_CENTER_URL", "PUBLIC_URL")  # PUBLIC_URL receives sign-in codes
 
 
 def settings(**environ: str) -> Settings:
@@ -49,7 +49,7 @@ def test_production_mode_accepts_https_overrides(variable: str) -> None:
 def test_production_defaults_are_https_in_both_clouds() -> None:
     for cloud in ("public", "usgov"):
         production = settings(CLOUD=cloud, **PRODUCTION)
-        assert all(getattr(production, v.lower()).startswith("https://") for v in ENDPOINTS)
+        assert all(getattr(production, v.lower()).startswith("https://") for v in ENDPOINTS if v != "PUBLIC_URL")
 
 
 def test_local_mode_points_every_endpoint_at_the_emulator_over_https() -> None:
