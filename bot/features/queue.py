@@ -127,13 +127,21 @@ async def _note_on_service_request(turn: Turn, ticket: Ticket, text: str) -> str
         if services.signins is None:
             raise NotSignedIn(turn.person.aad_id)
         token = await services.signins.token(turn.person.aad_id)
-        await services.partner_center.add_note(token, ticket.sr_id or "", text.strip(), str(uuid.uuid4()))
+        await services.partner_center.add_note(token, ticket.sr_id or "", text.strip(), _note_request_id(turn, ticket))
     except NotSignedIn:
         return turn.t("note.not_on_sr", number=ticket.number, sr=ticket.sr_id)
     except MicrosoftApiError:
         logger.exception("adding a note to service request %s failed", ticket.sr_id)
         return turn.t("note.not_on_sr", number=ticket.number, sr=ticket.sr_id)
     return turn.t("note.done_sr", number=ticket.number, sr=ticket.sr_id)
+
+
+def _note_request_id(turn: Turn, ticket: Ticket) -> str:
+    """The note's MS-RequestId: the same on every delivery of the turn's activity, so a note that reached Microsoft
+    before the turn died is not added again when Teams redelivers it (Partner Center keeps one request per id)."""
+    if turn.delivery is None:
+        return str(uuid.uuid4())
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"partner-desk:sr-note:{turn.delivery.key}:{ticket.id}"))
 
 
 async def _ticket_from(turn: Turn, args: str) -> Ticket | None:

@@ -144,3 +144,24 @@ async def test_a_duplicate_with_a_new_activity_id_is_held_by_the_ticket_idempote
     status, _ = await desk.send(submit)
     assert status == 200
     assert len(await rows(desk, "SELECT id FROM tickets")) == 1
+
+
+async def test_a_note_whose_turn_died_after_reaching_microsoft_is_added_to_the_service_request_once(
+    desk, customer_chat, triage_channel, technician
+):
+    from tests.bot.test_escalation import escalated
+
+    desk.runtime.emulator.state.sr_script = []
+    await set_triage_channel(desk, triage_channel, technician)
+    ticket = await ticket_row(desk, await raise_ticket(desk, customer_chat))
+    sr_id = await escalated(desk, ticket, triage_channel, technician)
+    message = triage_channel.message(technician, "note T-1001 Customer sent the trace.", thread=None)
+    die_once(desk.runtime.partner_center, "add_note", after=True)  # Microsoft has the note; the turn dies
+    await killed(desk, message)
+
+    status, _ = await desk.send(copy.deepcopy(message))  # Teams redelivers it
+
+    assert status == 201
+    notes = desk.runtime.emulator.state.service_requests.get(sr_id).notes
+    assert [note.text for note in notes].count("Customer sent the trace.") == 1
+    assert [e["text"] for e in await events(desk, "note")] == ["Customer sent the trace."]
