@@ -90,7 +90,10 @@ class DeskBot(TeamsActivityHandler):
 
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
         if turn_context.activity.name != "adaptiveCard/action":
-            return await super().on_invoke_activity(turn_context)
+            answer = await super().on_invoke_activity(turn_context)
+            # The SDK answers invokes it has no handler for with 501; for the desk they are requests it does not
+            # take (a missing or unknown name), not a failure of the server.
+            return answer if answer is None or answer.status < 500 else InvokeResponse(status=400)
         t = Translator(turn_context.activity.locale)
         action = parse_action(turn_context.activity.value, universal=True)
         if action is None:

@@ -198,8 +198,8 @@ def _url(env: EnvReader, name: str, default: str) -> str:
 
 def _endpoint(env: EnvReader, name: str, default: str, local: bool) -> str:
     """A Microsoft API endpoint (or the bot's own sign-in address). Production mode sends the app secret, app tokens
-    and technicians' tokens or codes to these, so it refuses plain http except to this machine (as for SERVICE_URL_ALLOWLIST); local mode replaces them with
-    the emulator's https address."""
+    and technicians' tokens or codes to these, so it refuses plain http except to this machine (as for
+    SERVICE_URL_ALLOWLIST); local mode replaces the Microsoft endpoints with the emulator's https address."""
     value = _url(env, name, default)
     parsed = urlparse(value)
     if parsed.scheme != "https" and not local and not is_loopback(parsed.hostname or ""):

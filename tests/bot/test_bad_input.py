@@ -190,3 +190,11 @@ async def test_an_activity_whose_identifiers_are_not_plain_strings_is_malformed(
     assert status == 400
     assert len(desk.connector.posts()) == before
     assert crashed(caplog) == []
+
+
+@pytest.mark.parametrize("name", [None, "", "composeExtension/query", "no/such/invoke"])
+async def test_an_invoke_the_desk_does_not_take_is_a_bad_request_not_a_server_error(desk, customer_chat, name):
+    activity = customer_chat.invoke("tickets.mine")
+    activity["name"] = name
+    status, _ = await desk.send(activity)
+    assert status == 400

@@ -1,5 +1,6 @@
-"""LOGIN_URL, GRAPH_URL, PARTNER_CENTER_URL, PUBLIC_URL: production mode refuses plain http (the app secret, its tokens and
-technicians' tokens would cross the network in clear) except to this machine; local mode aims them at the emulator."""
+"""LOGIN_URL, GRAPH_URL, PARTNER_CENTER_URL, PUBLIC_URL: production mode refuses plain http (the app secret, its
+tokens and technicians' tokens or codes would cross the network in clear) except to this machine; local mode aims the
+Microsoft endpoints at the emulator."""
 
 from __future__ import annotations
 
