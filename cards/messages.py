@@ -40,7 +40,7 @@ def reply_card(t: Translate, ticket: Ticket, technician: str, partner: str, text
 def resolution_card(t: Translate, ticket: Ticket) -> dict[str, Any]:
     """The resolution, a question (is it fixed?) and a 1–5 rating with an optional comment."""
     stars = [{"title": "★" * score + "☆" * (5 - score), "value": str(score)} for score in range(5, 0, -1)]
-    extra = [
+    extra: list[dict[str, Any]] = [
         {"type": "TextBlock", "text": t("resolution.question"), "wrap": True, "spacing": "Medium"},
         {
             "type": "ActionSet",

@@ -23,3 +23,8 @@ def to_iso(moment: datetime | None) -> str | None:
 def from_iso(text: str | None) -> datetime | None:
     """The inverse of `to_iso`."""
     return datetime.fromisoformat(text) if text else None
+
+
+def from_iso_not_null(text: str) -> datetime:
+    """`from_iso` for a NOT NULL column (always written by `to_iso` from a datetime)."""
+    return datetime.fromisoformat(text)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Callable, Mapping
 from typing import TypeVar
 
@@ -28,11 +29,11 @@ class EnvReader:
         value = value.strip() if isinstance(value, str) else ""
         return value or default
 
-    def optional(self, name: str) -> str | None:
+    def optional(self, name: builtins.str) -> builtins.str | None:
         """The stripped value of `name`, or None when unset or blank."""
         return self.str(name) or None
 
-    def int(self, name: str, default: int, *, minimum: int | None = None, maximum: int | None = None) -> int:
+    def int(self, name: builtins.str, default: int, *, minimum: int | None = None, maximum: int | None = None) -> int:
         """An integer within [minimum, maximum]."""
         raw = self.str(name)
         if not raw:
@@ -47,7 +48,7 @@ class EnvReader:
             raise SettingsError(name, f"must be at most {maximum}, got {value}")
         return value
 
-    def bool(self, name: str, default: bool) -> bool:
+    def bool(self, name: builtins.str, default: bool) -> bool:
         """A boolean written as true/false, yes/no, 1/0 or on/off."""
         raw = self.str(name).lower()
         if not raw:
@@ -58,7 +59,7 @@ class EnvReader:
             return False
         raise SettingsError(name, f"expected true or false, got {raw!r}")
 
-    def choice(self, name: str, choices: Mapping[str, T], default: str) -> T:
+    def choice(self, name: builtins.str, choices: Mapping[builtins.str, T], default: builtins.str) -> T:
         """One of `choices` (matched case-insensitively)."""
         raw = self.str(name, default)
         for key, value in choices.items():
@@ -66,14 +67,14 @@ class EnvReader:
                 return value
         raise SettingsError(name, f"expected one of {', '.join(choices)}, got {raw!r}")
 
-    def list(self, name: str, default: tuple[str, ...] = ()) -> tuple[str, ...]:
+    def list(self, name: builtins.str, default: tuple[builtins.str, ...] = ()) -> tuple[builtins.str, ...]:
         """A comma-separated list with blanks removed."""
         raw = self.str(name)
         if not raw:
             return default
         return tuple(item.strip() for item in raw.split(",") if item.strip())
 
-    def parsed(self, name: str, parse: Callable[[str], T], default: str) -> T:
+    def parsed(self, name: builtins.str, parse: Callable[[builtins.str], T], default: builtins.str) -> T:
         """A value converted by `parse`; its ValueError becomes a SettingsError naming `name`."""
         raw = self.str(name, default)
         try:

@@ -62,7 +62,7 @@ class EscalationService(DeskBase):
         """The technician's unsubmitted draft for this ticket, or a new one prefilled with `fields`."""
         now = self._clock()
 
-        def work(cx):  # type: ignore[no-untyped-def]
+        def work(cx: Cx) -> EscalationDraft:
             existing = escalation_sql.open_draft_for(cx, ticket_id, aad_id)
             if existing is not None:
                 return existing

@@ -6,7 +6,7 @@ import json
 from datetime import datetime
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from babel import Locale
 from babel.dates import format_datetime
@@ -82,9 +82,11 @@ class Translator:
     def moment(self, when: datetime) -> str:
         """A date and time written the way this language writes them (e.g. "Mon 30 Nov 08:00", "пн 30 нояб. 08:00"),
         in `when`'s own time zone."""
-        return format_datetime(when, "EEE d MMM HH:mm", tzinfo=when.tzinfo, locale=self.language)
+        # Babel 2.9 ships no type information: format_datetime is Any to the checker; it returns the text.
+        return cast(str, format_datetime(when, "EEE d MMM HH:mm", tzinfo=when.tzinfo, locale=self.language))
 
     def full_moment(self, when: datetime) -> str:
         """A weekday, date and time spelled out (e.g. "Friday, 6 March 2026, 17:30", "пятница, 6 марта 2026,
         17:30"), in `when`'s own time zone."""
-        return format_datetime(when, "EEEE, d MMMM y, HH:mm", tzinfo=when.tzinfo, locale=self.language)
+        text = format_datetime(when, "EEEE, d MMMM y, HH:mm", tzinfo=when.tzinfo, locale=self.language)
+        return cast(str, text)  # Babel is untyped, as in `moment`

@@ -125,7 +125,7 @@ def install(secrets: Iterable[str], level: str | int) -> Redactor:
     root = logging.getLogger()
     root.setLevel(level)
     if not root.handlers:
-        handler = logging.StreamHandler(sys.stderr)
+        handler: logging.Handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(RedactingFormatter(redact))
         root.addHandler(handler)
     for handler in root.handlers:

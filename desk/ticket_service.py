@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from desk.changes import Actor, Change
 from desk.outbox import Outgoing
 from desk.people import Person
 from desk.service_base import DeskBase
@@ -20,7 +21,7 @@ from desk.store.database import Cx
 from desk.store.drafts import Draft
 from desk.store.events import Event
 from desk.tickets import Requester, Ticket, TicketFields
-from desk.workflow import Actor, Change, Refused, plan
+from desk.workflow import Refused, plan
 
 Notices = Callable[[Ticket], list[Outgoing]]
 Announce = Callable[[Ticket, Ticket, Change, Actor], list[Outgoing]]

@@ -43,7 +43,8 @@ class SignedIn:
     oid: str
 
 
-class _App(msal.ConfidentialClientApplication):
+# MSAL ships no type information, so its classes are Any and strict mypy refuses a subclass of one (misc).
+class _App(msal.ConfidentialClientApplication):  # type: ignore[misc]
     # Entra accepts the device-code grant from a confidential client that presents its secret (its refresh tokens
     # then need the secret too, as auth-code ones do); MSAL Python only exposes the flow on public clients.
     initiate_device_flow = msal.PublicClientApplication.initiate_device_flow
@@ -232,6 +233,7 @@ def _signed_in(app: _App, result: dict[str, Any]) -> SignedIn:
 
 
 def _cache(app: _App) -> msal.SerializableTokenCache:
+    # MSAL is untyped (its token_cache is the base TokenCache to a reader); _new_app always gives a serializable one.
     return cast(msal.SerializableTokenCache, app.token_cache)
 
 

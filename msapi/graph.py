@@ -4,7 +4,7 @@ tenant, read app-only with the partner's multi-tenant app, paced per tenant unde
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncGenerator, Mapping
 from contextlib import aclosing
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -111,7 +111,7 @@ class GraphClient(ApiClient):
 
     async def _items(
         self, tenant_id: str, path: str, params: Mapping[str, str] | None = None
-    ) -> AsyncIterator[dict[str, Any]]:
+    ) -> AsyncGenerator[dict[str, Any], None]:
         """The objects of a collection, following `@odata.nextLink` (an absolute URL) page by page."""
         url, query = path, params
         for _ in range(MAX_PAGES):

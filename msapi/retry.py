@@ -31,7 +31,8 @@ class RetryPolicy:
 
     def backoff(self, attempt: int, rand: Callable[[], float] = random.random) -> float:
         """Exponential delay before retry number `attempt` (1-based), with +/- jitter."""
-        delay = min(self.max_delay, self.base_delay * (2 ** (attempt - 1)))
+        # int ** int is Any to type checkers (a negative exponent gives a float); attempt >= 1 here.
+        delay: float = min(self.max_delay, self.base_delay * (2 ** (attempt - 1)))
         return max(0.0, delay * (1 + self.jitter * (2 * rand() - 1)))
 
 

@@ -4,6 +4,7 @@ both trusting an optional extra CA (the local emulator's, or a private endpoint'
 from __future__ import annotations
 
 import ssl
+from typing import Any
 
 import certifi
 import httpx
@@ -38,11 +39,13 @@ class _CaSession(requests.Session):
         super().__init__()
         self._bundle = bundle
 
-    def request(self, method, url, **kwargs):  # type: ignore[no-untyped-def, override]
+    def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
+        # requests' own helpers (get, post...) and MSAL pass everything after the URL by keyword; *args keeps the
+        # override accepting whatever Session.request accepts.
         kwargs.setdefault("timeout", 20)
         if self._bundle:
             kwargs.setdefault("verify", self._bundle)
-        return super().request(method, url, **kwargs)
+        return super().request(method, url, *args, **kwargs)
 
 
 def msal_session(bundle: str | None = None) -> requests.Session:

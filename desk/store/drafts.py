@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from desk.clock import from_iso, to_iso
+from desk.clock import from_iso_not_null, to_iso
 from desk.store.database import Cx
 
 
@@ -41,7 +41,7 @@ def get_draft(cx: Cx, draft_id: str) -> Draft | None:
         tenant_id=row["tenant_id"],
         fields=json.loads(row["fields"]),
         ticket_id=row["ticket_id"],
-        created_at=from_iso(row["created_at"]),  # type: ignore[arg-type]
+        created_at=from_iso_not_null(row["created_at"]),
     )
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from desk.clock import from_iso, to_iso
+from desk.clock import from_iso, from_iso_not_null, to_iso
 from desk.escalation import EscalationDraft
 from desk.store.database import Cx, Row
 
@@ -92,7 +92,7 @@ def _draft(row: Row) -> EscalationDraft:
         row["technician_aad_id"],
         json.loads(row["fields"]),
         row["sr_id"],
-        from_iso(row["created_at"]),  # type: ignore[arg-type]
+        from_iso_not_null(row["created_at"]),
         attempt=row["attempt"],
         filing_at=from_iso(row["filing_at"]),
         filing_until=from_iso(row["filing_until"]),

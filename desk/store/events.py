@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from desk.clock import from_iso, to_iso
+from desk.clock import from_iso_not_null, to_iso
 from desk.store.database import Cx
 
 
@@ -49,7 +49,7 @@ def events(cx: Cx, ticket_id: int) -> list[Event]:
     return [
         Event(
             ticket_id=row["ticket_id"],
-            at=from_iso(row["at"]),  # type: ignore[arg-type]
+            at=from_iso_not_null(row["at"]),
             actor_aad_id=row["actor_aad_id"],
             actor_name=row["actor_name"],
             kind=row["kind"],

@@ -6,7 +6,7 @@ import json
 from collections.abc import Collection
 from datetime import UTC, datetime, timedelta
 
-from desk.clock import from_iso, to_iso
+from desk.clock import from_iso, from_iso_not_null, to_iso
 from desk.outbox import Card, Operation, OutboxMessage, Outgoing
 from desk.store.database import Cx, Row
 
@@ -186,8 +186,8 @@ def _message(row: Row) -> OutboxMessage:
         id=row["id"],
         outgoing=outgoing,
         attempts=row["attempts"],
-        next_attempt_at=from_iso(row["next_attempt_at"]),  # type: ignore[arg-type]
-        created_at=from_iso(row["created_at"]),  # type: ignore[arg-type]
+        next_attempt_at=from_iso_not_null(row["next_attempt_at"]),
+        created_at=from_iso_not_null(row["created_at"]),
     )
 
 

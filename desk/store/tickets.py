@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from desk.clock import from_iso, to_iso
+from desk.clock import from_iso, from_iso_not_null, to_iso
 from desk.store.database import Cx, Row
 from desk.tickets import Product, Requester, Severity, Status, Ticket, TicketFields, ticket_number
 
@@ -194,7 +194,7 @@ def card_activity(cx: Cx, ticket_id: int, card: str) -> str | None:
 
 
 def _ticket(row: Row) -> Ticket:
-    def when(name: str) -> Any:
+    def when(name: str) -> datetime | None:
         return from_iso(row[name])
 
     return Ticket(
@@ -217,8 +217,8 @@ def _ticket(row: Row) -> Ticket:
             contact=row["contact"],
         ),
         status=Status(row["status"]),
-        created_at=when("created_at"),
-        updated_at=when("updated_at"),
+        created_at=from_iso_not_null(row["created_at"]),
+        updated_at=from_iso_not_null(row["updated_at"]),
         updated_by=row["updated_by"],
         assignee_id=row["assignee_aad_id"],
         assignee_name=row["assignee_name"],
