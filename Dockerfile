@@ -11,6 +11,9 @@ COPY desk desk
 COPY dialogs dialogs
 COPY msapi msapi
 ENV PORT=3978 HOST=0.0.0.0 DATA_DIR=/app/data
+# Not root: the process owns its data folder and nothing else.
+RUN useradd --system --uid 10001 --no-create-home desk && mkdir -p /app/data && chown desk /app/data
+USER desk
 VOLUME /app/data
 EXPOSE 3978
 CMD ["sh", "-c", "exec gunicorn 'app:make_app()' --worker-class aiohttp.GunicornWebWorker --workers 1 --bind 0.0.0.0:${PORT} --graceful-timeout 30"]
