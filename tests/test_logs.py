@@ -36,9 +36,9 @@ from tests.bot.test_triage_actions import act, thread_posts
 from tests.support.activities import Channel, Chat, user
 from tests.support.connector import LocalConnector
 from tests.support.harness import OFFICE_HOURS, Desk, FixedClock
-from tests.support.tokens import CHANNEL_ISSUER, OpenIdServer, SigningKey, channel_claims, new_signing_key, sign
+from tests.support.production import BOT_APP_ID, production_env
+from tests.support.tokens import OpenIdServer, SigningKey, channel_claims, new_signing_key, sign
 
-BOT_APP_ID = "3f2b6c1e-8d4a-4e7b-9c0f-1a2b3c4d5e6f"
 PUBLIC_URL = "https://desk.contosocloud.example"
 LINE = "%(levelname)s %(name)s: %(message)s"
 
@@ -113,27 +113,16 @@ async def desk(
     """The app in production mode at DEBUG, its logging set up as at start-up."""
     apps = emulator.state.apps
     env = {
-        "MicrosoftAppId": BOT_APP_ID,
-        "MicrosoftAppPassword": apps[BOT_APP_ID],
-        "PARTNER_TENANT_ID": demo.PARTNER.tenant_id,
-        "PARTNER_APP_ID": demo.APP_ID,
-        "PARTNER_APP_SECRET": apps[demo.APP_ID],
+        **production_env(
+            tmp_path,
+            connector,
+            emulator,
+            openid.metadata_url,
+            bot_password=apps[BOT_APP_ID],
+            partner_secret=apps[demo.APP_ID],
+        ),
         "TOKEN_CACHE_KEY": f"{Fernet.generate_key().decode()},{Fernet.generate_key().decode()}",
         "PUBLIC_URL": PUBLIC_URL,
-        "TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL": openid.metadata_url,
-        "TO_BOT_FROM_CHANNEL_TOKEN_ISSUER": CHANNEL_ISSUER,
-        "TO_CHANNEL_FROM_BOT_OAUTH_SCOPE": "https://api.botframework.com",
-        "TO_CHANNEL_FROM_BOT_LOGIN_URL": f"{emulator.base_url}/login/botframework.com",
-        "OAUTH_URL": f"{emulator.base_url}/oauth",
-        "VALIDATE_AUTHORITY": "false",
-        "SERVICE_URL_ALLOWLIST": connector.url,
-        "LOGIN_URL": f"{emulator.base_url}/login",
-        "GRAPH_URL": f"{emulator.base_url}/graph",
-        "PARTNER_CENTER_URL": f"{emulator.base_url}/partnercenter",
-        "EXTRA_CA_FILE": str(emulator.tls.ca_cert),
-        "DATA_DIR": str(tmp_path / "data"),
-        "DATABASE_URL": f"sqlite:///{tmp_path}/desk.db",
-        "PARTNER_NAME": "Contoso Cloud Services",
         "LOG_LEVEL": "DEBUG",
     }
     settings = Settings.from_env(env, env_file=None)

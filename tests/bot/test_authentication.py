@@ -22,8 +22,9 @@ from emulator.state import EmulatorState
 from tests.support.activities import Chat, user
 from tests.support.connector import LocalConnector
 from tests.support.harness import Desk, start_desk
+from tests.support.production import BOT_APP_ID, BOT_PASSWORD
+from tests.support.production import production_env as shared_production_env
 from tests.support.tokens import (
-    CHANNEL_ISSUER,
     OpenIdServer,
     RecordingServer,
     SigningKey,
@@ -34,8 +35,6 @@ from tests.support.tokens import (
     unsigned,
 )
 
-BOT_APP_ID = "3f2b6c1e-8d4a-4e7b-9c0f-1a2b3c4d5e6f"
-BOT_PASSWORD = "bot-secret-for-tests"
 BOT_TOKEN_PATH = "/login/botframework.com/oauth2/v2.0/token"
 
 
@@ -99,26 +98,7 @@ def production_env(
     tmp_path: Path, connector: LocalConnector, emulator: EmulatorServer, openid: OpenIdServer
 ) -> dict[str, str]:
     """Production-mode environment: every Microsoft endpoint local, the connector allowed."""
-    return {
-        "MicrosoftAppId": BOT_APP_ID,
-        "MicrosoftAppPassword": BOT_PASSWORD,
-        "PARTNER_TENANT_ID": demo.PARTNER.tenant_id,
-        "TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL": openid.metadata_url,
-        "TO_BOT_FROM_CHANNEL_TOKEN_ISSUER": CHANNEL_ISSUER,
-        "TO_CHANNEL_FROM_BOT_OAUTH_SCOPE": "https://api.botframework.com",
-        "TO_CHANNEL_FROM_BOT_LOGIN_URL": f"{emulator.base_url}/login/botframework.com",
-        "OAUTH_URL": f"{emulator.base_url}/oauth",
-        "VALIDATE_AUTHORITY": "false",
-        "SERVICE_URL_ALLOWLIST": connector.url,
-        "LOGIN_URL": f"{emulator.base_url}/login",
-        "PARTNER_CENTER_URL": f"{emulator.base_url}/partnercenter",
-        "PARTNER_APP_ID": demo.APP_ID,
-        "PARTNER_APP_SECRET": demo.APP_SECRET,
-        "EXTRA_CA_FILE": str(emulator.tls.ca_cert),
-        "DATA_DIR": str(tmp_path / "data"),
-        "DATABASE_URL": f"sqlite:///{tmp_path}/desk.db",
-        "PARTNER_NAME": "Contoso Cloud Services",
-    }
+    return shared_production_env(tmp_path, connector, emulator, openid.metadata_url)
 
 
 @pytest.fixture
