@@ -35,13 +35,13 @@ from bot.conversations import record_of
 from bot.runtime import Runtime
 from bot.teams_send import TeamsSend
 from bot.web import RUNTIME
-from desk.clock import to_iso, utc_now
+from desk.clock import utc_now
 from desk.outbox import Operation, Outgoing
-from desk.store.database import Cx
 from emulator import demo
 from tests.support.activities import Chat, TeamsUser
 from tests.support.connector import LocalConnector, Reply
 from tests.support.harness import local_settings
+from tests.support.outbox_trace import record_delivered
 
 
 class StampingConnector(LocalConnector):
@@ -89,17 +89,8 @@ async def throttle(run: Run, key: str, hold: float) -> None:
         run.baseline.conversations.slots[key] = deque(first + n * (3600 - hold - 1) / 1799 for n in range(1800))
         return
     oldest = utc_now() - timedelta(seconds=3600 - hold)
-    stamps = [to_iso(oldest + timedelta(seconds=n * (3600 - hold - 1) / 1799)) for n in range(1800)]
-
-    def work(cx: Cx) -> None:
-        for at in stamps:
-            cx.execute(
-                "INSERT INTO outbox (conversation_key, operation, activity, status, attempts, next_attempt_at,"
-                " created_at, sent_at) VALUES (?, 'post', '{}', 'sent', 1, ?, ?, ?)",
-                (key, at, at, at),
-            )
-
-    await run.runtime.db.run(work)
+    moments = [oldest + timedelta(seconds=n * (3600 - hold - 1) / 1799) for n in range(1800)]
+    await record_delivered(run.runtime.db, key, moments)
 
 
 async def until(connector: StampingConnector, wanted: Callable[[str], bool], count: int, limit: float) -> float:

@@ -14,15 +14,15 @@ from aiohttp import web
 from botbuilder.schema import Activity
 
 from bot.conversations import record_of
-from desk.clock import from_iso, to_iso
+from desk.clock import from_iso
 from desk.outbox import Operation, Outgoing
 from desk.store.conversations import Conversation
-from desk.store.database import Cx
 from emulator import demo
 from tests.bot.helpers import rows
 from tests.support.activities import Chat, TeamsUser, with_demo_roster
 from tests.support.connector import LocalConnector, Reply, Sent
 from tests.support.harness import OFFICE_HOURS, Desk, FixedClock, local_settings, start_desk
+from tests.support.outbox_trace import record_delivered
 
 
 class TimedConnector(LocalConnector):
@@ -121,17 +121,7 @@ async def queue(desk: Desk, *items: Outgoing) -> None:
 async def fill_window(desk: Desk, conversation_key: str, count: int, first: datetime, every: timedelta) -> None:
     """Record `count` messages as delivered to the conversation, the first at `first` and then one every `every`:
     the trace a storm of sends leaves in the outbox."""
-    sent = [to_iso(first + every * n) for n in range(count)]
-
-    def work(cx: Cx) -> None:
-        for at in sent:
-            cx.execute(
-                "INSERT INTO outbox (conversation_key, operation, activity, status, attempts, next_attempt_at,"
-                " created_at, sent_at) VALUES (?, 'post', '{}', 'sent', 1, ?, ?, ?)",
-                (conversation_key, at, at, at),
-            )
-
-    await desk.runtime.db.run(work)
+    await record_delivered(desk.runtime.db, conversation_key, [first + every * n for n in range(count)])
 
 
 def delay(row: dict[str, Any], clock: FixedClock) -> float:
