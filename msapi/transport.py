@@ -10,6 +10,8 @@ import httpx
 import requests
 
 DEFAULT_TIMEOUT = httpx.Timeout(20.0, connect=10.0)
+# MSAL's requests to Entra ID (requests has no session-wide timeout); read at each request, so tests may shorten it.
+MSAL_TIMEOUT_SECONDS = 20.0
 
 
 def ssl_context(extra_ca: str | None = None) -> ssl.SSLContext:
@@ -39,7 +41,7 @@ class _CaSession(requests.Session):
         self._bundle = bundle
 
     def request(self, method, url, **kwargs):  # type: ignore[no-untyped-def, override]
-        kwargs.setdefault("timeout", 20)
+        kwargs.setdefault("timeout", MSAL_TIMEOUT_SECONDS)
         if self._bundle:
             kwargs.setdefault("verify", self._bundle)
         return super().request(method, url, **kwargs)

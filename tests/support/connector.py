@@ -3,6 +3,7 @@ to answer with errors, served from its own thread like the real service is from 
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import threading
@@ -43,11 +44,16 @@ class Sent:
 
 @dataclass
 class Reply:
-    """A scripted answer: status, headers, body."""
+    """A scripted answer: status, headers, body. `delay`: seconds before answering (longer than the bot's timeout
+    is a timeout). `raw`: the body as this text instead, JSON or not. `delivered`: the connector did deliver the
+    activity (it gets an id) whatever the answer says, as when only the answer is lost or garbled."""
 
     status: int
     headers: dict[str, str] = field(default_factory=dict)
     body: dict[str, Any] | None = None
+    delay: float = 0.0
+    raw: str | None = None
+    delivered: bool = False
 
 
 class LocalConnector:
@@ -91,6 +97,16 @@ class LocalConnector:
         with self._lock:
             return [s for s in self.sent if s.method == "PUT"]
 
+    def delivered(self, conversation_id: str) -> list[Sent]:
+        """The sends and replies to one conversation that the connector delivered (gave an activity id), in order."""
+        with self._lock:
+            return [s for s in self.sent if s.conversation_id == conversation_id and s.response_id is not None]
+
+    def clear_script(self) -> None:
+        """Forget the scripted answers not yet given: answer normally from now on."""
+        with self._lock:
+            self.script.clear()
+
     def start(self) -> LocalConnector:
         """Serve on a free loopback port in a daemon thread."""
         self._server.start()
@@ -133,25 +149,26 @@ class LocalConnector:
         channel = ((body.get("channelData") or {}).get("channel") or {}).get("id", "")
         scripted = self._record(request, body, channel)
         if scripted:
-            return _scripted(scripted)
+            return await _scripted(scripted)
         activity_id = str(next(self._ids))
         return web.json_response({"id": f"{channel};messageid={activity_id}", "activityId": activity_id}, status=201)
 
     async def _send(self, request: web.Request) -> web.Response:
         body = await request.json()
         scripted = self._record(request, body, request.match_info["conversation"])
-        if scripted:
-            return _scripted(scripted)
         activity_id = str(next(self._ids))
-        with self._lock:
-            self.sent[-1].response_id = activity_id
+        if scripted is None or scripted.delivered:
+            with self._lock:
+                self.sent[-1].response_id = activity_id  # no await since _record: still this request's
+        if scripted:
+            return await _scripted(scripted)
         return web.json_response({"id": activity_id}, status=201)
 
     async def _update(self, request: web.Request) -> web.Response:
         body = await request.json()
         scripted = self._record(request, body, request.match_info["conversation"])
         if scripted:
-            return _scripted(scripted)
+            return await _scripted(scripted)
         return web.json_response({"id": request.match_info["activity"]})
 
     async def _paged_members(self, request: web.Request) -> web.Response:
@@ -165,7 +182,8 @@ class LocalConnector:
         return web.json_response(member)
 
 
-def _scripted(reply: Reply) -> web.Response:
-    return web.Response(
-        status=reply.status, headers=reply.headers, text=json.dumps(reply.body or {}), content_type="application/json"
-    )
+async def _scripted(reply: Reply) -> web.Response:
+    if reply.delay:
+        await asyncio.sleep(reply.delay)
+    text = reply.raw if reply.raw is not None else json.dumps(reply.body or {})
+    return web.Response(status=reply.status, headers=reply.headers, text=text, content_type="application/json")
