@@ -62,7 +62,8 @@ class LocalConnector:
     def __init__(self) -> None:
         self.sent: list[Sent] = []
         self.members: dict[str, dict[str, Any]] = {}
-        self.script: list[tuple[str, str, Reply]] = []  # (method, path prefix, reply) consumed first-come
+        # (method, path, whether the path must match exactly rather than as a prefix, reply), consumed first-come
+        self.script: list[tuple[str, str, bool, Reply]] = []
         self._ids = itertools.count(1000)
         self._lock = threading.Lock()
         self._server = ThreadedServer(self._app, "local-connector")
@@ -77,10 +78,11 @@ class LocalConnector:
         """The serviceUrl activities should carry."""
         return f"http://127.0.0.1:{self.port}/"
 
-    def fail_next(self, method: str, *replies: Reply, path: str = "/v3/") -> None:
-        """Answer the next requests of `method` whose path starts with `path` with `replies` (then normally)."""
+    def fail_next(self, method: str, *replies: Reply, path: str = "/v3/", exact: bool = False) -> None:
+        """Answer the next requests of `method` whose path starts with `path` (is `path`, when `exact`) with
+        `replies` (then normally)."""
         with self._lock:
-            self.script.extend((method, path, reply) for reply in replies)
+            self.script.extend((method, path, exact, reply) for reply in replies)
 
     def posts(self, conversation_prefix: str = "") -> list[Sent]:
         """Successful-or-not POSTs (sends, replies, thread creations), in order."""
@@ -138,8 +140,9 @@ class LocalConnector:
                     request.headers.get("Authorization", ""),
                 )
             )
-            for index, (method, prefix, reply) in enumerate(self.script):
-                if method == request.method and request.path.startswith(prefix):
+            for index, (method, path, exact, reply) in enumerate(self.script):
+                matches = request.path == path if exact else request.path.startswith(path)
+                if method == request.method and matches:
                     del self.script[index]
                     return reply
         return None
@@ -148,9 +151,12 @@ class LocalConnector:
         body = await request.json()
         channel = ((body.get("channelData") or {}).get("channel") or {}).get("id", "")
         scripted = self._record(request, body, channel)
+        activity_id = str(next(self._ids))
+        if scripted is None or scripted.delivered:
+            with self._lock:
+                self.sent[-1].response_id = activity_id  # the new thread's root; no await since _record
         if scripted:
             return await _scripted(scripted)
-        activity_id = str(next(self._ids))
         return web.json_response({"id": f"{channel};messageid={activity_id}", "activityId": activity_id}, status=201)
 
     async def _send(self, request: web.Request) -> web.Response:
