@@ -20,6 +20,7 @@ from emulator.state import Fault
 from msapi.retry import RetryPolicy
 from tests.faults.conftest import MakeRig
 from tests.faults.rig import SLOW_ANSWER, FaultRig, T, our_tracebacks
+from tests.support.activities import Chat, user
 
 FABRIKAM = demo.FABRIKAM.tenant_id
 POLICY = RetryPolicy()  # what the runtime's Graph and Partner Center clients use
@@ -154,3 +155,36 @@ async def test_partner_center_fault_for_customers(
     again = await rig.said("admin fabrikam")
     assert T("admin.subscriptions") in again and T("admin.subscriptions_unavailable") not in again
     await settled(rig, caplog.records, [LIST_KEPT])
+
+
+@pytest.mark.parametrize("fault", ["503", "timeout"])
+async def test_partner_center_down_before_the_first_customer_list(
+    make_rig: MakeRig, caplog: pytest.LogCaptureFixture, fault: str
+) -> None:
+    # No list to keep serving: nobody can be told apart from a stranger until Partner Center answers.
+    rig = await make_rig(cold=True)
+    injected = Fault(CUSTOMERS_PATH, times=-1, **FAULTS[fault])
+    rig.emulator.inject(injected)
+    customers = rig.runtime.services.customers
+    customers._now = rig.virtual.clock
+    patti = Chat(user(demo.ADVENTURE_WORKS, 0), rig.connector.url)
+    writers = (rig.megan, rig.nestor, patti)
+
+    await asyncio.gather(*(rig.send(chat.message("new ticket")) for chat in writers))
+
+    apology = T("error.generic")
+    for chat in writers:
+        assert [s.text for s in rig.connector.sent_to(chat.conversation_id)] == [apology]
+    assert await rig.said("customers") == T("customers.unavailable")
+    # One load for all who wrote meanwhile (not one each, in turn), at most the policy's attempts.
+    assert 1 <= injected.hits <= ATTEMPTS
+
+    rig.emulator.clear_faults()
+    rig.virtual.now += 11  # past the directory's pause after a failed first load
+    status, _ = await rig.send(rig.megan.message("new ticket"))
+    assert status == 201 and rig.connector.sent_to(rig.megan.conversation_id)[-1].cards, "the ticket form"
+    # `customers` logs the failure it answers with its chain, on purpose. Known gap (reported): the customers' failed
+    # lookups end their turns through the adapter's last resort, which logs each with a traceback; they are told
+    # plainly all the same.
+    turns_failed = ["bot.adapter: turn failed"] * len(writers)
+    await settled(rig, caplog.records, [*turns_failed, "bot.features.admin: could not list customers"])
