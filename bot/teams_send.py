@@ -3,8 +3,11 @@ or an update of an earlier message."""
 
 from __future__ import annotations
 
+import logging
+
 from botbuilder.core import TurnContext
 from botbuilder.schema import Activity, ConversationParameters, ConversationReference
+from msrest.exceptions import DeserializationError
 
 from bot.adapter import DeskAdapter
 from desk.outbox import Card, Operation, OutboxMessage
@@ -12,6 +15,8 @@ from desk.store import outbox as outbox_sql
 from desk.store import tickets as ticket_sql
 from desk.store.conversations import Conversation
 from desk.store.database import Database
+
+logger = logging.getLogger(__name__)
 
 
 class Undeliverable(Exception):
@@ -58,6 +63,11 @@ class TeamsSend:
                 else:
                     response = await context.send_activity(activity)
                     result["id"] = response.id if response else None
+            except DeserializationError as error:
+                # Only a 2xx answer's body is read (an error status raises ErrorResponseException first): Teams took
+                # the activity, and sending it again would post it twice. Its id is unknown.
+                logger.warning("outbox %s delivered, but Teams' answer is unreadable: %s", message.id, error)
+                result["id"] = activity.id if out.operation is Operation.UPDATE else None
             except Exception as error:
                 failed.append(error)
 

@@ -24,7 +24,9 @@ CustomerSource = Callable[[], Awaitable[Sequence[Customer]]]
 
 
 class CustomerDirectory:
-    """Customer list cached for `ttl` seconds; a lookup miss refreshes it at most every `miss_refresh` seconds."""
+    """Customer list cached for `ttl` seconds; a lookup miss refreshes it at most every `miss_refresh` seconds. Until
+    a first list is loaded, a failed load is not tried again for `first_load_pause` seconds: lookups meanwhile fail
+    with its error at once, instead of each waiting for a load of its own."""
 
     def __init__(
         self,
@@ -32,11 +34,14 @@ class CustomerDirectory:
         ttl: float = 900,
         miss_refresh: float = 60,
         monotonic: Callable[[], float] = time.monotonic,
+        first_load_pause: float = 10,
     ) -> None:
         self._source = source
         self._ttl = ttl
         self._miss_refresh = miss_refresh
         self._now = monotonic
+        self._pause = first_load_pause
+        self._first_load_failed: tuple[float, Exception] | None = None
         self._by_tenant: dict[str, Customer] = {}
         self._by_domain: dict[str, Customer] = {}
         self._loaded_at: float | None = None
@@ -77,10 +82,16 @@ class CustomerDirectory:
             )
             if not stale:
                 return
+            failed = self._first_load_failed
+            if self._loaded_at is None and failed is not None and self._now() - failed[0] < self._pause:
+                # The lookups that waited for that load would otherwise each load again in turn (Partner Center
+                # down at start-up: the tenth customer to write would wait for ten failed loads).
+                raise failed[1].with_traceback(None)
             try:
                 customers = await self._source()
-            except Exception:
+            except Exception as error:
                 if self._loaded_at is None:
+                    self._first_load_failed = (self._now(), error)
                     raise
                 # Keep serving the list we have (customers keep working while Partner Center is down);
                 # try again after `miss_refresh` rather than on every lookup.

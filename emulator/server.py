@@ -55,7 +55,7 @@ def _faults_and_log(state: EmulatorState):  # type: ignore[no-untyped-def]
         if fault is not None and fault.status and fault.after_handling:
             await handler(request)  # the work is done; the caller never learns it
             response = fault_answer(fault, request.path)
-        elif fault is not None and fault.status:
+        elif fault is not None and (fault.status or fault.raw is not None):
             response = fault_answer(fault, request.path)
         else:
             response = await handler(request)
@@ -74,6 +74,10 @@ def fault_answer(fault: Fault, path: str) -> web.Response:
     if retry_after is None and fault.status == 429 and api is not None:
         retry_after = DEFAULT_RETRY_AFTER[api]
     headers = {"Retry-After": retry_after} if retry_after else {}
+    if fault.raw is not None:  # not JSON, though it says so: what a client's parser must survive
+        return web.Response(
+            text=fault.raw, status=fault.status or 200, headers=headers, content_type="application/json"
+        )
     if fault.body is not None or fault.status < 400 or api is None:
         return web.json_response(fault.body or {}, status=fault.status, headers=headers)
     try:

@@ -36,7 +36,9 @@ class Fault:
     API's usual Retry-After. `times` > 0 is how many requests it hits; < 0 means until cleared; 0 is refused
     (ValueError), as a fault that hits nothing is a mistake. `after_handling` lets the request do its work first
     (a service request is filed) and only then answers with the fault: a gateway error or timeout that hides
-    work already done.
+    work already done. `raw` answers with that text as the body instead (`status` 0 means 200): a body that is not
+    JSON at all, as a proxy's error page or a cut-off answer would be. `hits` counts the requests it has met, as
+    they arrive (a delayed one is in `EmulatorState.seen` only once answered).
     """
 
     path: str
@@ -47,6 +49,8 @@ class Fault:
     times: int = 1
     tenant: str | None = None
     after_handling: bool = False
+    raw: str | None = None
+    hits: int = 0
 
     def __post_init__(self) -> None:
         if self.times == 0:
@@ -130,6 +134,7 @@ class EmulatorState:
         with self.lock:
             for fault in self.faults:
                 if path.startswith(fault.path) and (fault.tenant is None or fault.tenant == tenant):
+                    fault.hits += 1
                     if fault.times > 0:
                         fault.times -= 1
                         if fault.times == 0:

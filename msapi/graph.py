@@ -115,8 +115,16 @@ class GraphClient(ApiClient):
         """The objects of a collection, following `@odata.nextLink` (an absolute URL) page by page."""
         url, query = path, params
         for _ in range(MAX_PAGES):
-            body = json_body(await self.call("GET", url, tenant_id, params=query))
-            for item in body.get("value") or []:
+            response = await self.call("GET", url, tenant_id, params=query)
+            body = json_body(response)
+            page = body.get("value")
+            if not isinstance(page, list):
+                # Every page of a collection carries its items in `value` (https://learn.microsoft.com/graph/paging,
+                # https://learn.microsoft.com/graph/api/serviceannouncement-list-healthoverviews). Read as an empty
+                # page, a cut-off or foreign body would report every service healthy and every incident over.
+                request_id = response.headers.get("request-id", "")
+                raise GraphError(f"{path} answered with a body that is not a collection", request_id=request_id)
+            for item in page:
                 if isinstance(item, dict):
                     yield item
             next_link = body.get("@odata.nextLink")

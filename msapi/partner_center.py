@@ -154,8 +154,18 @@ class PartnerCenterClient(ApiClient):
         params: dict[str, str] | None = {"size": str(size)} if size else None
         headers: dict[str, str] = {}
         for _ in range(MAX_PAGES):
-            body = json_body(await self.request("GET", path, params=params, headers=headers, token=token))
-            items.extend(item for item in body.get("items", []) if isinstance(item, dict))
+            response = await self.request("GET", path, params=params, headers=headers, token=token)
+            body = json_body(response)
+            page = body.get("items")
+            if not isinstance(page, list):
+                # A collection always carries `items`, as in
+                # https://learn.microsoft.com/partner-center/developer/get-a-list-of-customers. Read as an empty
+                # list, a cut-off or foreign body would make every customer a stranger until the next refresh.
+                request_id = response.headers.get("MS-RequestId", "")
+                raise PartnerCenterError(
+                    f"the {what} answered with a body that is not a collection", request_id=request_id
+                )
+            items.extend(item for item in page if isinstance(item, dict))
             continuation = _continuation(body)
             if not continuation:
                 return items

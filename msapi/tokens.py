@@ -64,6 +64,8 @@ class TokenProvider:
         except (requests.RequestException, msal.exceptions.MsalServiceError) as error:
             message = f"Entra ID failed or could not be reached: {error}"
             raise TokenError(message, status=entra_status(error), code="network") from error
+        except ValueError as error:  # MSAL parses the token endpoint's answer with json.loads and lets it raise
+            raise TokenError("Entra ID answered with a body that is not JSON", code="malformed") from error
         if result.get("token_source") == "identity_provider":
             with self._lock:
                 self.requests_made += 1

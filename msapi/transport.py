@@ -11,6 +11,8 @@ import httpx
 import requests
 
 DEFAULT_TIMEOUT = httpx.Timeout(20.0, connect=10.0)
+# MSAL's requests to Entra ID (requests has no session-wide timeout); read at each request, so tests may shorten it.
+MSAL_TIMEOUT_SECONDS = 20.0
 
 
 def ssl_context(extra_ca: str | None = None) -> ssl.SSLContext:
@@ -42,7 +44,7 @@ class _CaSession(requests.Session):
     def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> requests.Response:
         # requests' own helpers (get, post...) and MSAL pass everything after the URL by keyword; *args keeps the
         # override accepting whatever Session.request accepts.
-        kwargs.setdefault("timeout", 20)
+        kwargs.setdefault("timeout", MSAL_TIMEOUT_SECONDS)
         if self._bundle:
             kwargs.setdefault("verify", self._bundle)
         return super().request(method, url, *args, **kwargs)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 
+import pytest
+
 from desk.customers import Customer, CustomerDirectory
 
 FABRIKAM = Customer(
@@ -183,3 +185,25 @@ async def test_first_load_failure_is_raised() -> None:
         assert "unavailable" in str(error)
     else:
         raise AssertionError("a first load that fails must raise")
+
+
+async def test_a_failed_first_load_is_not_repeated_by_every_waiting_lookup() -> None:
+    # Before any list is loaded, lookups waiting for a load that fails would each load again in turn: with Partner
+    # Center down or hanging at start-up, the tenth customer to write would wait for ten failed loads.
+    source, clock = FailingSource(FABRIKAM), Clock()
+    source.down = True
+    customers = directory(source, clock)
+
+    failures = await asyncio.gather(
+        *(customers.by_tenant(FABRIKAM.tenant_id) for _ in range(10)), return_exceptions=True
+    )
+
+    assert all(isinstance(failure, RuntimeError) for failure in failures)
+    assert source.calls == 1
+    clock.now = 5  # still within the pause after a failed first load: no new attempt
+    with pytest.raises(RuntimeError):
+        await customers.all()
+    assert source.calls == 1
+    source.down = False
+    clock.now = 11  # the pause is over: the next lookup loads
+    assert await customers.by_tenant(FABRIKAM.tenant_id) == FABRIKAM

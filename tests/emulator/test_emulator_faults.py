@@ -108,3 +108,16 @@ def test_graph_throttling_counts_every_window_and_throttled_requests() -> None:
     assert state.graph_throttle("other-app", "t") is None
     clock.now = 3600.0
     assert state.graph_throttle("app", "t") is None
+
+
+async def test_a_raw_fault_answers_a_body_that_is_not_json_and_counts_arrivals(graph_rig: GraphRig) -> None:
+    fault = Fault(path=ANNOUNCEMENTS + "/issues", status=0, raw='{"value": [{"id": "cut off', times=-1)
+    graph_rig.state.inject(fault)
+    token = await graph_rig.tokens().token(FABRIKAM, GRAPH_SCOPE)
+
+    for _ in range(2):
+        raw = await graph_rig.http.get(
+            f"{graph_rig.base}/v1.0/admin/serviceAnnouncement/issues", headers={"Authorization": f"Bearer {token}"}
+        )
+        assert raw.status_code == 200 and raw.text == '{"value": [{"id": "cut off'
+    assert fault.hits == 2

@@ -248,3 +248,20 @@ async def test_messages_newest_first_limited_to_top(graph_rig: GraphRig) -> None
 
     assert [m.id for m in await client.messages(NORTHWIND, top=1)] == ["MC700002"]
     assert len(graph_rig.graph_calls("/messages")) == 2  # top=1 did not fetch the next page
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        {"raw": '{"value": [{"id": "Exchange", "status": "serviceOp'},
+        {"body": {"unexpected": "shape"}},
+        {"body": {"value": 1}},
+    ],
+    ids=["cut-off", "no-value", "value-not-a-list"],
+)
+async def test_a_page_that_is_not_a_collection_is_an_error_not_an_empty_list(graph_rig: GraphRig, answer) -> None:
+    # Read as "no services, no issues", such an answer would report every service healthy and every incident over.
+    graph_rig.state.inject(Fault(path=ANNOUNCEMENTS + "/healthOverviews", status=200, **answer))
+
+    with pytest.raises(GraphError, match="not a collection"):
+        await graph_rig.client().health_overviews(FABRIKAM)

@@ -223,3 +223,16 @@ async def test_tenant_without_the_app_raises_token_error(rig: Rig) -> None:
         await rig.tokens().token(demo.STRANGER.tenant_id, SCOPE)
 
     assert caught.value.code == "unauthorized_client 700016"
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [{"raw": '{"totalCount": 2, "items": [{"id": "cut off'}, {"body": {"unexpected": "shape"}}, {"body": {"items": 1}}],
+    ids=["cut-off", "no-items", "items-not-a-list"],
+)
+async def test_a_page_that_is_not_a_collection_is_an_error_not_an_empty_list(rig: Rig, answer) -> None:
+    # Read as "no customers", such an answer would make every customer a stranger until the next refresh.
+    rig.state.inject(Fault(path=CUSTOMERS_PATH, status=200, **answer))
+
+    with pytest.raises(PartnerCenterError, match="not a collection"):
+        await rig.client(rig.tokens()).customers()

@@ -69,6 +69,17 @@ async def test_entra_error_without_a_description_is_a_token_error(graph_rig: Gra
     assert (caught.value.args[0], caught.value.code) == ("invalid_client", "invalid_client")
 
 
+async def test_entra_answer_that_is_not_json_is_a_token_error(graph_rig: GraphRig) -> None:
+    # MSAL raises the JSON parser's ValueError for it, which callers catching MicrosoftApiError would not catch.
+    graph_rig.state.inject(Fault(path=TOKEN_PATH, status=200, raw='{"access_token": "cut off'))
+
+    with pytest.raises(TokenError) as caught:
+        await graph_rig.client().issues(FABRIKAM)
+
+    assert caught.value.code == "malformed"
+    assert graph_rig.graph_calls() == []
+
+
 # --- one acquisition per (tenant, scope) in flight -------------------------------------------------------------------
 
 NORTHWIND = demo.NORTHWIND.tenant_id

@@ -3,6 +3,7 @@ to answer with errors, served from its own thread like the real service is from 
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import threading
@@ -43,11 +44,16 @@ class Sent:
 
 @dataclass
 class Reply:
-    """A scripted answer: status, headers, body."""
+    """A scripted answer: status, headers, body. `delay`: seconds before answering (longer than the bot's timeout
+    is a timeout). `raw`: the body as this text instead, JSON or not. `delivered`: the connector did deliver the
+    activity (it gets an id) whatever the answer says, as when only the answer is lost or garbled."""
 
     status: int
     headers: dict[str, str] = field(default_factory=dict)
     body: dict[str, Any] | None = None
+    delay: float = 0.0
+    raw: str | None = None
+    delivered: bool = False
 
 
 class LocalConnector:
@@ -56,7 +62,8 @@ class LocalConnector:
     def __init__(self) -> None:
         self.sent: list[Sent] = []
         self.members: dict[str, dict[str, Any]] = {}
-        self.script: list[tuple[str, str, Reply]] = []  # (method, path prefix, reply) consumed first-come
+        # (method, path, whether the path must match exactly rather than as a prefix, reply), consumed first-come
+        self.script: list[tuple[str, str, bool, Reply]] = []
         self._ids = itertools.count(1000)
         self._lock = threading.Lock()
         self._server = ThreadedServer(self._app, "local-connector")
@@ -71,10 +78,11 @@ class LocalConnector:
         """The serviceUrl activities should carry."""
         return f"http://127.0.0.1:{self.port}/"
 
-    def fail_next(self, method: str, *replies: Reply, path: str = "/v3/") -> None:
-        """Answer the next requests of `method` whose path starts with `path` with `replies` (then normally)."""
+    def fail_next(self, method: str, *replies: Reply, path: str = "/v3/", exact: bool = False) -> None:
+        """Answer the next requests of `method` whose path starts with `path` (is `path`, when `exact`) with
+        `replies` (then normally)."""
         with self._lock:
-            self.script.extend((method, path, reply) for reply in replies)
+            self.script.extend((method, path, exact, reply) for reply in replies)
 
     def posts(self, conversation_prefix: str = "") -> list[Sent]:
         """Successful-or-not POSTs (sends, replies, thread creations), in order."""
@@ -90,6 +98,16 @@ class LocalConnector:
         """PUTs (card updates), in order."""
         with self._lock:
             return [s for s in self.sent if s.method == "PUT"]
+
+    def delivered(self, conversation_id: str) -> list[Sent]:
+        """The sends and replies to one conversation that the connector delivered (gave an activity id), in order."""
+        with self._lock:
+            return [s for s in self.sent if s.conversation_id == conversation_id and s.response_id is not None]
+
+    def clear_script(self) -> None:
+        """Forget the scripted answers not yet given: answer normally from now on."""
+        with self._lock:
+            self.script.clear()
 
     def start(self) -> LocalConnector:
         """Serve on a free loopback port in a daemon thread."""
@@ -122,8 +140,9 @@ class LocalConnector:
                     request.headers.get("Authorization", ""),
                 )
             )
-            for index, (method, prefix, reply) in enumerate(self.script):
-                if method == request.method and request.path.startswith(prefix):
+            for index, (method, path, exact, reply) in enumerate(self.script):
+                matches = request.path == path if exact else request.path.startswith(path)
+                if method == request.method and matches:
                     del self.script[index]
                     return reply
         return None
@@ -132,26 +151,30 @@ class LocalConnector:
         body = await request.json()
         channel = ((body.get("channelData") or {}).get("channel") or {}).get("id", "")
         scripted = self._record(request, body, channel)
-        if scripted:
-            return _scripted(scripted)
         activity_id = str(next(self._ids))
+        if scripted is None or scripted.delivered:
+            with self._lock:
+                self.sent[-1].response_id = activity_id  # the new thread's root; no await since _record
+        if scripted:
+            return await _scripted(scripted)
         return web.json_response({"id": f"{channel};messageid={activity_id}", "activityId": activity_id}, status=201)
 
     async def _send(self, request: web.Request) -> web.Response:
         body = await request.json()
         scripted = self._record(request, body, request.match_info["conversation"])
-        if scripted:
-            return _scripted(scripted)
         activity_id = str(next(self._ids))
-        with self._lock:
-            self.sent[-1].response_id = activity_id
+        if scripted is None or scripted.delivered:
+            with self._lock:
+                self.sent[-1].response_id = activity_id  # no await since _record: still this request's
+        if scripted:
+            return await _scripted(scripted)
         return web.json_response({"id": activity_id}, status=201)
 
     async def _update(self, request: web.Request) -> web.Response:
         body = await request.json()
         scripted = self._record(request, body, request.match_info["conversation"])
         if scripted:
-            return _scripted(scripted)
+            return await _scripted(scripted)
         return web.json_response({"id": request.match_info["activity"]})
 
     async def _paged_members(self, request: web.Request) -> web.Response:
@@ -165,7 +188,8 @@ class LocalConnector:
         return web.json_response(member)
 
 
-def _scripted(reply: Reply) -> web.Response:
-    return web.Response(
-        status=reply.status, headers=reply.headers, text=json.dumps(reply.body or {}), content_type="application/json"
-    )
+async def _scripted(reply: Reply) -> web.Response:
+    if reply.delay:
+        await asyncio.sleep(reply.delay)
+    text = reply.raw if reply.raw is not None else json.dumps(reply.body or {})
+    return web.Response(status=reply.status, headers=reply.headers, text=text, content_type="application/json")
