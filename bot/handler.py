@@ -21,10 +21,12 @@ from desk.deliveries import Delivered, Delivery
 from desk.i18n import Translator
 from desk.people import Person, Role
 from desk.store.people import Technician
+from msapi.errors import MicrosoftApiError
 
 logger = logging.getLogger(__name__)
 TURN_KEY = "desk.turn"
 DELIVERY_KEY = "desk.delivery"
+REFUSAL_KEY = "desk.refusal"  # what an invoke refused before its turn began is answered with
 REDELIVERED_KEY = "desk.redelivered"
 ANSWER_KEY = "desk.answer"
 CARD_TYPE = "application/vnd.microsoft.card.adaptive"
@@ -104,7 +106,8 @@ class DeskBot(TeamsActivityHandler):
         if turn is None:
             redelivered: Delivered | None = turn_context.turn_state.get(REDELIVERED_KEY)
             if redelivered is None:
-                return _invoke(200, MESSAGE_TYPE, _refusal_text(self._services, t))
+                refusal = turn_context.turn_state.get(REFUSAL_KEY) or _refusal_text(self._services, t)
+                return _invoke(200, MESSAGE_TYPE, refusal)
             if redelivered.response is not None:
                 return InvokeResponse(status=200, body=redelivered.response)  # the first answer, as it was
             return _invoke(200, MESSAGE_TYPE, t("delivery.already_done"))
@@ -122,7 +125,11 @@ class DeskBot(TeamsActivityHandler):
             await self._welcome(turn_context)
 
     async def _welcome(self, turn_context: TurnContext) -> None:
-        person = await self._services.who.person(turn_context)
+        try:
+            person = await self._services.who.person(turn_context)
+        except MicrosoftApiError as error:  # no welcome while Partner Center cannot say who they are
+            logger.warning("no welcome: cannot tell who joined (%s)", error)
+            return
         if person.role is Role.STRANGER:
             return
         turn = self._turn(turn_context, person)
@@ -132,7 +139,9 @@ class DeskBot(TeamsActivityHandler):
         """Resolve the sender; refuse strangers (storing nothing); set aside redeliveries of completed turns; remember
         the chat."""
         activity = turn_context.activity
-        person = await self._services.who.person(turn_context)
+        person = await self._person(turn_context)
+        if person is None:
+            return None
         if person.role is Role.STRANGER:
             await self._refuse_stranger(turn_context)
             return None
@@ -192,6 +201,19 @@ class DeskBot(TeamsActivityHandler):
                 await turn.show(result.card)
         if result.message:
             await turn.say(result.message)
+
+    async def _person(self, turn_context: TurnContext) -> Person | None:
+        """The sender with their role; None, after telling them plainly, while Partner Center cannot say which
+        customer they belong to (no customer list loaded yet, and it is failing): nothing is stored meanwhile."""
+        try:
+            return await self._services.who.person(turn_context)
+        except MicrosoftApiError as error:
+            logger.warning("cannot tell who is writing: the customer list is unavailable (%s)", error)
+            text = Translator(turn_context.activity.locale)("refusal.directory_unavailable")
+            turn_context.turn_state[REFUSAL_KEY] = text
+            if turn_context.activity.type != "invoke":
+                await turn_context.send_activity(MessageFactory.text(text))
+            return None
 
     async def _refuse_stranger(self, turn_context: TurnContext) -> None:
         if turn_context.activity.type == "invoke":

@@ -192,6 +192,8 @@ class UserSignIn:
             status = entra_status(error)
             message = f"Entra ID failed or could not be reached: {error}"
             raise TokenError(message, status=status, code="network") from error
+        except ValueError as error:  # MSAL parses the token endpoint's answer with json.loads and lets it raise
+            raise TokenError("Entra ID answered with a body that is not JSON", code="malformed") from error
         finally:
             if app is not None:
                 _cache(app).deserialize(None)

@@ -172,6 +172,18 @@ async def test_entra_failing_during_refresh_is_not_a_sign_out(rig: SignInRig) ->
     assert not isinstance(caught.value, SignInRequired) and caught.value.status == 503
 
 
+async def test_entra_answering_a_refresh_with_a_body_that_is_not_json_is_a_token_error(rig: SignInRig) -> None:
+    rig.state.user_token_lifetime = 120
+    client = rig.client()
+    signed = await rig.sign_in(client)
+    rig.state.inject(Fault(path=f"/login/{demo.PARTNER.tenant_id}/oauth2/v2.0/token", status=200, raw='{"access'))
+
+    with pytest.raises(TokenError) as caught:  # MSAL's json.loads would raise ValueError past every caller
+        await client.token(signed.cache)
+
+    assert not isinstance(caught.value, SignInRequired) and caught.value.code == "malformed"
+
+
 async def test_empty_accountless_or_garbled_cache_requires_sign_in(rig: SignInRig) -> None:
     client = rig.client()
 
