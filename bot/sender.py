@@ -285,12 +285,27 @@ class OutboxSender:
             await self._conversation_gone(conversation, message, detail)
             return
         logger.error("outbox %s refused by Teams (%s); not retried", message.id, detail)
-        await self._db.run(lambda cx: outbox_sql.mark_failed(cx, message.id, detail))
+        await self._give_up(message, detail)
+
+    async def _give_up(self, message: OutboxMessage, detail: str) -> None:
+        """Fail a message for good; one about a ticket (not a card refresh) is noted in the ticket's history, so the
+        technician who was told it was sent can see it was not."""
+        now = self._clock()
+        ticket_id = message.outgoing.ticket_id if message.outgoing.operation is not Operation.UPDATE else None
+
+        def work(cx: Cx) -> None:
+            outbox_sql.mark_failed(cx, message.id, detail)
+            if ticket_id is not None:
+                event_sql.add_event(
+                    cx, Event(ticket_id, now, "system", "Partner Desk", "undelivered", text=detail[:200])
+                )
+
+        await self._db.run(work)
 
     async def _retry(self, message: OutboxMessage, wait: float, detail: str) -> None:
         if message.attempts + 1 >= self.policy.max_attempts:
             logger.error("outbox %s gave up after %d attempts: %s", message.id, message.attempts + 1, detail)
-            await self._db.run(lambda cx: outbox_sql.mark_failed(cx, message.id, detail))
+            await self._give_up(message, detail)
             return
         when = self._clock() + timedelta(seconds=wait)
         logger.info("outbox %s retry in %.1fs: %s", message.id, wait, detail)
