@@ -6,7 +6,7 @@ import sys
 
 from aiohttp import web
 
-from bot import web as bot_web
+from bot.edge import web as bot_web
 from desk import logsafe
 from desk.clock import Clock, utc_now
 from desk.env import SettingsError

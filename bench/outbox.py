@@ -32,9 +32,9 @@ from botbuilder.schema import Activity
 from app import create_app
 from bench.outbox_baseline import BaselineSender
 from bot.conversations import record_of
+from bot.edge.web import RUNTIME
+from bot.outbox.teams_send import TeamsSend
 from bot.runtime import Runtime
-from bot.teams_send import TeamsSend
-from bot.web import RUNTIME
 from desk.clock import utc_now
 from desk.outbox import Operation, Outgoing
 from emulator import demo

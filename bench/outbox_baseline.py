@@ -9,8 +9,8 @@ import asyncio
 import time
 from collections import deque
 
-from bot.send_policy import SendPolicy
-from bot.teams_send import TeamsSend
+from bot.outbox.send_policy import SendPolicy
+from bot.outbox.teams_send import TeamsSend
 from desk.clock import Clock
 from desk.outbox import OutboxMessage
 from desk.store import conversations as conv_sql

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from bot.commands import CommandRouter
     from bot.identity import WhoIsWho
     from bot.locks import KeyedLocks
-    from bot.sender import OutboxSender
+    from bot.outbox.sender import OutboxSender
     from bot.signin import SignIns
     from bot.spawner import Spawner
     from dialogs.runner import DialogRunner

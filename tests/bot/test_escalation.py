@@ -10,8 +10,8 @@ from urllib.parse import parse_qsl, urlparse
 import httpx
 import pytest
 
-from bot.sr_sync import sync_service_requests
-from bot.support_profile import refresh_profile
+from bot.jobs.sr_sync import sync_service_requests
+from bot.jobs.support_profile import refresh_profile
 from emulator import demo
 from tests.bot.helpers import card_inputs, card_text, raise_ticket, rows, set_triage_channel, ticket_row
 from tests.bot.test_triage_actions import act, thread_posts

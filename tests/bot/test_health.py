@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from bot.background import Periodic
-from bot.monitor import monitor_round
+from bot.jobs.background import Periodic
+from bot.jobs.monitor import monitor_round
 from emulator import demo
 from emulator.state import Fault
 from tests.bot.helpers import card_text, raise_ticket, rows, set_triage_channel, ticket_row

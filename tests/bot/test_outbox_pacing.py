@@ -12,7 +12,7 @@ import pytest
 from botbuilder.schema import Activity
 
 from bot.conversations import record_of
-from bot.pacing import Pacer
+from bot.outbox.pacing import Pacer
 from desk.outbox import Operation, Outgoing
 from emulator import demo
 from tests.bot import outbox_rig

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.loopback import is_loopback_host
-from bot.request_body import is_json, nesting
+from bot.edge.loopback import is_loopback_host
+from bot.edge.request_body import is_json, nesting
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(alphabet=st.sampled_from('[]{}"\\ab,:\n\u00e9')),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.service_urls import ServiceUrlPolicy, ServiceUrlRefused
+from bot.edge.service_urls import ServiceUrlPolicy, ServiceUrlRefused
 from desk.clouds import PUBLIC, USGOV
 from desk.settings import LOCAL_CONNECTOR_PREFIXES
 

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.background import Periodic
-from bot.sla_alerts import check_sla
+from bot.jobs.background import Periodic
+from bot.jobs.sla_alerts import check_sla
 from tests.bot.helpers import card_text, raise_ticket, rows, set_triage_channel, ticket_row
 from tests.support.harness import FixedClock, local_settings, start_desk
 

@@ -52,7 +52,9 @@ async def test_unauthenticated_routes_open_no_write_transaction(desk: Desk, monk
 
     async def counting_run(work):  # type: ignore[no-untyped-def]
         # Background work (the outbox sender, periodic jobs) writes meanwhile: count what a route handler asked for.
-        handlers = [f for f in traceback.extract_stack() if f.filename.endswith(("bot/web.py", "bot/web_auth.py"))]
+        handlers = [
+            f for f in traceback.extract_stack() if f.filename.endswith(("bot/edge/web.py", "bot/edge/web_auth.py"))
+        ]
         if handlers:
             writes.append(handlers[-1].name)
         return await real_run(work)

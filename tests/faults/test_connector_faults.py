@@ -15,7 +15,7 @@ import asyncio
 
 import pytest
 
-from bot.send_policy import SendPolicy
+from bot.outbox.send_policy import SendPolicy
 from emulator import demo
 from tests.bot.helpers import card_text, raise_ticket
 from tests.faults.conftest import MakeRig

@@ -10,8 +10,8 @@ from typing import Any
 from aiohttp.test_utils import TestClient, TestServer
 
 from app import create_app
+from bot.edge.web import RUNTIME
 from bot.runtime import Runtime
-from bot.web import RUNTIME
 from desk.settings import Settings
 from tests.support.connector import LocalConnector
 

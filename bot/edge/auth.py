@@ -19,8 +19,8 @@ from botframework.connector.auth import (
 )
 from botframework.connector.skills import BotFrameworkClient
 
-from bot.credentials import CachingCredentialsFactory
-from bot.service_urls import ServiceUrlPolicy
+from bot.edge.credentials import CachingCredentialsFactory
+from bot.edge.service_urls import ServiceUrlPolicy
 from desk.settings import Settings
 
 logger = logging.getLogger(__name__)

@@ -9,7 +9,7 @@ from botbuilder.core import TurnContext
 from botbuilder.schema import Activity, ConversationParameters, ConversationReference
 from msrest.exceptions import DeserializationError
 
-from bot.adapter import DeskAdapter
+from bot.edge.adapter import DeskAdapter
 from desk.outbox import Card, Operation, OutboxMessage
 from desk.store import outbox as outbox_sql
 from desk.store import tickets as ticket_sql

@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
-from bot.send_policy import SendPolicy
+from bot.outbox.send_policy import SendPolicy
 from cards.render import text_message
 from desk.i18n import Translator
 from desk.outbox import Operation, OutboxMessage, Outgoing

@@ -19,12 +19,12 @@ from datetime import datetime, timedelta
 
 from botbuilder.schema import ErrorResponseException
 
-from bot.adapter import DeskAdapter
-from bot.pacing import SHORT_WINDOWS, Pacer, long_windows
-from bot.send_policy import GONE, RETRY_WITH_BACKOFF, SendPolicy, retry_after, within_a_message
-from bot.service_urls import ServiceUrlPolicy, ServiceUrlRefused
-from bot.teams_send import TeamsSend, Undeliverable
-from bot.triage_hold import hold_refused, hold_unprobed
+from bot.edge.adapter import DeskAdapter
+from bot.edge.service_urls import ServiceUrlPolicy, ServiceUrlRefused
+from bot.outbox.pacing import SHORT_WINDOWS, Pacer, long_windows
+from bot.outbox.send_policy import GONE, RETRY_WITH_BACKOFF, SendPolicy, retry_after, within_a_message
+from bot.outbox.teams_send import TeamsSend, Undeliverable
+from bot.outbox.triage_hold import hold_refused, hold_unprobed
 from desk.clock import Clock, utc_now
 from desk.directory_service import TRIAGE_CHANNEL_KEY
 from desk.outbox import Operation, OutboxMessage

@@ -9,9 +9,9 @@ from typing import Any
 from aiohttp import web
 
 from bot import runtime as runtime_module
-from bot.loopback import loopback_host_only
+from bot.edge.loopback import loopback_host_only
+from bot.edge.web_auth import add_routes as add_sign_in_routes
 from bot.runtime import Runtime
-from bot.web_auth import add_routes as add_sign_in_routes
 from desk.clock import Clock, from_iso, to_iso
 from desk.directory_service import TRIAGE_CHANNEL_KEY
 from desk.settings import Settings

@@ -11,9 +11,9 @@ from botbuilder.core import Bot, InvokeResponse, TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import Activity, ActivityTypes
 
-from bot.auth import ChannelRefused
-from bot.request_body import is_json, read_object
-from bot.service_urls import ServiceUrlRefused
+from bot.edge.auth import ChannelRefused
+from bot.edge.request_body import is_json, read_object
+from bot.edge.service_urls import ServiceUrlRefused
 from desk.i18n import Translator
 
 logger = logging.getLogger(__name__)

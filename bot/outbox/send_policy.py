@@ -14,7 +14,8 @@ GONE = frozenset({403, 404})
 
 @dataclass(frozen=True)
 class SendPolicy:
-    """Pacing and retry limits (Teams: 7 messages/s per conversation, 30/s per app per tenant; see bot/pacing.py)."""
+    """Pacing and retry limits (Teams: 7 messages/s per conversation, 30/s per app per tenant; see
+    bot/outbox/pacing.py)."""
 
     per_conversation: float = 1 / 7
     per_tenant: float = 1 / 30
