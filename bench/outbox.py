@@ -27,11 +27,10 @@ from typing import Any
 
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
-from botbuilder.schema import Activity
 
 from app import create_app
 from bench.outbox_baseline import BaselineSender
-from bot.conversations import record_of
+from bot.conversations import record_of_json
 from bot.edge.web import RUNTIME
 from bot.outbox.teams_send import TeamsSend
 from bot.runtime import Runtime
@@ -78,7 +77,7 @@ def chat(connector: LocalConnector, number: int, tenant: demo.DemoTenant) -> Cha
 
 async def remember(run: Run, chats: list[Chat]) -> None:
     for each in chats:
-        await run.runtime.services.desk.save_conversation(record_of(Activity().deserialize(each.message("hi"))))
+        await run.runtime.services.desk.save_conversation(record_of_json(each.message("hi")))
 
 
 async def throttle(run: Run, key: str, hold: float) -> None:

@@ -70,6 +70,11 @@ def record_of(activity: Activity) -> Conversation:
     )
 
 
+def record_of_json(activity: dict[str, Any]) -> Conversation:
+    """`record_of` for an activity as JSON (tools and benchmarks outside bot/ keep the SDK's types out)."""
+    return record_of(Activity().deserialize(activity))
+
+
 def _channel_data(activity: Activity) -> dict[str, Any]:
     data = activity.channel_data
     if isinstance(data, dict):

@@ -5,9 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from desk.clock import to_iso
 from desk.sla import SlaPolicy
-from desk.store.database import Cx
 from desk.tickets import Ticket
 
 # A reminder goes out when this share of the target's business time is left (at least REMINDER_FLOOR).
@@ -31,7 +29,7 @@ class Alert:
 
 
 def due_alerts(tickets: list[Ticket], now: datetime, sla: SlaPolicy) -> list[Alert]:
-    """The alerts that should have gone out by `now` (sent ones are filtered by `record_sent`)."""
+    """The alerts that should have gone out by `now` (sent ones are filtered by desk.store.alerts.record_sent)."""
     alerts: list[Alert] = []
     for ticket in tickets:
         targets = []
@@ -47,12 +45,3 @@ def due_alerts(tickets: list[Ticket], now: datetime, sla: SlaPolicy) -> list[Ale
             if sla.hours.elapsed(now, due) <= lead:
                 alerts.append(Alert(ticket, name, due, breach=False))
     return alerts
-
-
-def record_sent(cx: Cx, alert: Alert, now: datetime) -> bool:
-    """Record an alert as sent; False when it was sent before (nothing to do)."""
-    changed = cx.execute(
-        "INSERT INTO sla_alerts (ticket_id, kind, due, sent_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-        (alert.ticket.id, alert.kind, to_iso(alert.due), to_iso(now)),
-    )
-    return changed == 1

@@ -6,7 +6,8 @@ from collections.abc import Callable
 
 from desk.outbox import Outgoing
 from desk.service_base import DeskBase
-from desk.sla_watch import Alert, record_sent
+from desk.sla_watch import Alert
+from desk.store import alerts as alert_sql
 from desk.store import events as event_sql
 from desk.store import incidents as incident_sql
 from desk.store import outbox as outbox_sql
@@ -27,7 +28,7 @@ class WatchService(DeskBase):
         def work(cx: Cx) -> int:
             sent = 0
             for alert in sla_alerts:
-                if record_sent(cx, alert, now):
+                if alert_sql.record_sent(cx, alert.ticket.id, alert.kind, alert.due, now):
                     outbox_sql.enqueue(cx, messages(alert), now)
                     sent += 1
             return sent
