@@ -3,7 +3,9 @@ card actions."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import uuid
 from typing import Any
 
 from botbuilder.core import ConversationState, InvokeResponse, MessageFactory, TurnContext
@@ -17,7 +19,8 @@ from bot.features import follow
 from bot.features import help as help_feature
 from bot.services import Services
 from bot.turn import Turn, card_activity
-from desk.deliveries import Delivered, Delivery
+from cards.triage_actions import REFRESH_VERB
+from desk.deliveries import ClaimState, Delivered, Delivery, decode_response
 from desk.i18n import Translator
 from desk.people import Person, Role
 from desk.store.people import Technician
@@ -26,6 +29,9 @@ from msapi.errors import MicrosoftApiError
 logger = logging.getLogger(__name__)
 TURN_KEY = "desk.turn"
 DELIVERY_KEY = "desk.delivery"
+# A copy of a card action whose first turn still runs waits this long for its answer, checking this often.
+FIRST_ANSWER_WAIT_SECONDS = 10.0
+FIRST_ANSWER_POLL_SECONDS = 0.2
 REFUSAL_KEY = "desk.refusal"  # what an invoke refused before its turn began is answered with
 REDELIVERED_KEY = "desk.redelivered"
 ANSWER_KEY = "desk.answer"
@@ -47,15 +53,29 @@ class DeskBot(TeamsActivityHandler):
         self._commands = commands
         self._actions = actions
         self._state = conversation_state
+        # This process, as the holder of the turns it claims, and the activities whose turns run here now: a claim
+        # of ours whose turn is not running any more died with its turn (it is processed again).
+        self._holder = uuid.uuid4().hex
+        self._running: set[str] = set()
 
     async def on_turn(self, turn_context: TurnContext) -> None:
-        await super().on_turn(turn_context)
-        await self._state.save_changes(turn_context)
         # Only a turn that completed makes the activity a duplicate: one that failed or died is processed again
         # when Teams redelivers it (the ticket changes it committed are recorded with them and not repeated).
-        delivery: Delivery | None = turn_context.turn_state.get(DELIVERY_KEY)
-        if delivery is not None:
-            await self._services.desk.complete_delivery(delivery.key, turn_context.turn_state.get(ANSWER_KEY))
+        try:
+            await super().on_turn(turn_context)
+            await self._state.save_changes(turn_context)
+            delivery: Delivery | None = turn_context.turn_state.get(DELIVERY_KEY)
+            if delivery is not None:
+                await self._services.desk.complete_delivery(delivery.key, turn_context.turn_state.get(ANSWER_KEY))
+        except Exception:
+            failed: Delivery | None = turn_context.turn_state.get(DELIVERY_KEY)
+            if failed is not None:
+                await self._services.desk.abandon_delivery(failed.key, self._holder)
+            raise
+        finally:
+            claimed: Delivery | None = turn_context.turn_state.get(DELIVERY_KEY)
+            if claimed is not None:
+                self._running.discard(claimed.key)
 
     async def on_message_activity(self, turn_context: TurnContext) -> None:
         turn = await self._begin(turn_context)
@@ -102,7 +122,8 @@ class DeskBot(TeamsActivityHandler):
             return _invoke(
                 400, "application/vnd.microsoft.error", {"code": "BadRequest", "message": "malformed action"}
             )
-        turn = await self._begin(turn_context)
+        # A refresh only reads (Teams sends one whenever a listed technician views the card): nothing to de-duplicate.
+        turn = await self._begin(turn_context, dedupe=action.verb != REFRESH_VERB)
         if turn is None:
             redelivered: Delivered | None = turn_context.turn_state.get(REDELIVERED_KEY)
             if redelivered is None:
@@ -135,7 +156,7 @@ class DeskBot(TeamsActivityHandler):
         turn = self._turn(turn_context, person)
         await help_feature.show_help(turn, "")
 
-    async def _begin(self, turn_context: TurnContext) -> Turn | None:
+    async def _begin(self, turn_context: TurnContext, dedupe: bool = True) -> Turn | None:
         """Resolve the sender; refuse strangers (storing nothing); set aside redeliveries of completed turns; remember
         the chat."""
         activity = turn_context.activity
@@ -146,13 +167,18 @@ class DeskBot(TeamsActivityHandler):
             await self._refuse_stranger(turn_context)
             return None
         desk = self._services.desk
-        delivery = Delivery(f"{activity.channel_id}|{activity.conversation.id}|{activity.id}") if activity.id else None
+        key = f"{activity.channel_id}|{activity.conversation.id}|{activity.id}"
+        delivery = Delivery(key) if activity.id and dedupe else None
         if delivery is not None:
-            redelivered = await desk.delivered(delivery.key)
-            if redelivered is not None:
+            claim = await desk.claim_delivery(delivery.key, self._holder, delivery.key in self._running)
+            if claim.state is ClaimState.DONE:
                 logger.info("activity %s was processed already: answering as the first time", activity.id)
-                turn_context.turn_state[REDELIVERED_KEY] = redelivered
+                turn_context.turn_state[REDELIVERED_KEY] = Delivered(decode_response(claim.response))
                 return None
+            if claim.state is ClaimState.RUNNING:
+                await self._while_running(turn_context, delivery.key)
+                return None
+            self._running.add(delivery.key)
             turn_context.turn_state[DELIVERY_KEY] = delivery
         if scope_of(activity) == PERSONAL:
             await desk.save_conversation(record_of(activity))
@@ -201,6 +227,22 @@ class DeskBot(TeamsActivityHandler):
                 await turn.show(result.card)
         if result.message:
             await turn.say(result.message)
+
+    async def _while_running(self, turn_context: TurnContext, key: str) -> None:
+        """A copy of an activity whose first turn is still running (Teams resends after 15 s): a message is dropped
+        (the first turn answers it); a card action waits, a while, for the first turn's answer and gives that."""
+        logger.info("activity %s is being processed already", turn_context.activity.id)
+        if turn_context.activity.type != "invoke":
+            return
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + FIRST_ANSWER_WAIT_SECONDS
+        while loop.time() < deadline:
+            done = await self._services.desk.completed_delivery(key)
+            if done is not None:
+                turn_context.turn_state[REDELIVERED_KEY] = done
+                return
+            await asyncio.sleep(FIRST_ANSWER_POLL_SECONDS)
+        turn_context.turn_state[REFUSAL_KEY] = Translator(turn_context.activity.locale)("delivery.in_progress")
 
     async def _person(self, turn_context: TurnContext) -> Person | None:
         """The sender with their role; None, after telling them plainly, while Partner Center cannot say which

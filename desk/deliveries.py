@@ -1,18 +1,41 @@
 """Inbound activities as the desk de-duplicates them. Teams redelivers an activity when the bot answered slowly
 (after 15 s), failed or died; some duplicates even carry a new id (those are held by the tickets' and escalations'
-own idempotency keys). An activity counts as processed once its turn completed, and each ticket change a turn
-applies is recorded in the change's own transaction: a turn that died before committing is processed again on
-redelivery, a change that committed is never applied twice, and a redelivered card action gets its first answer."""
+own idempotency keys). A turn claims its activity while it runs, and the activity counts as processed once the turn
+completed; each ticket change a turn applies is recorded in the change's own transaction. So a copy that arrives
+while the first still runs is not processed again (its replies would go out twice); a turn that died is processed
+again on redelivery; a change that committed is never applied twice; and a redelivered card action gets its first
+answer."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import timedelta
+from enum import StrEnum
 from typing import Any
 
 # A card action's answer kept for its redeliveries: Teams caps a card at about 28 KB, so a bigger answer is not
 # kept (a redelivery then gets a short "already done").
 RESPONSE_LIMIT = 64_000
+# How long a process's claim of a turn holds against another process (one that died cannot release it): longer than
+# any turn should take; a redelivery after it is processed again.
+TURN_LEASE = timedelta(seconds=60)
+
+
+class ClaimState(StrEnum):
+    """What a delivery of an inbound activity finds."""
+
+    NEW = "new"  # process it
+    RUNNING = "running"  # another copy is being processed
+    DONE = "done"  # its turn completed
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A claim's outcome; `response` is a completed card action's kept answer (as stored)."""
+
+    state: ClaimState
+    response: str | None = None
 
 
 @dataclass(frozen=True)

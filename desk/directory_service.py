@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from desk.deliveries import Delivered, decode_response, encode_response
+from desk.deliveries import TURN_LEASE, Claim, Delivered, decode_response, encode_response
 from desk.incidents import CARD_PREFIX
 from desk.outbox import Outgoing
 from desk.service_base import DeskBase
@@ -59,15 +59,24 @@ class DirectoryService(DeskBase):
 
         return await self.db.run(work)
 
-    async def delivered(self, key: str) -> Delivered | None:
-        """The completed turn of an inbound activity (a redelivery), or None when it is to be processed."""
-        done, response = await self.db.run(lambda cx: delivery_sql.delivered(cx, key))
-        return Delivered(decode_response(response)) if done else None
+    async def claim_delivery(self, key: str, holder: str, mine_running: bool) -> Claim:
+        """Claim an inbound activity's turn for this process (see desk.store.deliveries.claim)."""
+        now = self._clock()
+        return await self.db.run(lambda cx: delivery_sql.claim(cx, key, holder, mine_running, now, now + TURN_LEASE))
+
+    async def completed_delivery(self, key: str) -> Delivered | None:
+        """The completed turn of an inbound activity with its kept answer, or None while it is not complete."""
+        claim = await self.db.read(lambda cx: delivery_sql.completed(cx, key))
+        return Delivered(decode_response(claim.response)) if claim else None
 
     async def complete_delivery(self, key: str, response: dict[str, Any] | None) -> None:
         """Record that the turn of an inbound activity completed, with a card action's answer for redeliveries."""
         now, kept = self._clock(), encode_response(response)
         await self.db.run(lambda cx: delivery_sql.complete(cx, key, kept, now))
+
+    async def abandon_delivery(self, key: str, holder: str) -> None:
+        """Let a failed turn's activity be processed again when Teams redelivers it."""
+        await self.db.run(lambda cx: delivery_sql.abandon(cx, key, holder))
 
     async def queue(self, items: list[Outgoing]) -> None:
         """Queue messages that announce no change of their own."""

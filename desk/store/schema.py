@@ -201,4 +201,10 @@ MIGRATIONS: list[list[str]] = [
         "CREATE TABLE inbound_changes (key TEXT PRIMARY KEY, applied_at TEXT NOT NULL)",
         "CREATE INDEX inbound_changes_applied ON inbound_changes (applied_at)",
     ],
+    # 11: a turn claims its inbound activity while it runs (which process, until when), so a copy Teams sends while
+    # the first is still running is not processed a second time.
+    [
+        "ALTER TABLE inbound_activities ADD COLUMN holder TEXT",
+        "ALTER TABLE inbound_activities ADD COLUMN running_until TEXT",
+    ],
 ]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import json
 
 import aiohttp
 import pytest
@@ -105,7 +106,7 @@ async def test_a_redelivered_card_action_gets_the_first_answer_byte_for_byte(des
     assert len(await events(desk, "assigned")) == 1
 
 
-async def test_a_card_action_redelivered_while_its_first_turn_still_runs_is_applied_once(
+async def test_a_card_action_redelivered_while_its_first_turn_still_runs_gets_the_first_answer(
     desk, ticket, triage_channel, technician
 ):
     click = triage_channel.invoke(technician, "ticket.assign_me", "T-1001", thread=ticket["triage_activity_id"])
@@ -121,15 +122,44 @@ async def test_a_card_action_redelivered_while_its_first_turn_still_runs_is_appl
         return result
 
     services.desk.apply = slow_after_applying
-    first = asyncio.create_task(desk.send(copy.deepcopy(click)))
+    first = asyncio.create_task(raw_send(desk, copy.deepcopy(click)))
     await applied.wait()
-    status, retried = await desk.send(copy.deepcopy(click))  # Teams' retry, while the first still runs
+    retry = asyncio.create_task(raw_send(desk, copy.deepcopy(click)))  # Teams' retry, while the first still runs
+    await asyncio.sleep(0.5)
+    assert not retry.done(), "the copy waits for the first turn's answer"
     release.set()
-    _, answered = await first
+    (status, answered), (retry_status, retried) = await first, await retry
 
-    assert status == 200 and retried["type"] == CARD and "Triaged" in card_text(retried["value"]), retried
-    assert answered["type"] == CARD
+    assert (retry_status, retried) == (status, answered), "the same answer, byte for byte"
+    assert json.loads(retried)["type"] == CARD
     assert len(await events(desk, "assigned")) == 1
+    await desk.delivered()
+    posts = desk.connector.posts(triage_channel.channel_id)
+    status_lines = [p for p in posts if "took the ticket" in (card_text(p.cards[0]) if p.cards else p.text or "")]
+    assert len(status_lines) == 1, "announced once"
+
+
+async def test_a_message_redelivered_while_its_first_turn_still_runs_is_answered_once(desk, customer_chat):
+    message = customer_chat.message("help")
+    services = desk.runtime.services
+    real_save = services.desk.save_conversation
+    saved, release = asyncio.Event(), asyncio.Event()
+
+    async def slow_save(*args, **kwargs):
+        await real_save(*args, **kwargs)
+        if not saved.is_set():
+            saved.set()
+            await release.wait()
+
+    services.desk.save_conversation = slow_save
+    first = asyncio.create_task(desk.send(copy.deepcopy(message)))
+    await saved.wait()
+    status, _ = await desk.send(copy.deepcopy(message))  # Teams' copy: dropped, the first turn answers
+    release.set()
+    await first
+
+    assert status == 201
+    assert len([p for p in desk.connector.posts(customer_chat.conversation_id) if p.cards]) == 1, "one welcome card"
 
 
 async def test_a_duplicate_with_a_new_activity_id_is_held_by_the_ticket_idempotency(desk, customer_chat):

@@ -408,14 +408,36 @@ async def test_leases(db: SqliteDatabase) -> None:
 async def test_an_activity_is_a_redelivery_once_its_turn_completed_and_keeps_its_first_answer(desk: Desk) -> None:
     from desk.deliveries import RESPONSE_LIMIT, Delivered
 
-    assert await desk.delivered("activity-1") is None, "not completed: processed (again)"
+    assert await desk.completed_delivery("activity-1") is None, "not completed: processed (again)"
     await desk.complete_delivery("activity-1", {"statusCode": 200, "value": "first"})
     await desk.complete_delivery("activity-1", {"statusCode": 200, "value": "second"})  # a copy that ran alongside
-    assert await desk.delivered("activity-1") == Delivered({"statusCode": 200, "value": "first"})
+    assert await desk.completed_delivery("activity-1") == Delivered({"statusCode": 200, "value": "first"})
     await desk.complete_delivery("activity-2", None)  # a message: nothing to answer
-    assert await desk.delivered("activity-2") == Delivered(None)
+    assert await desk.completed_delivery("activity-2") == Delivered(None)
     await desk.complete_delivery("activity-3", {"value": "x" * RESPONSE_LIMIT})  # too big to keep
-    assert await desk.delivered("activity-3") == Delivered(None)
+    assert await desk.completed_delivery("activity-3") == Delivered(None)
+
+
+async def test_a_turn_claims_its_activity_until_it_completes_dies_or_its_lease_runs_out(db: SqliteDatabase) -> None:
+    from desk.deliveries import TURN_LEASE, Claim, ClaimState
+    from desk.store import deliveries as delivery_sql
+
+    async def claim(key: str, holder: str, mine_running: bool = False, seconds: float = 0) -> ClaimState:
+        now = NOW + timedelta(seconds=seconds)
+        found: Claim = await db.run(lambda cx: delivery_sql.claim(cx, key, holder, mine_running, now, now + TURN_LEASE))
+        return found.state
+
+    assert await claim("a-1", "one", seconds=0) is ClaimState.NEW
+    assert await claim("a-1", "one", mine_running=True, seconds=15) is ClaimState.RUNNING, "Teams' copy, still running"
+    assert await claim("a-1", "two", seconds=15) is ClaimState.RUNNING, "another instance, within the lease"
+    assert await claim("a-1", "one", mine_running=False, seconds=16) is ClaimState.NEW, "ours, not running: it died"
+    assert await claim("a-1", "two", seconds=16 + TURN_LEASE.total_seconds()) is ClaimState.NEW, "the lease ran out"
+    await db.run(lambda cx: delivery_sql.complete(cx, "a-1", '{"value": "done"}', NOW))
+    assert await claim("a-1", "three") is ClaimState.DONE
+
+    assert await claim("a-2", "one") is ClaimState.NEW
+    await db.run(lambda cx: delivery_sql.abandon(cx, "a-2", "one"))  # its turn failed
+    assert await claim("a-2", "two") is ClaimState.NEW, "processed again"
 
 
 async def test_a_change_key_is_claimed_once(db: SqliteDatabase) -> None:
