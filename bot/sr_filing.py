@@ -25,7 +25,7 @@ from desk.escalation_service import LateNotices, Linked, Recorded
 from desk.i18n import Translator
 from desk.outbox import Card, Operation, Outgoing
 from desk.tickets import Ticket
-from msapi.errors import MicrosoftApiError
+from msapi.errors import MicrosoftApiError, TokenError
 
 logger = logging.getLogger(__name__)
 # Answers after which Partner Center certainly filed nothing (a "business failure"); any other failure (no
@@ -41,11 +41,15 @@ async def file_request(turn: Turn, draft: EscalationDraft, vehicle: Vehicle) -> 
     filing = await services.desk.check_filing(draft.id)
     if not isinstance(filing, Send):
         return await _not_sent(turn, filing, vehicle)
-    token = await services.signins.token(turn.person.aad_id)
+    try:
+        token = await services.signins.token(turn.person.aad_id)
+    except TokenError as error:  # Entra ID failing or unreachable: nothing was sent, the form can be submitted again
+        logger.warning("no Partner Center token for %s: %s", turn.person.aad_id, error)
+        return ActionResult(message=turn.t("escalation.failed", reason=str(error)), refused=True)
     filing = await services.desk.begin_filing(draft.id)
     if not isinstance(filing, Send):
         return await _not_sent(turn, filing, vehicle)
-    fields = draft.fields
+    fields = filing.draft.fields  # as stored: a repeated attempt sends what the first one sent
     try:
         request = await services.partner_center.create_service_request(
             token,

@@ -12,10 +12,13 @@ from desk.store.database import Cx, Row
 
 
 def save_draft(cx: Cx, draft: EscalationDraft) -> None:
-    """Insert a draft, or update its fields (and its SR id once filed; a filed one is never unset)."""
+    """Insert a draft, or update its fields (and its SR id once filed; a filed one is never unset). The fields of a
+    form whose filing began stay as they were sent: a retry repeats that request under the same MS-RequestId."""
     cx.execute(
         "INSERT INTO escalations (id, ticket_id, technician_aad_id, fields, sr_id, created_at)"
-        " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET fields = excluded.fields,"
+        " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET"
+        " fields = CASE WHEN escalations.sr_id IS NULL AND escalations.filing_at IS NULL"
+        " THEN excluded.fields ELSE escalations.fields END,"
         " sr_id = COALESCE(escalations.sr_id, excluded.sr_id)",
         (
             draft.id,

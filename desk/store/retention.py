@@ -54,8 +54,10 @@ def prune_passed_marks(cx: Cx, prefix: str, now: datetime) -> int:
 
 
 def prune_escalation_forms(cx: Cx, now: datetime, keep: timedelta = ESCALATION_FORMS) -> int:
-    """Forget escalation forms never submitted."""
-    return cx.execute("DELETE FROM escalations WHERE sr_id IS NULL AND created_at < ?", (to_iso(now - keep),))
+    """Forget escalation forms never submitted (not those whose filing began: its outcome may still be open)."""
+    return cx.execute(
+        "DELETE FROM escalations WHERE sr_id IS NULL AND filing_at IS NULL AND created_at < ?", (to_iso(now - keep),)
+    )
 
 
 def prune_leases(cx: Cx, now: datetime, keep: timedelta = EXPIRED_LEASES) -> int:

@@ -223,3 +223,37 @@ async def test_a_redelivered_submit_files_once_and_gets_the_first_answer(desk, t
     assert sr.id.encode() in await first.read()
     assert await again.read() == await first.read()
     assert len(request_ids(desk)) == 1
+
+
+async def test_a_retry_sends_what_the_first_attempt_sent_whatever_the_form_now_says(
+    desk, ticket, triage_channel, technician
+):
+    form = await signed_in_form(desk, triage_channel, technician, ticket)
+    desk.runtime.emulator.state.inject(answer_lost_after_filing())
+    await submit(desk, triage_channel, technician, ticket, form)  # filed by Microsoft, unconfirmed here
+    desk.runtime.emulator.state.clear_faults()
+    changed = {**form_values(form), "title": "Something else entirely"}
+    await act(desk, triage_channel, technician, "escalation.submit", {**ticket, "number": draft_of(form)}, changed)
+
+    [first, again] = [seen for seen in desk.runtime.emulator.state.requests(CREATE, "POST")][-2:]
+    assert first.headers["MS-RequestId"] == again.headers["MS-RequestId"]
+    [request] = filed(desk)
+    assert request.title != "Something else entirely"
+    stored = await rows(desk, "SELECT fields FROM escalations WHERE id = ?", (draft_of(form),))
+    assert "Something else entirely" not in stored[0]["fields"], "the form keeps what was sent under its id"
+
+
+async def test_entra_failing_when_filing_is_a_plain_answer(desk, ticket, triage_channel, technician, caplog):
+    import logging
+
+    state = desk.runtime.emulator.state
+    state.user_token_lifetime = 120  # the technician's access token must be refreshed when filing
+    form = await signed_in_form(desk, triage_channel, technician, ticket)
+    state.inject(Fault(path=f"/login/{demo.PARTNER.tenant_id}/oauth2/v2.0/token", status=503, times=-1))
+    caplog.set_level(logging.ERROR)
+
+    said = await submit(desk, triage_channel, technician, ticket, form)
+
+    assert said.startswith("Partner Center did not accept the service request"), said
+    assert filed(desk) == []
+    assert [r.getMessage() for r in caplog.records if r.exc_info] == []

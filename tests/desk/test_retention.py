@@ -163,9 +163,14 @@ async def test_escalation_forms_never_submitted_go_after_thirty_days(
         draft = EscalationDraft(draft_id, ticket.id, "alex", {"title": "t"}, sr_id, at)
         await db.run(lambda cx, draft=draft: save_draft(cx, draft))
 
+    unconfirmed = EscalationDraft("old-unconfirmed", ticket.id, "alex", {"title": "t"}, None, ago(days=31))
+    await db.run(lambda cx: save_draft(cx, unconfirmed))
+    # Its filing began and Partner Center never confirmed it: Microsoft may hold the request, so the form stays.
+    await db.run(lambda cx: cx.execute("UPDATE escalations SET filing_at = ? WHERE id = 'old-unconfirmed'", ("x",)))
+
     await housekeeping_at(desk, clock, NOW)
 
-    assert await column(db, "SELECT id FROM escalations ORDER BY id") == ["old-filed", "recent"]
+    assert await column(db, "SELECT id FROM escalations ORDER BY id") == ["old-filed", "old-unconfirmed", "recent"]
 
 
 async def test_expired_leases_go_after_a_day(desk: Desk, db: SqliteDatabase, clock: FixedClock) -> None:
