@@ -29,7 +29,6 @@ from bot.jobs.monitor import monitor_round
 from bot.jobs.sla_alerts import check_sla
 from bot.jobs.sr_sync import sync_service_requests
 from bot.jobs.support_profile import refresh_profile
-from bot.locks import KeyedLocks
 from bot.outbox.sender import OutboxSender
 from bot.services import Services
 from bot.signin import SignIns
@@ -148,7 +147,6 @@ async def start(settings: Settings, clock: Clock = utc_now) -> Runtime:
         who=WhoIsWho(Identifier(settings.partner_tenant_id, settings.technicians, customers)),
         dialogs=DialogRunner(conversation_state, on_ticket),
         spawner=Spawner(),
-        locks=KeyedLocks(),
         partner_center=partner_center,
         health=HealthBoard(graph),
         graph=graph,

@@ -14,7 +14,6 @@ from desk.settings import Settings
 if TYPE_CHECKING:
     from bot.commands import CommandRouter
     from bot.identity import WhoIsWho
-    from bot.locks import KeyedLocks
     from bot.outbox.sender import OutboxSender
     from bot.signin import SignIns
     from bot.spawner import Spawner
@@ -36,7 +35,6 @@ class Services:
     who: WhoIsWho
     dialogs: DialogRunner
     spawner: Spawner
-    locks: KeyedLocks
     partner_center: PartnerCenterClient
     health: HealthBoard
     graph: GraphClient

@@ -88,10 +88,9 @@ async def submit(turn: Turn, action: CardAction) -> ActionResult:
     errors = validate(typed, {t.id for t in topics})
     if errors:
         return await _show_draft(turn, ticket, draft, errors)
-    # One filing per ticket at a time: the database decides (across instances); in this process a double click
-    # waits here for the first and then answers with its service request.
-    async with turn.services.locks.hold(f"escalation:ticket:{ticket.id}"):
-        return await _file(turn, draft, {t.id: t.name for t in topics})
+    # One filing per ticket at a time: the database decides, across instances and double clicks alike (a second
+    # submit while the first runs is told so at once, never held behind a call to Partner Center).
+    return await _file(turn, draft, {t.id: t.name for t in topics})
 
 
 async def _file(turn: Turn, draft: EscalationDraft, topic_names: dict[str, str]) -> ActionResult:

@@ -4,8 +4,6 @@ Teams redelivering, a second instance, an answer lost after Partner Center filed
 
 from __future__ import annotations
 
-from contextlib import asynccontextmanager
-
 from emulator import demo
 from emulator.state import Fault
 from tests.bot import test_escalation
@@ -122,11 +120,6 @@ async def test_two_instances_file_one_request_for_two_forms(desk, ticket, triage
     theirs = await signed_in_form(desk, triage_channel, colleague, ticket)
     services = desk.runtime.services
 
-    @asynccontextmanager
-    async def own_instance(key):  # each instance has its own in-memory locks: nothing is shared between them
-        yield
-
-    services.locks.hold = own_instance
     file_request = services.partner_center.create_service_request
     answers: list[str] = []
     nested = []
@@ -178,11 +171,6 @@ async def test_a_filing_whose_instance_died_is_repeated_with_the_same_id_once_it
     form = await signed_in_form(desk, triage_channel, technician, ticket)
     services = desk.runtime.services
 
-    @asynccontextmanager
-    async def own_instance(key):  # the retries below arrive at other instances
-        yield
-
-    services.locks.hold = own_instance
     file_request = services.partner_center.create_service_request
     frozen = asyncio.Event()
 
