@@ -78,7 +78,8 @@ class Runtime:
     http: httpx.AsyncClient
     partner_center: PartnerCenterClient
     emulator: LocalEmulator | None
-    tasks: list[asyncio.Task[None]]
+    tasks: list[asyncio.Task[None]]  # the outbox sender first, then the periodic jobs
+    tokens: TokenProvider | None = None
 
 
 async def start(settings: Settings, clock: Clock = utc_now) -> Runtime:
@@ -162,16 +163,21 @@ async def start(settings: Settings, clock: Clock = utc_now) -> Runtime:
     ]
     tasks = [asyncio.create_task(sender.run(), name="outbox-sender")]
     tasks += [asyncio.create_task(job.run(), name=job.name) for job in jobs]
-    return Runtime(settings, db, adapter, bot, services, sender, http, partner_center, emulator, tasks)
+    return Runtime(settings, db, adapter, bot, services, sender, http, partner_center, emulator, tasks, tokens)
 
 
 async def stop(runtime: Runtime) -> None:
     """Stop background work, close clients and the database, stop the emulator."""
     runtime.sender.stop()
+    sender_task = runtime.tasks[0]
     with contextlib.suppress(TimeoutError):
-        # Let work a turn started (an incident check, a sweep) finish; a cancelled task would leave its
-        # blocking MSAL call running in a thread against clients that are closing.
-        await asyncio.wait_for(runtime.services.spawner.drain(), SHUTDOWN_GRACE_SECONDS)
+        # Let work a turn started (an incident check, a sweep) finish, and sends under way end: a cancelled task
+        # would leave its blocking MSAL call running in a thread against clients that are closing, and a send
+        # cancelled between Teams' answer and its record would be sent again after the restart.
+        await asyncio.wait_for(
+            asyncio.gather(runtime.services.spawner.drain(), asyncio.shield(sender_task), return_exceptions=True),
+            SHUTDOWN_GRACE_SECONDS,
+        )
     await runtime.services.spawner.close()
     for task in runtime.tasks:
         task.cancel()
@@ -179,6 +185,8 @@ async def stop(runtime: Runtime) -> None:
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await task
     await runtime.http.aclose()
+    if runtime.tokens is not None:
+        runtime.tokens.close()
     await runtime.db.close()
     if runtime.emulator is not None:
         runtime.emulator.stop()

@@ -46,6 +46,10 @@ class TokenProvider:
         self._threads = ThreadPoolExecutor(TOKEN_THREADS, thread_name_prefix="app-tokens")
         self.requests_made = 0  # token-endpoint round trips, for tests and diagnostics
 
+    def close(self) -> None:
+        """Stop the token threads (at shutdown; a fetch under way finishes on its own, no new one starts)."""
+        self._threads.shutdown(wait=False, cancel_futures=True)
+
     async def token(self, tenant_id: str, scope: str) -> str:
         """An access token for `scope` in `tenant_id` (served from MSAL's cache while valid).
 

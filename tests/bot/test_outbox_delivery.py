@@ -74,6 +74,45 @@ async def test_a_message_waiting_for_its_retry_is_delivered_after_a_restart(tmp_
     assert texts(connector.posts(chat.conversation_id)) == ["before restart 1", "before restart 1", "before restart 2"]
 
 
+async def test_a_send_under_way_at_shutdown_ends_and_is_recorded_not_sent_again(
+    tmp_path: Path, connector: LocalConnector
+):
+    """Stopping the app lets a send whose answer is on its way finish and be recorded: cancelled between Teams'
+    answer and the record, it would be sent a second time after the restart."""
+    settings = local_settings(tmp_path, connector)
+    chat = chat_with(connector, 1)
+    first = await start_desk(settings, connector, FixedClock(OFFICE_HOURS))
+    try:
+        await remember(first, chat)
+        connector.fail_next("POST", Reply(200, body={"id": "slow-1"}, delay=1.0, delivered=True), path=to(chat))
+        await first.runtime.services.desk.queue([text(chat, "under way")])
+        for _ in range(200):  # until the send is in flight (the connector holds its answer for a second)
+            if connector.posts(chat.conversation_id):
+                break
+            await asyncio.sleep(0.01)
+    finally:
+        await first.close()
+    assert [r["status"] for r in await outbox_rows(settings)] == ["sent"]
+
+    second = await start_desk(settings, connector, FixedClock(OFFICE_HOURS + timedelta(minutes=1)))
+    try:
+        await second.delivered()
+    finally:
+        await second.close()
+    assert texts(connector.posts(chat.conversation_id)) == ["under way"]
+
+
+async def outbox_rows(settings) -> list[dict]:
+    """The outbox of a stopped desk, read straight from its database."""
+    from desk.store.database import open_database
+
+    db = await open_database(settings.database_url)
+    try:
+        return await db.run(lambda cx: cx.all("SELECT status FROM outbox ORDER BY id"))
+    finally:
+        await db.close()
+
+
 async def test_messages_queued_before_the_sender_ran_are_delivered_after_a_restart(
     tmp_path: Path, connector: LocalConnector
 ):
