@@ -38,13 +38,17 @@ class DirectoryService(DeskBase):
 
     async def set_triage_channel(self, channel: Conversation) -> None:
         """Make `channel` the triage channel. What a former one that refuses the bot still holds is dropped: its
-        ticket cards are posted in the new one (as cards never posted), and never in the old one."""
+        ticket cards are posted in the new one (as cards never posted), and never in the old one. The same channel,
+        refused until now, is unblocked and what it held is due at once."""
         now = self._clock()
 
         def work(cx: Cx) -> None:
             previous = conv_sql.get_meta(cx, TRIAGE_CHANNEL_KEY)
             if previous and previous != channel.key:
                 outbox_sql.drop_held(cx, previous, "the triage channel moved to another channel")
+            known = conv_sql.get_conversation(cx, channel.key)
+            if known is not None and known.blocked_reason:
+                outbox_sql.release(cx, channel.key, now)  # what it held while refused is due at once
             conv_sql.save_conversation(cx, channel, now)
             conv_sql.set_meta(cx, TRIAGE_CHANNEL_KEY, channel.key)
 

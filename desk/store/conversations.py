@@ -27,14 +27,7 @@ class Conversation:
 
 
 def save_conversation(cx: Cx, conversation: Conversation, now: datetime) -> None:
-    """Insert or refresh a conversation reference; a conversation that writes to us again is unblocked, and the
-    messages it held (a refused triage channel's) are due at once."""
-    cx.execute(
-        "UPDATE outbox SET next_attempt_at = ? WHERE conversation_key = ? AND status = 'pending'"
-        " AND next_attempt_at > ? AND EXISTS (SELECT 1 FROM conversations c WHERE c.key = outbox.conversation_key"
-        " AND c.blocked_at IS NOT NULL)",
-        (to_iso(now), conversation.key, to_iso(now)),
-    )
+    """Insert or refresh a conversation reference; a conversation that writes to us again is unblocked."""
     cx.execute(
         "INSERT INTO conversations (key, reference, service_url, tenant_id, kind, user_aad_id, locale, updated_at)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (key) DO UPDATE SET reference = excluded.reference,"

@@ -72,8 +72,9 @@ async def test_rescheduling_and_holding_are_not_attempts(db: SqliteDatabase) -> 
     assert await db.run(lambda cx: outbox_sql.heads(cx, NOW + timedelta(days=3650), 10)) == []
 
 
-async def test_saving_a_conversation_releases_what_it_held_only_when_it_was_blocked(db: SqliteDatabase) -> None:
-    """A customer who writes again does not cut short a Retry-After; a blocked channel saved again delivers at once."""
+async def test_saving_a_conversation_unblocks_it_and_moves_no_message(db: SqliteDatabase) -> None:
+    """A customer who writes again does not cut short a Retry-After; a blocked conversation saved again is unblocked,
+    and what it held waits for `release` (`triage here` calls it for the triage channel)."""
     waiting = await queued(db, "after a 429")
     await db.run(lambda cx: outbox_sql.mark_retry(cx, waiting, NOW + timedelta(seconds=30), "HTTP 429"))
     await db.run(lambda cx: conv_sql.save_conversation(cx, CHAT, NOW))
@@ -82,9 +83,11 @@ async def test_saving_a_conversation_releases_what_it_held_only_when_it_was_bloc
     await db.run(lambda cx: conv_sql.refuse(cx, CHAT.key, "HTTP 403", NOW))
     await db.run(lambda cx: outbox_sql.hold(cx, waiting, outbox_sql.HELD, "HTTP 403"))
     await db.run(lambda cx: conv_sql.save_conversation(cx, CHAT, NOW))
-    assert await db.run(outbox_sql.next_due) == NOW
     stored = await db.run(lambda cx: conv_sql.get_conversation(cx, CHAT.key))
     assert stored is not None and (stored.blocked_reason, stored.probes) == (None, 0)
+    assert await db.run(outbox_sql.next_due) == outbox_sql.HELD
+    assert await db.run(lambda cx: outbox_sql.release(cx, CHAT.key, NOW)) == 1
+    assert await db.run(outbox_sql.next_due) == NOW
 
 
 async def test_refusals_are_counted_from_the_first(db: SqliteDatabase) -> None:
