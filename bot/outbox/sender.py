@@ -145,7 +145,7 @@ class OutboxSender:
 
     async def _next_due(self) -> datetime | None:
         busy = frozenset(self._in_flight)
-        return await self._db.run(lambda cx: outbox_sql.next_due(cx, busy))
+        return await self._db.read(lambda cx: outbox_sql.next_due(cx, busy))
 
     async def _settle(self) -> None:
         while self._in_flight:
@@ -159,7 +159,7 @@ class OutboxSender:
                 return []
             now = self._clock()
             busy = frozenset(self._in_flight)
-            heads = await self._db.run(lambda cx: self._heads(cx, now, busy, room))
+            heads = await self._db.read(lambda cx: self._heads(cx, now, busy, room))
             started: list[asyncio.Task[None]] = []
             later: list[tuple[int, datetime]] = []
             tenant_queue: dict[str, float] = {}  # this pass's rescheduled sends per tenant, to spread them out
