@@ -96,7 +96,7 @@ def technician_card(
         t,
         ticket,
         now,
-        actions=technician_actions(t, ticket, audience.technicians),
+        actions=technician_actions(t, ticket),
         refresh=refresh_block(ticket, audience.refresh_ids),
         extra=incident_block(t, audience.incidents) + (extra or []),
         assignment=assignment_actions(t, ticket, audience.technicians, viewer),

@@ -36,8 +36,8 @@ def escalation_form(
     errors = errors or {}
     severities = [(s.value, t(f"severity.{s.value}")) for s in Severity]
     inputs: list[dict[str, Any]] = [
-        choice_input("topic", t("escalation.topic"), topics, values),
-        choice_input("severity", t("escalation.severity"), severities, values),
+        choice_input("topic", t("escalation.topic"), topics, values, t("form.error.required")),
+        choice_input("severity", t("escalation.severity"), severities, values, t("form.error.required")),
         text_input("title", t("escalation.title"), values, LIMITS["title"]),
         text_input("description", t("escalation.description"), values, LIMITS["description"], multiline=True),
         text_input("contact", t("escalation.contact"), values, LIMITS["contact"]),

@@ -11,19 +11,18 @@ from cards.format import Translate
 
 
 def choice_input(
-    name: str, label: str, options: list[tuple[str, str]], values: Mapping[str, str], required: str | None = None
+    name: str, label: str, options: list[tuple[str, str]], values: Mapping[str, str], required: str
 ) -> dict[str, Any]:
-    """A compact, required choice list showing the value chosen before (if any)."""
+    """A compact, required choice list showing the value chosen before (if any); `required` says what is missing."""
     item: dict[str, Any] = {
         "type": "Input.ChoiceSet",
         "id": name,
         "label": label,
         "style": "compact",
         "isRequired": True,
+        "errorMessage": required,
         "choices": choices(options),
     }
-    if required:
-        item["errorMessage"] = required
     if values.get(name):
         item["value"] = values[name]
     return item

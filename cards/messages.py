@@ -49,9 +49,23 @@ def resolution_card(t: Translate, ticket: Ticket) -> dict[str, Any]:
                 execute(t("action.still_broken"), "ticket.reject", ticket.number, with_inputs=False),
             ],
         },
-        {"type": "TextBlock", "text": t("resolution.rate"), "weight": "Bolder", "spacing": "Medium", "wrap": True},
-        {"type": "Input.ChoiceSet", "id": "rating", "style": "expanded", "isRequired": True, "choices": stars},
-        {"type": "Input.Text", "id": "rating_comment", "placeholder": t("resolution.comment_hint"), "maxLength": 1000},
+        {
+            "type": "Input.ChoiceSet",
+            "id": "rating",
+            "label": t("resolution.rate"),
+            "style": "expanded",
+            "isRequired": True,
+            "errorMessage": t("refusal.bad_rating"),
+            "choices": stars,
+            "spacing": "Medium",
+        },
+        {
+            "type": "Input.Text",
+            "id": "rating_comment",
+            "label": t("resolution.comment_label"),
+            "placeholder": t("resolution.comment_hint"),
+            "maxLength": 1000,
+        },
         {"type": "ActionSet", "actions": [execute(t("action.send_rating"), "ticket.rate", ticket.number)]},
     ]
     heading = t("resolution.heading", number=ticket.number)

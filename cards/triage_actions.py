@@ -17,23 +17,47 @@ REFRESH_VERB = "ticket.refresh"
 EVENT_TEXT_LIMIT = 500  # characters of a reply or note shown in a history; the full text is in the thread
 
 
-def technician_actions(t: Translate, ticket: Ticket, technicians: list[tuple[str, str]]) -> list[dict[str, Any]]:
+def technician_actions(t: Translate, ticket: Ticket) -> list[dict[str, Any]]:
     """The card actions for a technician: at most six (Teams shows six), the rest inside the small forms. Assigning
     sits with the assignee (see assignment_actions)."""
     target = ticket.number
-    note = _form(t("action.note"), "note_text", t("action.add_note"), "ticket.note", target, t("form.note_hint"))
+    note = _form(
+        t("action.note"),
+        "note_text",
+        t("form.note_label"),
+        t("action.add_note"),
+        "ticket.note",
+        target,
+        t("form.note_hint"),
+    )
     change = _change_form(t, ticket)
     if ticket.status not in OPEN_STATUSES:
         return [execute(t("action.reopen"), "ticket.reopen", target), note] + ([change] if change else [])
     actions = [
-        _form(t("action.reply"), "reply_text", t("action.send_reply"), "ticket.reply", target, t("form.reply_hint")),
+        _form(
+            t("action.reply"),
+            "reply_text",
+            t("form.reply_label"),
+            t("action.send_reply"),
+            "ticket.reply",
+            target,
+            t("form.reply_hint"),
+        ),
         note,
     ]
     if change:
         actions.append(change)
     resolution_hint = t("form.resolution_hint")
     actions.append(
-        _form(t("action.resolve"), "resolution", t("action.resolve_confirm"), "ticket.resolve", target, resolution_hint)
+        _form(
+            t("action.resolve"),
+            "resolution",
+            t("form.resolution_label"),
+            t("action.resolve_confirm"),
+            "ticket.resolve",
+            target,
+            resolution_hint,
+        )
     )
     if not ticket.has_open_sr:
         actions.append(execute(t("action.escalate"), "ticket.escalate", target))
@@ -53,7 +77,7 @@ def assignment_actions(
     others = [(aad_id, name) for aad_id, name in technicians if aad_id not in (ticket.assignee_id, viewer)]
     if others:
         body = [
-            _choice("assignee", t("action.assign"), others),
+            _choice(t, "assignee", t("action.assign"), others),
             _action_set(execute(t("action.assign_confirm"), "ticket.assign", ticket.number)),
         ]
         actions.append(_show_card(t("action.assign"), body))
@@ -66,13 +90,13 @@ def _change_form(t: Translate, ticket: Ticket) -> dict[str, Any] | None:
     allowed = sorted(allowed_statuses(ticket), key=list(Status).index)
     if allowed:
         body += [
-            _choice("new_status", t("form.new_status"), [(s.value, t(f"status.{s.value}")) for s in allowed]),
+            _choice(t, "new_status", t("form.new_status"), [(s.value, t(f"status.{s.value}")) for s in allowed]),
             _action_set(execute(t("action.set_status"), "ticket.status", ticket.number)),
         ]
     if ticket.status in OPEN_STATUSES:
         severities = [(s.value, t(f"severity.{s.value}")) for s in Severity if s is not ticket.fields.severity]
         body += [
-            _choice("new_severity", t("form.new_severity"), severities),
+            _choice(t, "new_severity", t("form.new_severity"), severities),
             _action_set(execute(t("action.set_severity"), "ticket.severity", ticket.number)),
         ]
     if not body:
@@ -124,10 +148,11 @@ def describe_event(t: Translate, event: Event) -> str:
     return t(f"history.{event.kind}")
 
 
-def _form(title: str, input_id: str, button: str, verb: str, target: str, hint: str) -> dict[str, Any]:
+def _form(title: str, input_id: str, label: str, button: str, verb: str, target: str, hint: str) -> dict[str, Any]:
     text_input = {
         "type": "Input.Text",
         "id": input_id,
+        "label": label,
         "isMultiline": True,
         "isRequired": True,
         "maxLength": MESSAGE_LIMIT,
@@ -145,5 +170,5 @@ def _show_card(title: str, body: list[dict[str, Any]]) -> dict[str, Any]:
     return {"type": "Action.ShowCard", "title": title, "card": {"type": "AdaptiveCard", "body": body}}
 
 
-def _choice(input_id: str, label: str, options: list[tuple[str, str]]) -> dict[str, Any]:
-    return choice_input(input_id, label, options, {})
+def _choice(t: Translate, input_id: str, label: str, options: list[tuple[str, str]]) -> dict[str, Any]:
+    return choice_input(input_id, label, options, {}, t("form.error.required"))

@@ -12,6 +12,7 @@ from bot.conversations import CHANNEL, GROUP, PERSONAL
 from bot.sign_in_errors import NotSignedIn
 from bot.tickets import apply_change, find_ticket, refusal, technician_view, thread_ticket
 from bot.turn import Turn
+from cards.echo import echoed
 from cards.messages import message_card
 from cards.queue import next_due, queue_card
 from cards.triage_actions import history_block
@@ -83,7 +84,7 @@ async def search(turn: Turn, args: str) -> None:
         await turn.say(turn.t("search.usage"))
         return
     found = await turn.services.desk.search(words)
-    heading = turn.t("search.heading", count=len(found), words=args)
+    heading = turn.t("search.heading", count=len(found), words=echoed(args))  # never rendered as a link
     await turn.show(queue_card(turn.t, heading, found, turn.services.clock()))
 
 

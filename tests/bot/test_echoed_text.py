@@ -91,3 +91,11 @@ async def test_the_sign_in_page_shows_no_free_text_from_the_query(desk: Desk, qu
     assert page.status == 400
     assert shown in text
     assert "evil" not in text and "declined" not in text and "Visit" not in text
+
+
+@pytest.mark.parametrize("typed", HOSTILE)
+async def test_search_words_are_shown_inertly(desk: Desk, triage_channel, technician, typed: str) -> None:  # type: ignore[no-untyped-def]
+    await desk.send(triage_channel.message(technician, f"search {typed}"))
+    [card] = desk.connector.posts(triage_channel.channel_id)[-1].cards
+    heading = next(node["text"] for node in card["body"] if node.get("type") == "TextBlock")
+    assert_inert(heading.replace("(0)", ""))

@@ -71,7 +71,7 @@ def test_technician_view_with_history_of_long_replies_fits() -> None:
         t,
         ticket,
         NOW,
-        technician_actions(t, ticket, TECHNICIANS),
+        technician_actions(t, ticket),
         refresh_block(ticket, REFRESH_IDS),
         history_block(t, events),
         assignment_actions(t, ticket, TECHNICIANS, "tech-3"),
@@ -96,3 +96,20 @@ def test_history_keeps_the_newest_events_when_it_must_shorten() -> None:
     hidden = next(item["text"] for item in block[0]["items"] if "older events" in item.get("text", ""))
     shown = sum(1 for item in block[0]["items"] if item["type"] == "RichTextBlock")
     assert hidden == f"({100 - shown} older events not shown)"
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=[example.id for example in EXAMPLES])
+def test_every_input_has_a_label_and_every_required_one_an_error_message(t: Translator, example: Example) -> None:
+    """Cards are for everyone: screen readers read the label; the error says what a required input needs."""
+    found = [node for node in _nodes(example.build(t)) if str(node.get("type", "")).startswith("Input.")]
+    assert [n["id"] for n in found if not str(n.get("label", "")).strip()] == []
+    assert [n["id"] for n in found if n.get("isRequired") and not str(n.get("errorMessage", "")).strip()] == []
+
+
+def _nodes(card: object) -> list[dict]:
+    """Every object in a card, wherever it sits (body, ShowCards, actions)."""
+    if isinstance(card, dict):
+        return [card, *(node for value in card.values() for node in _nodes(value))]
+    if isinstance(card, list):
+        return [node for value in card for node in _nodes(value)]
+    return []
