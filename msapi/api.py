@@ -65,16 +65,18 @@ class ApiClient:
         """
         url = path if path.startswith("https://") or path.startswith("http://") else f"{self.base_url}{path}"
         keys = self._gate_keys(tenant_id, url)
-        await self._pass_gate(keys, tenant_id)  # a held tenant fails fast, before even a token is fetched
+        # One budget for all this call's waits at the gate: each pass takes what is left, not the whole ceiling.
+        budget = [self._policy.max_retry_after]
+        await self._pass_gate(keys, tenant_id, budget)  # a held tenant fails fast, before even a token is fetched
         bearer = token or await self._tokens.token(tenant_id, self._scope)
         all_headers = {"Authorization": f"Bearer {bearer}", "Accept": "application/json", **(headers or {})}
         slept_through = float("-inf")  # the end of the hold this call set itself and waits out in the retry loop
 
         async def send() -> httpx.Response:
-            await self._pass_gate(keys, tenant_id, slept_through)
+            await self._pass_gate(keys, tenant_id, budget, slept_through)
             await self.before_request(tenant_id)
             # Pacing may have waited; a 429 that came meanwhile holds this request too.
-            await self._pass_gate(keys, tenant_id, slept_through)
+            await self._pass_gate(keys, tenant_id, budget, slept_through)
             return await self._http.request(method, url, params=params, json=json, headers=all_headers)
 
         def throttled(seconds: float) -> None:
@@ -108,9 +110,12 @@ class ApiClient:
         narrower = self._gate_scope(url) if self._gate_scope else None
         return ((api, tenant), (api, tenant, narrower)) if narrower else ((api, tenant),)
 
-    async def _pass_gate(self, keys: tuple[Key, ...], tenant_id: str, slept_through: float = float("-inf")) -> None:
+    async def _pass_gate(
+        self, keys: tuple[Key, ...], tenant_id: str, budget: list[float], slept_through: float = float("-inf")
+    ) -> None:
+        """Wait at the gate out of what is left of the call's `budget` (updated), or fail with a Throttled error."""
         try:
-            await self.gate.wait(keys, self._policy.max_retry_after, slept_through)
+            budget[0] -= await self.gate.wait(keys, max(0.0, budget[0]), slept_through)
         except Held as held:
             message = f"throttled in tenant {tenant_id} for {held.seconds:.0f} s more, longer than a call waits"
             error = throttled_type(self.error_type)(message, status=429, code="throttled")

@@ -84,24 +84,25 @@ class ThrottleGate:
         """Seconds until none of `keys` is held (0 when none is)."""
         return max(0.0, self._latest(keys) - self._clock())
 
-    async def wait(self, keys: Sequence[Key], ceiling: float, waited_out: float = float("-inf")) -> None:
-        """Return once none of `keys` is held: at once when none is; raise Held, without waiting, when that would
-        take more than `ceiling` seconds in all (a hold may be extended while we wait). A hold ending by
-        `waited_out` is one the caller has already slept through (its own Retry-After) and is not waited again."""
+    async def wait(self, keys: Sequence[Key], ceiling: float, waited_out: float = float("-inf")) -> float:
+        """Return, with the seconds waited, once none of `keys` is held: at once when none is; raise Held, without
+        waiting, when that would take more than `ceiling` seconds in all (a hold may be extended while we wait). A
+        hold ending by `waited_out` is one the caller has already slept through (its own Retry-After) and is not
+        waited again."""
         waited = 0.0
         while True:
             latest = self._latest(keys)
             if latest <= waited_out:
-                return
+                return waited
             remaining = latest - self._clock()
             if remaining <= 0:
-                return
+                return waited
             if waited + remaining > ceiling:
                 raise Held(remaining)
             await self._sleep(remaining)
             waited += remaining
             if self._latest(keys) <= latest:  # not extended meanwhile: over (on whatever clock `sleep` keeps)
-                return
+                return waited
 
     def _latest(self, keys: Sequence[Key]) -> float:
         return max((self._until.get(key, float("-inf")) for key in keys), default=float("-inf"))

@@ -190,3 +190,35 @@ async def test_a_503_does_not_hold_the_tenant() -> None:
     await send_with_retries(send, RetryPolicy(), sleep, reported.append)
 
     assert reported == []
+
+
+async def test_one_call_waits_at_the_gate_no_longer_than_the_ceiling_in_all() -> None:
+    # A hold set anew while the call waits at each pass (other callers' 429s) must not add up past the ceiling.
+    from msapi.api import ApiClient
+
+    clock = Clock()
+    gate = gate_on(clock)
+    policy = RetryPolicy(max_retry_after=120.0)
+    sent: list[str] = []
+
+    class Tokens:
+        async def token(self, tenant_id: str, scope: str) -> str:
+            return "t"
+
+    class Paced(ApiClient):
+        error_type = GraphError
+
+        async def before_request(self, tenant_id: str) -> None:
+            gate.hold(A, 70.0)  # between its two passes, another caller's 429 holds the tenant again
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        sent.append(str(request.url))
+        return httpx.Response(200, json={})
+
+    gate.hold(A, 70.0)
+    async with httpx.AsyncClient(transport=httpx.MockTransport(answer)) as http:
+        client = Paced(http, Tokens(), "https://graph.example", "scope", policy, clock.sleep, gate)  # type: ignore[arg-type]
+        with pytest.raises(Throttled):
+            await client.call("GET", "/v1.0/x", "tenant-a")
+
+    assert sum(clock.waits) <= 120.0 and sent == []
