@@ -14,39 +14,26 @@ import logging
 import random
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from botbuilder.schema import ErrorResponseException
 
 from bot.edge.adapter import DeskAdapter
 from bot.edge.service_urls import ServiceUrlPolicy, ServiceUrlRefused
+from bot.outbox.outcomes import Head, Outcomes
 from bot.outbox.pacing import SHORT_WINDOWS, Pacer, long_windows
-from bot.outbox.send_policy import GONE, RETRY_WITH_BACKOFF, SendPolicy, retry_after, within_a_message
+from bot.outbox.send_policy import SendPolicy
 from bot.outbox.teams_send import TeamsSend, Undeliverable
-from bot.outbox.triage_hold import hold_refused, hold_unprobed
+from bot.outbox.triage_hold import hold_unprobed
 from desk.clock import Clock, utc_now
 from desk.directory_service import TRIAGE_CHANNEL_KEY
-from desk.outbox import Operation, OutboxMessage
+from desk.outbox import Operation
 from desk.store import conversations as conv_sql
-from desk.store import events as event_sql
 from desk.store import outbox as outbox_sql
 from desk.store import tickets as ticket_sql
-from desk.store.conversations import Conversation
 from desk.store.database import Cx, Database
-from desk.store.events import Event
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Head:
-    """A conversation's oldest due message, with where it goes and when its windows of minutes open."""
-
-    message: OutboxMessage
-    conversation: Conversation | None
-    opens: datetime
-    triage: bool  # the conversation is the triage channel, whose refusals hold messages rather than fail them
 
 
 class OutboxSender:
@@ -70,7 +57,7 @@ class OutboxSender:
         self._clock = clock
         self.policy = send_policy or SendPolicy()
         self._sleep = sleep
-        self._rand = rand
+        self._outcomes = Outcomes(db, self.policy, clock, rand, self.kick)
         self._conversations = Pacer(self.policy.per_conversation, SHORT_WINDOWS, monotonic)
         self._tenants = Pacer(self.policy.per_tenant, monotonic=monotonic)
         self._limit = asyncio.Semaphore(self.policy.concurrency)
@@ -239,10 +226,12 @@ class OutboxSender:
             reason = str(error)
             await self._db.run(lambda cx: outbox_sql.mark_failed(cx, message.id, reason))
         except ErrorResponseException as error:
-            await self._failed_send(head, error)
+            await self._outcomes.failed_send(head, error)
         except Exception as error:  # network failures and the like: retry with backoff
             logger.warning("outbox %s send error: %s", message.id, error)
-            await self._retry(message, self._backoff(message.attempts + 1), f"{type(error).__name__}: {error}")
+            await self._outcomes.retry(
+                message, self._outcomes.backoff(message.attempts + 1), f"{type(error).__name__}: {error}"
+            )
         else:
             await self._db.run(lambda cx: self._record_sent(cx, head, activity_id))
 
@@ -258,75 +247,3 @@ class OutboxSender:
                 ticket_sql.record_card(cx, out.ticket_id, out.card.value, activity_id)
             if out.card_key:
                 outbox_sql.record_posted(cx, out.card_key, out.conversation_key, activity_id)
-
-    async def _failed_send(self, head: Head, error: ErrorResponseException) -> None:
-        message, conversation = head.message, head.conversation
-        response = getattr(error, "response", None)
-        status = getattr(response, "status_code", 0) or 0
-        detail = f"HTTP {status}: {error}"
-        if status == 429:
-            wait = retry_after(response)
-            if wait is None:
-                wait = self._backoff(message.attempts + 1)
-            # An unusually long Retry-After is capped, not obeyed to the letter nor given up on: max_attempts bounds it.
-            await self._retry(message, min(wait, self.policy.max_retry_after), detail)
-            return
-        elif status in RETRY_WITH_BACKOFF:
-            await self._retry(message, self._backoff(message.attempts + 1), detail)
-            return
-        elif status == 404 and within_a_message(message.outgoing, conversation):
-            pass  # the message to update, or the thread's root, was deleted; the conversation itself is fine
-        elif status in GONE and conversation is not None and head.triage:
-            now = self._clock()
-            await self._db.run(lambda cx: hold_refused(cx, self.policy, conversation, message, detail, now))
-            self.kick()  # the technicians' notices
-            return
-        elif status in GONE and conversation is not None:
-            await self._conversation_gone(conversation, message, detail)
-            return
-        logger.error("outbox %s refused by Teams (%s); not retried", message.id, detail)
-        await self._give_up(message, detail)
-
-    async def _give_up(self, message: OutboxMessage, detail: str) -> None:
-        """Fail a message for good; one about a ticket (not a card refresh) is noted in the ticket's history, so the
-        technician who was told it was sent can see it was not."""
-        now = self._clock()
-        ticket_id = message.outgoing.ticket_id if message.outgoing.operation is not Operation.UPDATE else None
-
-        def work(cx: Cx) -> None:
-            outbox_sql.mark_failed(cx, message.id, detail)
-            if ticket_id is not None:
-                event_sql.add_event(
-                    cx, Event(ticket_id, now, "system", "Partner Desk", "undelivered", text=detail[:200])
-                )
-
-        await self._db.run(work)
-
-    async def _retry(self, message: OutboxMessage, wait: float, detail: str) -> None:
-        if message.attempts + 1 >= self.policy.max_attempts:
-            logger.error("outbox %s gave up after %d attempts: %s", message.id, message.attempts + 1, detail)
-            await self._give_up(message, detail)
-            return
-        when = self._clock() + timedelta(seconds=wait)
-        logger.info("outbox %s retry in %.1fs: %s", message.id, wait, detail)
-        await self._db.run(lambda cx: outbox_sql.mark_retry(cx, message.id, when, detail))
-
-    async def _conversation_gone(self, conversation: Conversation, message: OutboxMessage, detail: str) -> None:
-        """The bot was removed or blocked: stop writing there, and say so on the affected tickets."""
-        now = self._clock()
-
-        def work(cx: Cx) -> None:
-            conv_sql.block_conversation(cx, conversation.key, detail, now)
-            ticket_ids = outbox_sql.fail_conversation(cx, conversation.key, detail)
-            outbox_sql.mark_failed(cx, message.id, detail)  # count the attempt that was refused
-            for ticket_id in ticket_ids:
-                event_sql.add_event(
-                    cx, Event(ticket_id, now, "system", "Partner Desk", "unreachable", text=conversation.kind)
-                )
-
-        logger.warning("conversation %s refuses the bot (%s); marked blocked", conversation.key, detail)
-        await self._db.run(work)
-
-    def _backoff(self, attempt: int) -> float:
-        delay = min(self.policy.max_delay, self.policy.base_delay * (2 ** (attempt - 1)))
-        return delay * (0.8 + 0.4 * self._rand())

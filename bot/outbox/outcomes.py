@@ -1,0 +1,120 @@
+"""What the sender does with Teams' answer to a send it could not complete: retry (429 after Retry-After, capped;
+412/502/503/504 with backoff and jitter), hold (a refused triage channel), block (a chat that refuses the bot), or
+give up and say so on the ticket. Every retry is bounded by the policy's attempts."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from botbuilder.schema import ErrorResponseException
+
+from bot.outbox.send_policy import GONE, RETRY_WITH_BACKOFF, SendPolicy, retry_after, within_a_message
+from bot.outbox.triage_hold import hold_refused
+from desk.clock import Clock
+from desk.outbox import Operation, OutboxMessage
+from desk.store import conversations as conv_sql
+from desk.store import events as event_sql
+from desk.store import outbox as outbox_sql
+from desk.store.conversations import Conversation
+from desk.store.database import Cx, Database
+from desk.store.events import Event
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Head:
+    """A conversation's oldest due message, with where it goes and when its windows of minutes open."""
+
+    message: OutboxMessage
+    conversation: Conversation | None
+    opens: datetime
+    triage: bool  # the conversation is the triage channel, whose refusals hold messages rather than fail them
+
+
+class Outcomes:
+    """The sender's answers to failed sends, recorded in the outbox (and on tickets) in one transaction each."""
+
+    def __init__(
+        self, db: Database, policy: SendPolicy, clock: Clock, rand: Callable[[], float], kick: Callable[[], None]
+    ) -> None:
+        self._db = db
+        self._policy = policy
+        self._clock = clock
+        self._rand = rand
+        self._kick = kick
+
+    async def failed_send(self, head: Head, error: ErrorResponseException) -> None:
+        message, conversation = head.message, head.conversation
+        response = getattr(error, "response", None)
+        status = getattr(response, "status_code", 0) or 0
+        detail = f"HTTP {status}: {error}"
+        if status == 429:
+            wait = retry_after(response)
+            if wait is None:
+                wait = self.backoff(message.attempts + 1)
+            # An unusually long Retry-After is capped, not obeyed to the letter nor given up on: max_attempts bounds it.
+            await self.retry(message, min(wait, self._policy.max_retry_after), detail)
+            return
+        elif status in RETRY_WITH_BACKOFF:
+            await self.retry(message, self.backoff(message.attempts + 1), detail)
+            return
+        elif status == 404 and within_a_message(message.outgoing, conversation):
+            pass  # the message to update, or the thread's root, was deleted; the conversation itself is fine
+        elif status in GONE and conversation is not None and head.triage:
+            now = self._clock()
+            await self._db.run(lambda cx: hold_refused(cx, self._policy, conversation, message, detail, now))
+            self._kick()  # the technicians' notices
+            return
+        elif status in GONE and conversation is not None:
+            await self.conversation_gone(conversation, message, detail)
+            return
+        logger.error("outbox %s refused by Teams (%s); not retried", message.id, detail)
+        await self.give_up(message, detail)
+
+    async def give_up(self, message: OutboxMessage, detail: str) -> None:
+        """Fail a message for good; one about a ticket (not a card refresh) is noted in the ticket's history, so the
+        technician who was told it was sent can see it was not."""
+        now = self._clock()
+        ticket_id = message.outgoing.ticket_id if message.outgoing.operation is not Operation.UPDATE else None
+
+        def work(cx: Cx) -> None:
+            outbox_sql.mark_failed(cx, message.id, detail)
+            if ticket_id is not None:
+                event_sql.add_event(
+                    cx, Event(ticket_id, now, "system", "Partner Desk", "undelivered", text=detail[:200])
+                )
+
+        await self._db.run(work)
+
+    async def retry(self, message: OutboxMessage, wait: float, detail: str) -> None:
+        if message.attempts + 1 >= self._policy.max_attempts:
+            logger.error("outbox %s gave up after %d attempts: %s", message.id, message.attempts + 1, detail)
+            await self.give_up(message, detail)
+            return
+        when = self._clock() + timedelta(seconds=wait)
+        logger.info("outbox %s retry in %.1fs: %s", message.id, wait, detail)
+        await self._db.run(lambda cx: outbox_sql.mark_retry(cx, message.id, when, detail))
+
+    async def conversation_gone(self, conversation: Conversation, message: OutboxMessage, detail: str) -> None:
+        """The bot was removed or blocked: stop writing there, and say so on the affected tickets."""
+        now = self._clock()
+
+        def work(cx: Cx) -> None:
+            conv_sql.block_conversation(cx, conversation.key, detail, now)
+            ticket_ids = outbox_sql.fail_conversation(cx, conversation.key, detail)
+            outbox_sql.mark_failed(cx, message.id, detail)  # count the attempt that was refused
+            for ticket_id in ticket_ids:
+                event_sql.add_event(
+                    cx, Event(ticket_id, now, "system", "Partner Desk", "unreachable", text=conversation.kind)
+                )
+
+        logger.warning("conversation %s refuses the bot (%s); marked blocked", conversation.key, detail)
+        await self._db.run(work)
+
+    def backoff(self, attempt: int) -> float:
+        delay = min(self._policy.max_delay, self._policy.base_delay * (2 ** (attempt - 1)))
+        return delay * (0.8 + 0.4 * self._rand())
