@@ -16,8 +16,16 @@ T = TypeVar("T")
 Row = dict[str, Any]
 
 
+class DatabaseUnavailable(Exception):
+    """The database cannot be reached or refused the connection (down, restarting, network gone, pool exhausted):
+    the caller answers "try again later" (HTTP 503) and nothing was changed."""
+
+
 class Cx(Protocol):
-    """A connection inside one transaction. SQL uses `?` placeholders in every dialect."""
+    """A connection inside one transaction. SQL uses `?` placeholders in every dialect; `dialect` ("sqlite" or
+    "postgresql") is for the few statements that must differ (row locks, upserts of counters)."""
+
+    dialect: str
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
         """Run a statement; returns the number of rows changed."""
@@ -54,6 +62,8 @@ class Database(Protocol):
 
 
 class _SqliteCx:
+    dialect = "sqlite"
+
     def __init__(self, connection: sqlite3.Connection) -> None:
         self._connection = connection
 
