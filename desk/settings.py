@@ -182,9 +182,14 @@ def _partner_tenant(env: EnvReader, local: bool) -> str:
 def _database_url(env: EnvReader, data_dir: Path) -> str:
     url = env.str("DATABASE_URL", f"sqlite:///{data_dir.as_posix()}/desk.db")
     if url.startswith(("postgresql://", "postgres://")):
-        raise SettingsError("DATABASE_URL", "PostgreSQL is not supported by this version yet; use sqlite:///path")
+        if not url.split("://", 1)[1].strip("/"):
+            raise SettingsError(
+                "DATABASE_URL", "a PostgreSQL URL needs a host or a database: postgresql://user@host/db"
+            )
+        return url
     if not url.startswith("sqlite:///"):
-        raise SettingsError("DATABASE_URL", f"expected sqlite:///path, got {url!r}")
+        # Not quoted back: a URL may carry a password.
+        raise SettingsError("DATABASE_URL", "expected sqlite:///<path> or postgresql://<user>@<host>/<database>")
     return url
 
 

@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, settings
 from emulator import demo
 from tests.support.activities import Channel, Chat, user, with_demo_roster
 from tests.support.connector import LocalConnector
+from tests.support.engines import SCHEMAS
 from tests.support.harness import Desk, local_settings, start_desk
 
 # The emulator rigs (graph_rig, sr_rig, ...) serve the msapi, emulator and bot tests alike.
@@ -24,6 +25,13 @@ settings.register_profile(
 )
 settings.register_profile("long", max_examples=10_000, deadline=None, suppress_health_check=_FUZZ_CHECKS)
 settings.load_profile("ci")
+
+
+@pytest.fixture(autouse=True)
+def _drop_test_schemas() -> Iterator[None]:
+    """On the PostgreSQL pass, each test's schema goes when the test ends."""
+    yield
+    SCHEMAS.drop_all()
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
+from desk.store.dialect import ddl
 from desk.store.schema import MIGRATIONS
 
 T = TypeVar("T")
@@ -200,16 +201,26 @@ def migrate(cx: Cx) -> int:
         if version <= current:
             continue
         for statement in statements:
-            cx.execute(statement)
+            cx.execute(ddl(statement, cx.dialect))
         cx.execute("INSERT INTO schema_version (version) VALUES (?)", (version,))
         current = version
     return current
 
 
-async def open_database(url: str) -> Database:
-    """Open the database named by DATABASE_URL."""
+async def open_database(url: str, pool_size: int = 10) -> Database:
+    """Open the database named by DATABASE_URL: `sqlite:///path` or `postgresql://...` (`postgres://` too)."""
     if url.startswith("sqlite:///"):
         database = SqliteDatabase(url.removeprefix("sqlite:///"))
         await database.open()
         return database
-    raise ValueError(f"unsupported DATABASE_URL {url!r}: only sqlite:/// is available in this build")
+    if url.startswith(("postgresql://", "postgres://")):
+        from desk.store.postgres import PostgresDatabase  # psycopg is loaded only by those who use it
+
+        postgres = PostgresDatabase(url, pool_size=pool_size)
+        try:
+            await postgres.open()
+        except BaseException:
+            await postgres.close()
+            raise
+        return postgres
+    raise ValueError("unsupported DATABASE_URL: use sqlite:///<path> or postgresql://<user>@<host>/<database>")

@@ -49,7 +49,9 @@ def prune_state(cx: Cx, now: datetime, keep: timedelta = DIALOG_STATE) -> int:
 def prune_passed_marks(cx: Cx, prefix: str, now: datetime) -> int:
     """Forget meta keys under `prefix` whose value, an instant, has passed."""
     return cx.execute(
-        "DELETE FROM meta WHERE substr(key, 1, length(?)) = ? AND value < ?", (prefix, prefix, to_iso(now))
+        # The prefix's length is passed, not computed in SQL: PostgreSQL cannot type `length(?)`.
+        "DELETE FROM meta WHERE substr(key, 1, ?) = ? AND value < ?",
+        (len(prefix), prefix, to_iso(now)),
     )
 
 

@@ -3,6 +3,7 @@ and the desk's records (tickets, their events and incidents, conversations, tech
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -25,7 +26,7 @@ from desk.store import incidents as incident_sql
 from desk.store import outbox as outbox_sql
 from desk.store import state as state_sql
 from desk.store.conversations import Conversation
-from desk.store.database import Cx, SqliteDatabase
+from desk.store.database import Cx, Database
 from desk.store.drafts import Draft, insert_draft
 from desk.store.escalations import save_draft
 from desk.store.incidents import StoredIncident
@@ -33,6 +34,7 @@ from desk.store.schema import MIGRATIONS
 from desk.store.tokens import PendingSignIn, Sealer
 from desk.support import SlaTargets, parse_targets
 from desk.tickets import Product, Requester, Severity, TicketFields
+from tests.support.engines import engine, fresh_database_url, open_test_database
 from tests.support.harness import FixedClock
 
 NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
@@ -42,9 +44,8 @@ FIELDS = TicketFields(Product.M365, "Exchange Online", Severity.MODERATE, "Mail 
 
 
 @pytest.fixture
-async def db(tmp_path: Path) -> AsyncIterator[SqliteDatabase]:
-    database = SqliteDatabase(str(tmp_path / "desk.db"))
-    await database.open()
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    database = await open_test_database(tmp_path)
     yield database
     await database.close()
 
@@ -55,7 +56,7 @@ def clock() -> FixedClock:
 
 
 @pytest.fixture
-def desk(db: SqliteDatabase, clock: FixedClock) -> Desk:
+def desk(db: Database, clock: FixedClock) -> Desk:
     desk = Desk(db, SlaPolicy(BusinessHours.parse("24x7", "UTC"), SlaTargets(TARGETS, TARGETS)), clock)
     desk.sealer = Sealer([Fernet.generate_key()])
     return desk
@@ -65,7 +66,7 @@ def ago(**delta: float) -> datetime:
     return NOW - timedelta(**delta)
 
 
-async def column(db: SqliteDatabase, sql: str) -> list[Any]:
+async def column(db: Database, sql: str) -> list[Any]:
     """The first column of every row of a query, in order."""
     return await db.run(lambda cx: [next(iter(dict(r).values())) for r in cx.all(sql)])
 
@@ -75,7 +76,7 @@ async def housekeeping_at(desk: Desk, clock: FixedClock, at: datetime) -> None:
     await desk.housekeeping()
 
 
-async def test_inbound_activity_ids_go_after_two_days(desk: Desk, db: SqliteDatabase, clock: FixedClock) -> None:
+async def test_inbound_activity_ids_go_after_two_days(desk: Desk, db: Database, clock: FixedClock) -> None:
     for key, at in (("old", ago(days=2, seconds=1)), ("recent", ago(days=1, hours=23))):
         await db.run(lambda cx, key=key, at=at: delivery_sql.complete(cx, key, None, at))
         await db.run(lambda cx, key=key, at=at: delivery_sql.claim_change(cx, f"{key}#1", at))
@@ -87,7 +88,7 @@ async def test_inbound_activity_ids_go_after_two_days(desk: Desk, db: SqliteData
 
 
 async def test_sign_ins_never_completed_go_after_their_fifteen_minutes(
-    desk: Desk, db: SqliteDatabase, clock: FixedClock
+    desk: Desk, db: Database, clock: FixedClock
 ) -> None:
     for state, at in (("old", ago(minutes=16)), ("recent", ago(minutes=14))):
         await desk.save_sign_in(PendingSignIn(state, "alex", {"code_verifier": "v"}, "19:triage", None, at))
@@ -98,7 +99,7 @@ async def test_sign_ins_never_completed_go_after_their_fifteen_minutes(
 
 
 async def test_finished_or_abandoned_dialog_state_goes_after_thirty_days(
-    desk: Desk, db: SqliteDatabase, clock: FixedClock
+    desk: Desk, db: Database, clock: FixedClock
 ) -> None:
     for key, at in (("msteams/conversations/old", ago(days=31)), ("msteams/conversations/recent", ago(days=29))):
         await db.run(lambda cx, key=key, at=at: state_sql.write_document(cx, key, '{"DialogState": {}}', None, at))
@@ -114,9 +115,7 @@ async def test_finished_or_abandoned_dialog_state_goes_after_thirty_days(
     ]
 
 
-async def test_after_hours_marks_go_once_support_has_reopened(
-    desk: Desk, db: SqliteDatabase, clock: FixedClock
-) -> None:
+async def test_after_hours_marks_go_once_support_has_reopened(desk: Desk, db: Database, clock: FixedClock) -> None:
     await desk.mark_once("after_hours:a:old", to_iso(ago(minutes=1)) or "")
     await desk.mark_once("after_hours:a:waiting", to_iso(NOW + timedelta(hours=14)) or "")
     await desk.set_meta("triage_channel", "19:triage")
@@ -134,7 +133,7 @@ async def test_after_hours_marks_go_once_support_has_reopened(
 
 
 async def test_new_ticket_forms_go_after_thirty_days_submitted_or_not(
-    desk: Desk, db: SqliteDatabase, clock: FixedClock
+    desk: Desk, db: Database, clock: FixedClock
 ) -> None:
     ticket = (await desk.create_ticket("draft:old-sent", REQUESTER, FIELDS, lambda t: [])).ticket
 
@@ -152,7 +151,7 @@ async def test_new_ticket_forms_go_after_thirty_days_submitted_or_not(
 
 
 async def test_escalation_forms_never_submitted_go_after_thirty_days(
-    desk: Desk, db: SqliteDatabase, clock: FixedClock
+    desk: Desk, db: Database, clock: FixedClock
 ) -> None:
     ticket = (await desk.create_ticket("k", REQUESTER, FIELDS, lambda t: [])).ticket
     for draft_id, sr_id, at in (
@@ -173,7 +172,7 @@ async def test_escalation_forms_never_submitted_go_after_thirty_days(
     assert await column(db, "SELECT id FROM escalations ORDER BY id") == ["old-filed", "old-unconfirmed", "recent"]
 
 
-async def test_expired_leases_go_after_a_day(desk: Desk, db: SqliteDatabase, clock: FixedClock) -> None:
+async def test_expired_leases_go_after_a_day(desk: Desk, db: Database, clock: FixedClock) -> None:
     ttl = timedelta(minutes=2)
     for name, at in (("renamed-job", ago(days=1, minutes=3)), ("idle-job", ago(hours=20)), ("sla-watch", NOW)):
         await db.run(lambda cx, name=name, at=at: conv_sql.acquire_lease(cx, name, "host-1", at, ttl))
@@ -184,7 +183,7 @@ async def test_expired_leases_go_after_a_day(desk: Desk, db: SqliteDatabase, clo
 
 
 async def test_outbox_keeps_sent_thirty_days_failed_ninety_after_queueing_and_pending_always(
-    desk: Desk, db: SqliteDatabase, clock: FixedClock
+    desk: Desk, db: Database, clock: FixedClock
 ) -> None:
     def setup(cx: Cx) -> None:
         texts = ["sent-old", "sent-recent", "failed-old", "failed-recent", "pending-old"]
@@ -201,16 +200,14 @@ async def test_outbox_keeps_sent_thirty_days_failed_ninety_after_queueing_and_pe
     await db.run(setup)
     await housekeeping_at(desk, clock, NOW)
 
-    assert await column(db, "SELECT json_extract(activity, '$.text') FROM outbox ORDER BY id") == [
+    assert [json.loads(a)["text"] for a in await column(db, "SELECT activity FROM outbox ORDER BY id")] == [
         "sent-recent",
         "failed-recent",
         "pending-old",
     ]
 
 
-async def test_sla_alerts_of_tickets_closed_ninety_days_ago_go(
-    desk: Desk, db: SqliteDatabase, clock: FixedClock
-) -> None:
+async def test_sla_alerts_of_tickets_closed_ninety_days_ago_go(desk: Desk, db: Database, clock: FixedClock) -> None:
     numbers = {}
     for name, closed in (("long-closed", ago(days=91)), ("just-closed", ago(days=89)), ("open", None)):
         ticket = (await desk.create_ticket(name, REQUESTER, FIELDS, lambda t: [])).ticket
@@ -236,7 +233,7 @@ async def test_sla_alerts_of_tickets_closed_ninety_days_ago_go(
 
 
 async def test_incidents_resolved_ninety_days_ago_go_with_their_posted_cards(
-    desk: Desk, db: SqliteDatabase, clock: FixedClock
+    desk: Desk, db: Database, clock: FixedClock
 ) -> None:
     def incident(incident_id: str, resolved: bool) -> StoredIncident:
         return StoredIncident(incident_id, "Mail delayed", "Exchange Online", "incident", "x", ("t",), "f", resolved)
@@ -257,7 +254,7 @@ async def test_incidents_resolved_ninety_days_ago_go_with_their_posted_cards(
     assert await column(db, "SELECT key FROM posted_cards ORDER BY key") == ["incident:EX2", "incident:EX3"]
 
 
-async def test_sign_ins_unused_for_ninety_days_go(desk: Desk, db: SqliteDatabase, clock: FixedClock) -> None:
+async def test_sign_ins_unused_for_ninety_days_go(desk: Desk, db: Database, clock: FixedClock) -> None:
     # Entra ID refresh tokens expire after 90 days without use: such a cache only holds dead tokens.
     for aad_id, at in (("gone", ago(days=91)), ("active", ago(days=89))):
         clock.now = at
@@ -268,7 +265,7 @@ async def test_sign_ins_unused_for_ninety_days_go(desk: Desk, db: SqliteDatabase
     assert await column(db, "SELECT aad_id FROM user_tokens") == ["active"]
 
 
-async def test_records_are_never_pruned(desk: Desk, db: SqliteDatabase, clock: FixedClock) -> None:
+async def test_records_are_never_pruned(desk: Desk, db: Database, clock: FixedClock) -> None:
     ticket = (await desk.create_ticket("k", REQUESTER, FIELDS, lambda t: [])).ticket
     await db.run(lambda cx: cx.execute("UPDATE tickets SET status = 'closed', closed_at = ?", (to_iso(ago(days=999)),)))
     await desk.save_conversation(Conversation("a:megan", {"id": "a:megan"}, "https://smba/", "tenant-1", "personal"))
@@ -283,13 +280,27 @@ async def test_records_are_never_pruned(desk: Desk, db: SqliteDatabase, clock: F
     assert await column(db, "SELECT key FROM conversations") == ["a:megan"]
 
 
+def raw_connection(folder: Path) -> tuple[Any, Cx]:
+    """A connection to an empty database of this run's engine outside the seam (each statement commits), to run
+    migrations one by one."""
+    if engine() == "sqlite":
+        connection = sqlite3.connect(str(folder / "old.db"), isolation_level=None)
+        connection.row_factory = sqlite3.Row
+        return connection, database._SqliteCx(connection)
+    import psycopg
+    from psycopg.rows import dict_row
+
+    from desk.store.postgres import _PostgresCx
+
+    pg = psycopg.connect(fresh_database_url(folder), autocommit=True, row_factory=dict_row)
+    return pg, _PostgresCx(pg)
+
+
 async def test_dialog_state_written_before_the_upgrade_counts_from_the_upgrade(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     mine = next(i for i, m in enumerate(MIGRATIONS) if any("bot_state ADD COLUMN updated_at" in s for s in m))
-    connection = sqlite3.connect(str(tmp_path / "old.db"), isolation_level=None)
-    connection.row_factory = sqlite3.Row
-    cx = database._SqliteCx(connection)
+    connection, cx = raw_connection(tmp_path)
     monkeypatch.setattr(database, "MIGRATIONS", MIGRATIONS[:mine])
     database.migrate(cx)
     cx.execute("INSERT INTO bot_state (key, etag, document) VALUES ('msteams/conversations/a', 1, '{}')")

@@ -14,13 +14,14 @@ from bot.edge.web import RUNTIME
 from bot.runtime import Runtime
 from desk.settings import Settings
 from tests.support.connector import LocalConnector
+from tests.support.engines import fresh_database_url
 
 
 def local_settings(folder: Path, connector: LocalConnector, **overrides: str) -> Settings:
     """Local-mode settings with the database and files under `folder` and the connector allowed."""
     env = {
         "DATA_DIR": str(folder),
-        "DATABASE_URL": f"sqlite:///{folder}/desk.db",
+        "DATABASE_URL": fresh_database_url(folder),
         "SERVICE_URL_ALLOWLIST": connector.url,
         "PARTNER_NAME": "Contoso Cloud Services",
         "SUPPORT_EMAIL": "support@contosocloud.example",

@@ -8,6 +8,7 @@ from pathlib import Path
 from emulator import demo
 from emulator.server import EmulatorServer
 from tests.support.connector import LocalConnector
+from tests.support.engines import fresh_database_url
 from tests.support.tokens import CHANNEL_ISSUER
 
 BOT_APP_ID = "3f2b6c1e-8d4a-4e7b-9c0f-1a2b3c4d5e6f"
@@ -42,6 +43,6 @@ def production_env(
         "PARTNER_APP_SECRET": partner_secret,
         "EXTRA_CA_FILE": str(emulator.tls.ca_cert),
         "DATA_DIR": str(folder / "data"),
-        "DATABASE_URL": f"sqlite:///{folder}/desk.db",
+        "DATABASE_URL": fresh_database_url(folder),
         "PARTNER_NAME": "Contoso Cloud Services",
     }
