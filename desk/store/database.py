@@ -4,8 +4,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
@@ -114,12 +115,15 @@ class SqliteDatabase:
             self._reader = reader
 
     async def run(self, work: Callable[[Cx], T]) -> T:
-        return await self._call(self._transaction, work)
+        with _unavailable_when_away():
+            return await self._call(self._transaction, work)
 
     async def read(self, work: Callable[[Cx], T]) -> T:
-        if self._read_executor is None:
-            return await self._call(self._shared_read, work)
-        return await asyncio.get_running_loop().run_in_executor(self._read_executor, self._read, self._reader, work)
+        with _unavailable_when_away():
+            if self._read_executor is None:
+                return await self._call(self._shared_read, work)
+            loop = asyncio.get_running_loop()
+            return await loop.run_in_executor(self._read_executor, self._read, self._reader, work)
 
     async def ping(self) -> None:
         await self.read(lambda cx: cx.one("SELECT 1 AS ok"))
@@ -171,6 +175,21 @@ class SqliteDatabase:
 
     async def _call(self, function: Callable[..., T], *args: Any) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._executor, function, *args)
+
+
+# SQLite's words for a database that is away or held, rather than a statement that is wrong: the file cannot be
+# opened or read, or another process kept the write lock past the busy timeout.
+_AWAY = ("database is locked", "unable to open database file", "disk i/o error", "database is busy")
+
+
+@contextlib.contextmanager
+def _unavailable_when_away() -> Iterator[None]:
+    try:
+        yield
+    except sqlite3.OperationalError as error:
+        if str(error).lower() in _AWAY:
+            raise DatabaseUnavailable(f"SQLite: {error}") from error
+        raise
 
 
 def _connect(path: str, timeout: float) -> sqlite3.Connection:

@@ -34,7 +34,7 @@ logger = logging.getLogger(__name__)
 MIGRATION_LOCK = 0x5044_4553_4B  # "PDESK"
 # Serialization failures and deadlocks are retried this many times; a unit of work still losing after that is
 # contended beyond reason, and the caller gets the error (a turn answers 503, Teams redelivers).
-ATTEMPTS = 12
+ATTEMPTS = 30
 # How long a unit of work waits for a connection before the database counts as unreachable. Teams waits 15 s for
 # a turn's answer; a 503 well before that lets it redeliver.
 CONNECT_TIMEOUT = 5.0
@@ -112,11 +112,12 @@ class PostgresDatabase:
         for attempt in range(1, attempts + 1):
             try:
                 return self._once(work, begin)
-            except (errors.SerializationFailure, errors.DeadlockDetected):
+            except (errors.SerializationFailure, errors.DeadlockDetected) as error:
                 if attempt == attempts:
-                    raise
-                # Jittered and growing, so the two losers of a conflict do not collide again at once.
-                time.sleep(random.uniform(0.002, 0.01) * attempt)
+                    # Contended beyond reason: "try again later" (a turn answers 503 and Teams redelivers it).
+                    raise DatabaseUnavailable(f"still conflicting after {attempts} attempts") from error
+                # Jittered and growing (to 0.25 s), so the losers of a conflict do not collide again at once.
+                time.sleep(random.uniform(0.5, 1.0) * min(0.25, 0.002 * 2**attempt))
         raise AssertionError("unreachable")
 
     def _once(self, work: Callable[[Cx], T], begin: str) -> T:
@@ -136,11 +137,10 @@ class PostgresDatabase:
                 return result
         except PoolTimeout as error:
             raise DatabaseUnavailable("no PostgreSQL connection became available") from error
-        except (errors.TransactionRollback, errors.IntegrityError, errors.ProgrammingError, errors.DataError):
-            raise
         except psycopg.OperationalError as error:
-            # Connection refused, reset, server shutting down or starting up: the database is away, not our SQL.
-            raise DatabaseUnavailable(_reason(error)) from error
+            if _unavailable(error):
+                raise DatabaseUnavailable(_reason(error)) from error
+            raise
 
     async def _call(self, function: Callable[..., T], *args: Any) -> T:
         return await asyncio.get_running_loop().run_in_executor(self._executor, function, *args)
@@ -149,6 +149,19 @@ class PostgresDatabase:
 def _migrate_once(cx: Cx) -> int:
     cx.one("SELECT pg_advisory_xact_lock(?) AS locked", (MIGRATION_LOCK,))
     return migrate(cx)
+
+
+# SQLSTATEs of a database that is away rather than of a statement that failed: connection exceptions (class 08),
+# shutting down or starting up (57P01-57P03), out of connections (53300).
+# https://www.postgresql.org/docs/15/errcodes-appendix.html
+_AWAY = ("57P01", "57P02", "57P03", "53300")
+
+
+def _unavailable(error: psycopg.OperationalError) -> bool:
+    sqlstate = error.sqlstate
+    if sqlstate is None:
+        return True  # raised by the client itself: connection refused, reset or closed
+    return sqlstate.startswith("08") or sqlstate in _AWAY
 
 
 def _reason(error: psycopg.OperationalError) -> str:

@@ -29,6 +29,7 @@ class Schemas:
 
     def __init__(self) -> None:
         self.created: list[str] = []
+        self.by_folder: dict[Path, str] = {}  # a test restarting the desk on its folder finds its database again
 
     def drop_all(self) -> None:
         server = postgres_server_url()
@@ -40,17 +41,21 @@ class Schemas:
             for schema in self.created:
                 connection.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
         self.created.clear()
+        self.by_folder.clear()
 
 
 SCHEMAS = Schemas()
 
 
 def fresh_database_url(folder: Path) -> str:
-    """A DATABASE_URL naming an empty database for one test."""
+    """A DATABASE_URL naming the database of a test's `folder`: empty at first, the same one when asked again."""
     server = postgres_server_url()
     if server is None:
         return f"sqlite:///{folder}/desk.db"
-    return schema_url(server, new_schema())
+    key = folder.resolve()
+    if key not in SCHEMAS.by_folder:
+        SCHEMAS.by_folder[key] = new_schema()
+    return schema_url(server, SCHEMAS.by_folder[key])
 
 
 def new_schema() -> str:
