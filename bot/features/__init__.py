@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bot.actions import ActionRouter
-from bot.commands import CommandRouter
 from bot.features import admin, escalate, follow, health, help, intake, queue, signin, triage, work
+from bot.turns.actions import ActionRouter
+from bot.turns.commands import CommandRouter
 
 
 def register_all(commands: CommandRouter, actions: ActionRouter) -> None:

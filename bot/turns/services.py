@@ -12,11 +12,11 @@ from desk.service import Desk
 from desk.settings import Settings
 
 if TYPE_CHECKING:
-    from bot.commands import CommandRouter
-    from bot.identity import WhoIsWho
+    from bot.features.sign_ins import SignIns
+    from bot.jobs.spawner import Spawner
     from bot.outbox.sender import OutboxSender
-    from bot.signin import SignIns
-    from bot.spawner import Spawner
+    from bot.turns.commands import CommandRouter
+    from bot.turns.identity import WhoIsWho
     from dialogs.runner import DialogRunner
     from msapi.graph import GraphClient
     from msapi.partner_center import PartnerCenterClient
