@@ -19,7 +19,8 @@ from cryptography.fernet import Fernet
 from bot.edge.adapter import DeskAdapter, on_turn_error
 from bot.edge.auth import build_authentication
 from bot.edge.credentials import CachingCredentialsFactory
-from bot.features import intake, register_all
+from bot.features import intake
+from bot.features.registry import register_all
 from bot.features.sign_ins import SignIns
 from bot.jobs.background import Periodic
 from bot.jobs.monitor import monitor_round

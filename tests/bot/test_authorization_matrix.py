@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from bot.features import register_all
+from bot.features.registry import register_all
 from bot.turns.actions import ActionRouter
 from bot.turns.commands import CommandRouter
 from bot.turns.conversations import CHANNEL, PERSONAL

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.features import register_all
+from bot.features.registry import register_all
 from bot.turns.actions import ActionRouter
 from bot.turns.commands import CommandRouter
 from desk.tickets import Status

@@ -12,7 +12,7 @@ import jsonschema
 import pytest
 from PIL import Image
 
-from bot.features import register_all
+from bot.features.registry import register_all
 from bot.turns.actions import ActionRouter
 from bot.turns.commands import CommandRouter
 from bot.turns.conversations import CHANNEL, PERSONAL
