@@ -30,10 +30,10 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from app import create_app
 from bench.outbox_baseline import BaselineSender
-from bot.conversations import record_of_json
 from bot.edge.web import RUNTIME
 from bot.outbox.teams_send import TeamsSend
 from bot.runtime import Runtime
+from bot.turns.conversations import record_of_json
 from desk.clock import utc_now
 from desk.outbox import Operation, Outgoing
 from emulator import demo

@@ -1,1 +1,2 @@
-"""The Teams edge: adapter and authentication, routing, card actions, the outbound sender, who-is-who."""
+"""The Teams side, by role: edge/ (the SDK adapter, authentication, web routes), turns/ (one activity routed to a
+feature), features/, outbox/ (the outbound sender), jobs/ (background work); runtime.py wires them together."""

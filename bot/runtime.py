@@ -16,24 +16,25 @@ import requests
 from botbuilder.core import ConversationState, TurnContext
 from cryptography.fernet import Fernet
 
-from bot.actions import ActionRouter
-from bot.commands import CommandRouter
 from bot.edge.adapter import DeskAdapter, on_turn_error
 from bot.edge.auth import build_authentication
 from bot.edge.credentials import CachingCredentialsFactory
-from bot.features import intake, register_all
-from bot.handler import TURN_KEY, DeskBot
-from bot.identity import WhoIsWho
+from bot.features import intake
+from bot.features.registry import register_all
+from bot.features.sign_ins import SignIns
 from bot.jobs.background import Periodic
 from bot.jobs.monitor import monitor_round
 from bot.jobs.sla_alerts import check_sla
+from bot.jobs.spawner import Spawner
 from bot.jobs.sr_sync import sync_service_requests
 from bot.jobs.support_profile import refresh_profile
 from bot.outbox.sender import OutboxSender
-from bot.services import Services
-from bot.signin import SignIns
-from bot.spawner import Spawner
-from bot.state_storage import DatabaseStorage
+from bot.turns.actions import ActionRouter
+from bot.turns.commands import CommandRouter
+from bot.turns.handler import TURN_KEY, DeskBot
+from bot.turns.identity import WhoIsWho
+from bot.turns.services import Services
+from bot.turns.state_storage import DatabaseStorage
 from desk.clock import Clock, utc_now
 from desk.customers import CustomerDirectory
 from desk.health import HealthBoard

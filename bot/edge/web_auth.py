@@ -9,8 +9,8 @@ import re
 
 from aiohttp import web
 
-from bot.sign_in_errors import SignInFailed
-from bot.signin import announce_failure, announce_signed_in
+from bot.features.sign_in_errors import SignInFailed
+from bot.features.sign_ins import announce_failure, announce_signed_in
 from desk.i18n import Translator
 
 logger = logging.getLogger(__name__)

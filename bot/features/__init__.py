@@ -1,13 +1,3 @@
-"""Feature handlers; each module has one `register(commands, actions)`."""
-
-from __future__ import annotations
-
-from bot.actions import ActionRouter
-from bot.commands import CommandRouter
-from bot.features import admin, escalate, follow, health, help, intake, queue, signin, triage, work
-
-
-def register_all(commands: CommandRouter, actions: ActionRouter) -> None:
-    """Register every feature's commands and card actions."""
-    for feature in (help, intake, triage, work, queue, follow, health, escalate, signin, admin):
-        feature.register(commands, actions)
+"""Features: each feature module has one `register(commands, actions)` (bot/features/registry.py calls them all);
+beside them the helpers they share: ticket notices, incident links, business hours, technicians' sign-ins, SR
+filing. Importing this package loads no feature, so edge/, jobs/ and turns/ can use a helper without all of them."""

@@ -7,14 +7,14 @@ import asyncio
 import logging
 from collections import Counter
 
-from bot.actions import ActionResult, ActionRouter, CardAction
-from bot.commands import CommandRouter
-from bot.conversations import CHANNEL, GROUP, PERSONAL
 from bot.features.escalate import sign_in_prompt
 from bot.features.health import one_customer
 from bot.features.help import show_help
-from bot.sign_in_errors import NotSignedIn
-from bot.turn import Turn
+from bot.features.sign_in_errors import NotSignedIn
+from bot.turns.actions import ActionResult, ActionRouter, CardAction
+from bot.turns.commands import CommandRouter
+from bot.turns.conversations import CHANNEL, GROUP, PERSONAL
+from bot.turns.turn import Turn
 from cards.admin import AdminView, PortalAccess, admin_card, customers_card
 from desk.clouds import admin_center_for, partner_center_customer
 from desk.people import Role

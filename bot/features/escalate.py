@@ -8,13 +8,13 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 
-from bot.actions import ActionResult, ActionRouter, CardAction
-from bot.commands import CommandRouter
-from bot.conversations import CHANNEL, GROUP, PERSONAL, conversation_key, record_of
-from bot.sign_in_errors import NotSignedIn
-from bot.sr_filing import file_request, not_escalatable
-from bot.tickets import find_ticket, thread_ticket
-from bot.turn import Turn
+from bot.features.sign_in_errors import NotSignedIn
+from bot.features.sr_filing import file_request, not_escalatable
+from bot.features.tickets import find_ticket, thread_ticket
+from bot.turns.actions import ActionResult, ActionRouter, CardAction
+from bot.turns.commands import CommandRouter
+from bot.turns.conversations import CHANNEL, GROUP, PERSONAL, conversation_key, record_of
+from bot.turns.turn import Turn
 from cards.escalation import escalation_form, sign_in_card
 from desk.escalation import FIELDS, EscalationDraft, fitting_topics, validate, vehicle_for
 from desk.people import Role
@@ -116,7 +116,7 @@ async def sign_in_prompt(turn: Turn, resume: str | None = None) -> dict:  # type
 
 
 async def _finish_device(turn: Turn, flow: dict, resume: str | None) -> None:  # type: ignore[type-arg]
-    from bot.signin import announce_failure, announce_signed_in
+    from bot.features.sign_ins import announce_failure, announce_signed_in
     from desk.store.tokens import PendingSignIn
 
     services = turn.services

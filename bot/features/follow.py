@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import re
 
-from bot.actions import ActionResult, ActionRouter, CardAction
-from bot.commands import CommandRouter
-from bot.conversations import PERSONAL, conversation_key
 from bot.features import intake
-from bot.hours import after_hours_notice
-from bot.tickets import apply_change, find_ticket, refusal
-from bot.turn import Turn
+from bot.features.hours import after_hours_notice
+from bot.features.tickets import apply_change, find_ticket, refusal
+from bot.turns.actions import ActionResult, ActionRouter, CardAction
+from bot.turns.commands import CommandRouter
+from bot.turns.conversations import PERSONAL, conversation_key
+from bot.turns.turn import Turn
 from cards.messages import thanks_card
 from cards.tickets import status_card
 from desk.people import Role

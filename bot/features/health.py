@@ -9,10 +9,10 @@ from typing import Any
 
 from botbuilder.schema import Activity, ActivityTypes
 
-from bot.actions import ActionRouter
-from bot.commands import CommandRouter
-from bot.conversations import CHANNEL, GROUP, PERSONAL, conversation_key, record_of
-from bot.turn import Turn
+from bot.turns.actions import ActionRouter
+from bot.turns.commands import CommandRouter
+from bot.turns.conversations import CHANNEL, GROUP, PERSONAL, conversation_key, record_of
+from bot.turns.turn import Turn
 from cards.health import customer_status_card, health_card, incidents_card, progress_card, sweep_card
 from cards.render import card_message
 from desk.clouds import admin_center_for

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from bot.actions import ActionResult, ActionRouter, CardAction
-from bot.commands import CommandRouter
-from bot.conversations import CHANNEL, GROUP, PERSONAL
 from bot.jobs.support_profile import current_profile
-from bot.turn import Turn
+from bot.turns.actions import ActionResult, ActionRouter, CardAction
+from bot.turns.commands import CommandRouter
+from bot.turns.conversations import CHANNEL, GROUP, PERSONAL
+from bot.turns.turn import Turn
 from cards.welcome import welcome_card
 from desk.people import Role
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.actions import ActionResult, ActionRouter, CardAction
-from bot.commands import CommandRouter
-from bot.conversations import PERSONAL, conversation_key
-from bot.hours import after_hours_notice
-from bot.incident_links import link_active_incidents
-from bot.notices import triage_post
-from bot.turn import Turn
+from bot.features.hours import after_hours_notice
+from bot.features.incident_links import link_active_incidents
+from bot.features.notices import triage_post
+from bot.turns.actions import ActionResult, ActionRouter, CardAction
+from bot.turns.commands import CommandRouter
+from bot.turns.conversations import PERSONAL, conversation_key
+from bot.turns.turn import Turn
 from cards.format import card_time
 from cards.tickets import offer_card, status_card, ticket_form, ticket_list
 from desk.i18n import Translator

@@ -6,12 +6,12 @@ from __future__ import annotations
 import logging
 import uuid
 
-from bot.actions import ActionRouter
-from bot.commands import CommandRouter
-from bot.conversations import CHANNEL, GROUP, PERSONAL
-from bot.sign_in_errors import NotSignedIn
-from bot.tickets import apply_change, find_ticket, refusal, technician_view, thread_ticket
-from bot.turn import Turn
+from bot.features.sign_in_errors import NotSignedIn
+from bot.features.tickets import apply_change, find_ticket, refusal, technician_view, thread_ticket
+from bot.turns.actions import ActionRouter
+from bot.turns.commands import CommandRouter
+from bot.turns.conversations import CHANNEL, GROUP, PERSONAL
+from bot.turns.turn import Turn
 from cards.echo import echoed
 from cards.messages import message_card
 from cards.queue import next_due, queue_card

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from bot.actions import ActionRouter
-from bot.commands import CommandRouter
-from bot.conversations import CHANNEL, GROUP, PERSONAL
 from bot.features.escalate import sign_in_prompt
-from bot.turn import Turn
+from bot.turns.actions import ActionRouter
+from bot.turns.commands import CommandRouter
+from bot.turns.conversations import CHANNEL, GROUP, PERSONAL
+from bot.turns.turn import Turn
 from desk.people import Role
 
 TECHNICIANS = (Role.TECHNICIAN,)

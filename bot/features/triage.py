@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import logging
 
-from bot.actions import ActionRouter
-from bot.commands import CommandRouter
-from bot.conversations import CHANNEL, GROUP, PERSONAL, record_of
-from bot.notices import triage_post
-from bot.roster import roster
-from bot.turn import Turn
+from bot.features.notices import triage_post
+from bot.turns.actions import ActionRouter
+from bot.turns.commands import CommandRouter
+from bot.turns.conversations import CHANNEL, GROUP, PERSONAL, record_of
+from bot.turns.roster import roster
+from bot.turns.turn import Turn
 from desk.people import Role
 from desk.store.people import Technician
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from bot.actions import ActionResult, ActionRouter, CardAction
-from bot.commands import CommandRouter
-from bot.tickets import apply_change, find_ticket, refusal, technician_view
-from bot.turn import Turn
+from bot.features.tickets import apply_change, find_ticket, refusal, technician_view
+from bot.turns.actions import ActionResult, ActionRouter, CardAction
+from bot.turns.commands import CommandRouter
+from bot.turns.turn import Turn
 from cards.triage_actions import REFRESH_VERB
 from desk.people import Role
 from desk.tickets import Severity, Status

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 
-from bot.services import Services
+from bot.turns.services import Services
 from cards.health import incident_card
 from cards.render import card_message
 from desk.clouds import admin_center_for

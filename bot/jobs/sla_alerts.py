@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.services import Services
+from bot.turns.services import Services
 from cards.format import card_time
 from cards.messages import message_card
 from cards.render import card_message

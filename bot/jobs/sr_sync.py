@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import logging
 
-from bot.notices import Audience, announcer
-from bot.services import Services
+from bot.features.notices import Audience, announcer
+from bot.turns.services import Services
 from desk.people import Role
 from desk.tickets import Ticket
 from desk.workflow import Actor, Refused, SrUpdate

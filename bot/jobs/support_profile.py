@@ -7,7 +7,7 @@ import json
 import logging
 from dataclasses import replace
 
-from bot.services import Services
+from bot.turns.services import Services
 from desk.support import SupportProfile
 from msapi.errors import MicrosoftApiError
 

@@ -13,7 +13,7 @@ import pytest
 from aiohttp import web
 from botbuilder.schema import Activity
 
-from bot.conversations import record_of
+from bot.turns.conversations import record_of
 from desk.clock import from_iso
 from desk.outbox import Operation, Outgoing
 from desk.store.conversations import Conversation

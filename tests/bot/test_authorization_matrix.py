@@ -18,10 +18,10 @@ from typing import Any
 
 import pytest
 
-from bot.actions import ActionRouter
-from bot.commands import CommandRouter
-from bot.conversations import CHANNEL, PERSONAL
-from bot.features import register_all
+from bot.features.registry import register_all
+from bot.turns.actions import ActionRouter
+from bot.turns.commands import CommandRouter
+from bot.turns.conversations import CHANNEL, PERSONAL
 from desk.escalation import FIELDS as ESCALATION_FIELDS
 from desk.i18n import Translator
 from desk.people import Role

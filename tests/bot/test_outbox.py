@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from botbuilder.schema import Activity
 
-from bot.conversations import record_of
+from bot.turns.conversations import record_of
 from desk.outbox import Operation, Outgoing
 from desk.tickets import Product, Requester, Severity, TicketFields
 from emulator import demo

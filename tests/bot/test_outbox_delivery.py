@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from botbuilder.schema import Activity
 
-from bot.conversations import record_of
+from bot.turns.conversations import record_of
 from desk.outbox import Operation, Outgoing
 from desk.store.conversations import Conversation
 from emulator import demo

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from botbuilder.schema import Activity
 
-from bot.conversations import record_of
 from bot.outbox.pacing import Pacer
+from bot.turns.conversations import record_of
 from desk.outbox import Operation, Outgoing
 from emulator import demo
 from tests.bot import outbox_rig

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from botbuilder.schema import Activity
 
-from bot.conversations import record_of
-from bot.notices import triage_post
+from bot.features.notices import triage_post
+from bot.turns.conversations import record_of
 from desk.outbox import Operation, Outgoing
 from desk.store.conversations import Conversation
 from desk.store.people import Technician

@@ -75,7 +75,7 @@ def _status(field: str) -> Callable[[Translator, str], Card]:
 
 
 def _customer_wrote(t: Translator, name: str) -> str:
-    """The thread heading announcing a customer's message (as bot/notices.py builds it)."""
+    """The thread heading announcing a customer's message (as bot/features/notices.py builds it)."""
     return t("thread.customer_message", actor=name)
 
 

@@ -103,7 +103,7 @@ def test_tracebacks_and_stacks_are_redacted(logged: io.StringIO) -> None:
     try:
         raise RuntimeError(f"token endpoint said: refresh_token={OPAQUE} for {CONFIGURED}")
     except RuntimeError:
-        logging.getLogger("bot.signin").exception("sign-in failed")
+        logging.getLogger("bot.features.sign_ins").exception("sign-in failed")
     logging.getLogger("desk").warning("where %s", JWT, stack_info=True)
 
     text = logged.getvalue()

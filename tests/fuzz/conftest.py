@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.actions import ActionRouter
-from bot.commands import CommandRouter
-from bot.features import register_all
+from bot.features.registry import register_all
+from bot.turns.actions import ActionRouter
+from bot.turns.commands import CommandRouter
 from desk.tickets import Status
 from emulator import demo
 from tests.bot.helpers import raise_ticket, rows, set_triage_channel

@@ -12,10 +12,10 @@ import jsonschema
 import pytest
 from PIL import Image
 
-from bot.actions import ActionRouter
-from bot.commands import CommandRouter
-from bot.conversations import CHANNEL, PERSONAL
-from bot.features import register_all
+from bot.features.registry import register_all
+from bot.turns.actions import ActionRouter
+from bot.turns.commands import CommandRouter
+from bot.turns.conversations import CHANNEL, PERSONAL
 from desk.people import Role
 from desk.settings import Settings
 from manifest.build import ManifestError, build_package

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import logging
 
-from bot.notices import base_triage_card
-from bot.services import Services
+from bot.features.notices import base_triage_card
+from bot.turns.services import Services
 from cards.health import status_words
 from cards.render import card_message, text_message
 from desk.health import related_issues

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from botbuilder.core import TurnContext
 from botbuilder.core.teams import TeamsInfo
 
-from bot.conversations import one_to_one, tenant_of
+from bot.turns.conversations import one_to_one, tenant_of
 from desk.people import Identifier, Member, Person
 
 logger = logging.getLogger(__name__)

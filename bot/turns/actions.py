@@ -6,7 +6,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.turn import Turn
+from bot.turns.turn import Turn
 from desk.people import Role
 
 RESERVED = frozenset({"verb", "id", "msteams"})

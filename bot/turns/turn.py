@@ -8,7 +8,7 @@ from typing import Any
 from botbuilder.core import MessageFactory, TurnContext
 from botbuilder.schema import Activity, Attachment
 
-from bot.services import Services
+from bot.turns.services import Services
 from cards.render import CARD_CONTENT_TYPE
 from desk.deliveries import Delivery
 from desk.i18n import Translator

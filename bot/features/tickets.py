@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.notices import Audience, announcer, technician_card
-from bot.turn import Turn
+from bot.features.notices import Audience, announcer, technician_card
+from bot.turns.turn import Turn
 from cards.render import MAX_CARD_BYTES, card_size
 from cards.triage_actions import history_block
 from desk.people import Role

@@ -12,13 +12,13 @@ from botbuilder.core import ConversationState, InvokeResponse, MessageFactory, T
 from botbuilder.core.teams import TeamsActivityHandler
 from botbuilder.schema import ChannelAccount
 
-from bot.actions import ActionResult, ActionRouter, CardAction, parse_action
-from bot.commands import CommandRouter
-from bot.conversations import PERSONAL, record_of, scope_of, text_without_bot_mention
 from bot.features import follow
 from bot.features import help as help_feature
-from bot.services import Services
-from bot.turn import Turn, card_activity
+from bot.turns.actions import ActionResult, ActionRouter, CardAction, parse_action
+from bot.turns.commands import CommandRouter
+from bot.turns.conversations import PERSONAL, record_of, scope_of, text_without_bot_mention
+from bot.turns.services import Services
+from bot.turns.turn import Turn, card_activity
 from cards.triage_actions import REFRESH_VERB
 from desk.deliveries import ClaimState, Delivered, Delivery, decode_response
 from desk.i18n import Translator

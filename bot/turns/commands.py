@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 
-from bot.conversations import PERSONAL
-from bot.turn import Turn
+from bot.turns.conversations import PERSONAL
+from bot.turns.turn import Turn
 from desk.people import Role
 
 CommandHandler = Callable[[Turn, str], Awaitable[None]]

@@ -12,10 +12,10 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from bot.actions import ActionResult
-from bot.notices import Audience, announcer, base_triage_card
-from bot.tickets import actor_of, audience_for
-from bot.turn import Turn
+from bot.features.notices import Audience, announcer, base_triage_card
+from bot.features.tickets import actor_of, audience_for
+from bot.turns.actions import ActionResult
+from bot.turns.turn import Turn
 from cards.escalation import escalated_card
 from cards.messages import thread_card
 from cards.render import card_message

@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 import threading
 
-from bot.sign_in_errors import NotSignedIn, SignInFailed
+from bot.features.sign_in_errors import NotSignedIn, SignInFailed
 from cards.escalation import signed_in_card
 from cards.render import card_message, text_message
 from desk.i18n import Translator

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.conversations import conversation_key
-from bot.turn import Turn
+from bot.turns.conversations import conversation_key
+from bot.turns.turn import Turn
 from desk.clock import to_iso
 from desk.directory_service import AFTER_HOURS_MARK
 

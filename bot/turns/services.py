@@ -2,24 +2,45 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from desk.clock import Clock
 from desk.customers import CustomerDirectory
 from desk.health import HealthBoard
+from desk.people import Role
 from desk.service import Desk
 from desk.settings import Settings
 
 if TYPE_CHECKING:
-    from bot.commands import CommandRouter
-    from bot.identity import WhoIsWho
+    from bot.features.sign_ins import SignIns
+    from bot.jobs.spawner import Spawner
     from bot.outbox.sender import OutboxSender
-    from bot.signin import SignIns
-    from bot.spawner import Spawner
+    from bot.turns.identity import WhoIsWho
     from dialogs.runner import DialogRunner
     from msapi.graph import GraphClient
     from msapi.partner_center import PartnerCenterClient
+
+
+class ListedCommand(Protocol):
+    """A command as help shows it."""
+
+    @property
+    def phrase(self) -> str: ...
+
+    @property
+    def usage(self) -> str: ...
+
+    @property
+    def help_key(self) -> str: ...
+
+
+class CommandList(Protocol):
+    """The commands help lists (bot.turns.commands.CommandRouter). Named by what help reads, not by the router's
+    module: the router needs the turn, and the turn these services."""
+
+    def listed(self, role: Role, scope: str) -> Sequence[ListedCommand]: ...
 
 
 @dataclass
@@ -30,7 +51,7 @@ class Services:
     desk: Desk
     customers: CustomerDirectory
     sender: OutboxSender
-    commands: CommandRouter
+    commands: CommandList
     clock: Clock
     who: WhoIsWho
     dialogs: DialogRunner

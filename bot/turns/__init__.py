@@ -1,0 +1,2 @@
+"""A turn: who is speaking, where, in which language; typed commands and card actions routed to the features;
+the services every handler gets."""
