@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from tests.bot.helpers import rows
+from tests.support.engines import sqlite_only
 from tests.support.harness import Desk
 
 
@@ -32,6 +33,7 @@ JUNK_CALLBACKS = [
 ]
 
 
+@sqlite_only
 async def test_readiness_and_junk_sign_ins_answer_while_another_writer_holds_the_lock(desk: Desk) -> None:
     with write_lock_held_elsewhere(desk):
         ready = await desk.client.get("/readyz")

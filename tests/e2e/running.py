@@ -15,6 +15,7 @@ import urllib.request
 from pathlib import Path
 
 from playground.render import write as write_configs
+from tests.support.engines import fresh_database_url
 
 ROOT = Path(__file__).resolve().parents[2]
 PLAYGROUND = ROOT / "node_modules" / ".bin" / "agentsplayground"
@@ -75,6 +76,7 @@ class Bot:
             **env,
             "PORT": str(self.port),
             "DATA_DIR": str(data),
+            "DATABASE_URL": fresh_database_url(data),  # SQLite under DATA_DIR, or PostgreSQL on that pass
             "HOST": "127.0.0.1",
             "EMULATOR_PORT": str(self.emulator_port),
         }
