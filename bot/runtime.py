@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import importlib
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -55,6 +56,7 @@ from msapi.transport import combined_bundle, http_client, msal_session
 logger = logging.getLogger(__name__)
 SHUTDOWN_GRACE_SECONDS = 10
 MICROSOFT_LOGIN_HOSTS = frozenset({"login.microsoftonline.com", "login.microsoftonline.us", "login.windows.net"})
+OpenDatabase = Callable[[str], Awaitable[Database]]  # DATABASE_URL -> the open database
 
 
 class LocalEmulator(Protocol):
@@ -82,7 +84,7 @@ class Runtime:
     tokens: TokenProvider | None = None
 
 
-async def start(settings: Settings, clock: Clock = utc_now) -> Runtime:
+async def start(settings: Settings, clock: Clock = utc_now, open_db: OpenDatabase = open_database) -> Runtime:
     """Open the database, start the emulator (local mode), build the adapter and bot, start the sender."""
     emulator: LocalEmulator | None = None
     extra_ca = settings.extra_ca_file
@@ -98,7 +100,7 @@ async def start(settings: Settings, clock: Clock = utc_now) -> Runtime:
         emulator = server
         extra_ca = str(server.tls.ca_cert)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    db = await open_database(settings.database_url)
+    db = await open_db(settings.database_url)
     bundle = combined_bundle(extra_ca, str(settings.data_dir / "ca-bundle.pem")) if extra_ca else None
     session = msal_session(bundle)
     http = http_client(extra_ca)
