@@ -38,6 +38,7 @@ from bot.state_storage import DatabaseStorage
 from desk.clock import Clock, utc_now
 from desk.customers import CustomerDirectory
 from desk.health import HealthBoard
+from desk.outage import Outage
 from desk.people import Identifier
 from desk.service import Desk
 from desk.settings import Settings
@@ -131,7 +132,8 @@ async def start(settings: Settings, clock: Clock = utc_now, open_db: OpenDatabas
     adapter.on_turn_error = on_turn_error
     desk = Desk(db, SlaPolicy(settings.support.hours, settings.sla), clock)
     signins = _sign_ins(settings, desk, session, validate_authority)
-    sender = OutboxSender(adapter, db, settings.bot.app_id, url_policy, clock)
+    outage = Outage()
+    sender = OutboxSender(adapter, db, settings.bot.app_id, url_policy, clock, outage=outage)
     desk.on_outbox = sender.kick
     conversation_state = ConversationState(DatabaseStorage(db, clock))
     commands, actions = CommandRouter(), ActionRouter()
@@ -156,12 +158,17 @@ async def start(settings: Settings, clock: Clock = utc_now, open_db: OpenDatabas
         signins=signins,
     )
     bot = DeskBot(services, commands, actions, conversation_state)
+
+    # Each job runs on one instance at a time (its lease); every loop logs an outage once, not once per attempt.
+    def job(name: str, interval: float, work: Callable[[], Awaitable[object]]) -> Periodic:
+        return Periodic(name, interval, work, desk, clock=clock, outage=outage)
+
     jobs = [
-        Periodic("sla-watch", settings.sla_check_seconds, lambda: check_sla(services), desk),
-        Periodic("housekeeping", 3600, desk.housekeeping, desk),
-        Periodic("health-monitor", settings.health_poll_seconds, lambda: monitor_round(services), desk),
-        Periodic("sr-sync", settings.sr_sync_seconds, lambda: sync_service_requests(services), desk),
-        Periodic("support-profile", 3600, lambda: refresh_profile(services), desk),
+        job("sla-watch", settings.sla_check_seconds, lambda: check_sla(services)),
+        job("housekeeping", 3600, desk.housekeeping),
+        job("health-monitor", settings.health_poll_seconds, lambda: monitor_round(services)),
+        job("sr-sync", settings.sr_sync_seconds, lambda: sync_service_requests(services)),
+        job("support-profile", 3600, lambda: refresh_profile(services)),
     ]
     tasks = [asyncio.create_task(sender.run(), name="outbox-sender")]
     tasks += [asyncio.create_task(job.run(), name=job.name) for job in jobs]

@@ -21,11 +21,12 @@ class SwitchableDatabase:
         self.real = real
         self._down = False
         self._only_in: str | None = None
+        self._reason = REASON
         self.refused = 0  # calls refused while down
 
-    def down(self, only_in: str | None = None) -> None:
-        """Stop answering (every caller, or only callers inside `only_in`)."""
-        self._down, self._only_in = True, only_in
+    def down(self, only_in: str | None = None, reason: str = REASON) -> None:
+        """Stop answering (every caller, or only callers inside `only_in`), with the driver's `reason`."""
+        self._down, self._only_in, self._reason = True, only_in, reason
 
     def up(self) -> None:
         """Answer again."""
@@ -49,7 +50,7 @@ class SwitchableDatabase:
     def _check(self) -> None:
         if self._down and (self._only_in is None or _called_from(self._only_in)):
             self.refused += 1
-            raise DatabaseUnavailable(REASON)
+            raise DatabaseUnavailable(self._reason)
 
 
 def _called_from(prefix: str) -> bool:
