@@ -44,6 +44,7 @@ from desk.service import Desk
 from desk.settings import Settings
 from desk.sla import SlaPolicy
 from desk.store.database import Database, open_database
+from desk.store.single_instance import DatabaseInUse, InstanceLock, hold_single_instance
 from desk.store.tokens import Sealer
 from dialogs.runner import DialogRunner
 from msapi.delegated import UserSignIn
@@ -83,10 +84,17 @@ class Runtime:
     emulator: LocalEmulator | None
     tasks: list[asyncio.Task[None]]  # the outbox sender first, then the periodic jobs
     tokens: TokenProvider | None = None
+    instance_lock: InstanceLock | None = None  # SQLite: this process's hold on the database file
 
 
 async def start(settings: Settings, clock: Clock = utc_now, open_db: OpenDatabase = open_database) -> Runtime:
     """Open the database, start the emulator (local mode), build the adapter and bot, start the sender."""
+    # First of all: a second process on one SQLite database stops here, before it starts anything.
+    try:
+        instance_lock = hold_single_instance(settings.database_url)
+    except DatabaseInUse as error:
+        logger.critical("refusing to start: %s", error)
+        raise
     emulator: LocalEmulator | None = None
     extra_ca = settings.extra_ca_file
     if settings.local_mode:
@@ -101,7 +109,12 @@ async def start(settings: Settings, clock: Clock = utc_now, open_db: OpenDatabas
         emulator = server
         extra_ca = str(server.tls.ca_cert)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    db = await open_db(settings.database_url)
+    try:
+        db = await open_db(settings.database_url)
+    except BaseException:
+        if instance_lock is not None:
+            instance_lock.release()
+        raise
     bundle = combined_bundle(extra_ca, str(settings.data_dir / "ca-bundle.pem")) if extra_ca else None
     session = msal_session(bundle)
     http = http_client(extra_ca)
@@ -172,7 +185,9 @@ async def start(settings: Settings, clock: Clock = utc_now, open_db: OpenDatabas
     ]
     tasks = [asyncio.create_task(sender.run(), name="outbox-sender")]
     tasks += [asyncio.create_task(job.run(), name=job.name) for job in jobs]
-    return Runtime(settings, db, adapter, bot, services, sender, http, partner_center, emulator, tasks, tokens)
+    return Runtime(
+        settings, db, adapter, bot, services, sender, http, partner_center, emulator, tasks, tokens, instance_lock
+    )
 
 
 async def stop(runtime: Runtime) -> None:
@@ -197,6 +212,8 @@ async def stop(runtime: Runtime) -> None:
     if runtime.tokens is not None:
         runtime.tokens.close()
     await runtime.db.close()
+    if runtime.instance_lock is not None:
+        runtime.instance_lock.release()
     if runtime.emulator is not None:
         runtime.emulator.stop()
 
