@@ -1,6 +1,8 @@
-"""Any request that needs the database while it cannot be reached is answered 503 with a short JSON body: the
-Bot Framework treats a 5xx as a failed delivery and Teams sends the activity again, so nothing is lost. One
-warning line per request, no traceback: an outage is an operating condition, not a bug."""
+"""Any request that needs the database while it cannot be reached is answered 503 with a short JSON body. For
+Teams' activities that is the one answer that can bring them back: a 2xx ends the activity, while Teams retries
+some failure statuses (a Teams engineer in https://github.com/MicrosoftDocs/msteams-docs/issues/8998; Microsoft
+does not document which), and its redelivery is then processed as the first delivery (the turn claimed nothing
+that stays). One warning line per request, no traceback: an outage is an operating condition, not a bug."""
 
 from __future__ import annotations
 
