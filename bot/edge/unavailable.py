@@ -1,8 +1,8 @@
 """Any request that needs the database while it cannot be reached is answered 503 with a short JSON body. For
 Teams' activities that is the one answer that can bring them back: a 2xx ends the activity, while Teams retries
 some failure statuses (a Teams engineer in https://github.com/MicrosoftDocs/msteams-docs/issues/8998; Microsoft
-does not document which), and its redelivery is then processed as the first delivery (the turn claimed nothing
-that stays). One warning line per request, no traceback: an outage is an operating condition, not a bug."""
+does not document which), and its redelivery is processed again (a failed turn gives up its claim of the
+activity, or the claim runs out). One warning line per request, no traceback: an outage is an operating condition, not a bug."""
 
 from __future__ import annotations
 
