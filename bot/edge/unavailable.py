@@ -2,7 +2,8 @@
 Teams' activities that is the one answer that can bring them back: a 2xx ends the activity, while Teams retries
 some failure statuses (a Teams engineer in https://github.com/MicrosoftDocs/msteams-docs/issues/8998; Microsoft
 does not document which), and its redelivery is processed again (a failed turn gives up its claim of the
-activity, or the claim runs out). One warning line per request, no traceback: an outage is an operating condition, not a bug."""
+activity, or the claim runs out). One warning line per request, no traceback: an outage is an operating
+condition, not a bug."""
 
 from __future__ import annotations
 
