@@ -1,5 +1,6 @@
 # Partner Desk in a container (production mode: set MicrosoftAppId and the other settings at run time).
-# One worker: the SQLite store and the outbox sender are single-process; mount /app/data on a volume.
+# Workers: WEB_CONCURRENCY (gunicorn's default for --workers). Keep 1 on SQLite (a second worker refuses to start;
+# mount /app/data on a local volume); with DATABASE_URL=postgresql://... raise it (README: "Several instances").
 FROM python:3.11-slim
 WORKDIR /app
 COPY requirements.txt .
@@ -10,10 +11,10 @@ COPY cards cards
 COPY desk desk
 COPY dialogs dialogs
 COPY msapi msapi
-ENV PORT=3978 HOST=0.0.0.0 DATA_DIR=/app/data
+ENV PORT=3978 HOST=0.0.0.0 DATA_DIR=/app/data WEB_CONCURRENCY=1
 # Not root: the process owns its data folder and nothing else.
 RUN useradd --system --uid 10001 --no-create-home desk && mkdir -p /app/data && chown desk /app/data
 USER desk
 VOLUME /app/data
 EXPOSE 3978
-CMD ["sh", "-c", "exec gunicorn 'app:make_app()' --worker-class aiohttp.GunicornWebWorker --workers 1 --bind 0.0.0.0:${PORT} --graceful-timeout 30"]
+CMD ["sh", "-c", "exec gunicorn 'app:make_app()' --worker-class aiohttp.GunicornWebWorker --bind 0.0.0.0:${PORT} --graceful-timeout 30"]

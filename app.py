@@ -7,16 +7,19 @@ import sys
 from aiohttp import web
 
 from bot.edge import web as bot_web
+from bot.runtime import OpenDatabase
 from desk import logsafe
 from desk.clock import Clock, utc_now
 from desk.env import SettingsError
 from desk.settings import Settings
+from desk.store.database import open_database
+from desk.store.single_instance import DatabaseInUse
 
 
-def create_app(settings: Settings, clock: Clock = utc_now) -> web.Application:
-    """The aiohttp application serving the bot (`clock` is replaceable for tests)."""
+def create_app(settings: Settings, clock: Clock = utc_now, open_db: OpenDatabase = open_database) -> web.Application:
+    """The aiohttp application serving the bot (`clock` and how the database is opened are replaceable for tests)."""
     app = web.Application(client_max_size=1024 * 1024)
-    bot_web.setup(app, settings, clock)
+    bot_web.setup(app, settings, clock, open_db)
     return app
 
 
@@ -41,7 +44,10 @@ def main() -> None:
         print(f"Configuration error: {error}", file=sys.stderr)
         raise SystemExit(2) from None
     configure_logging(settings)
-    web.run_app(create_app(settings), host=settings.host, port=settings.port, access_log=None)
+    try:
+        web.run_app(create_app(settings), host=settings.host, port=settings.port, access_log=None)
+    except DatabaseInUse:  # logged where it was found, with the fix
+        raise SystemExit(2) from None
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import importlib
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -38,11 +39,13 @@ from bot.turns.state_storage import DatabaseStorage
 from desk.clock import Clock, utc_now
 from desk.customers import CustomerDirectory
 from desk.health import HealthBoard
+from desk.outage import Outage
 from desk.people import Identifier
 from desk.service import Desk
 from desk.settings import Settings
 from desk.sla import SlaPolicy
 from desk.store.database import Database, open_database
+from desk.store.single_instance import DatabaseInUse, InstanceLock, hold_single_instance
 from desk.store.tokens import Sealer
 from dialogs.runner import DialogRunner
 from msapi.delegated import UserSignIn
@@ -56,6 +59,7 @@ from msapi.transport import combined_bundle, http_client, msal_session
 logger = logging.getLogger(__name__)
 SHUTDOWN_GRACE_SECONDS = 10
 MICROSOFT_LOGIN_HOSTS = frozenset({"login.microsoftonline.com", "login.microsoftonline.us", "login.windows.net"})
+OpenDatabase = Callable[[str], Awaitable[Database]]  # DATABASE_URL -> the open database
 
 
 class LocalEmulator(Protocol):
@@ -81,10 +85,17 @@ class Runtime:
     emulator: LocalEmulator | None
     tasks: list[asyncio.Task[None]]  # the outbox sender first, then the periodic jobs
     tokens: TokenProvider | None = None
+    instance_lock: InstanceLock | None = None  # SQLite: this process's hold on the database file
 
 
-async def start(settings: Settings, clock: Clock = utc_now) -> Runtime:
+async def start(settings: Settings, clock: Clock = utc_now, open_db: OpenDatabase = open_database) -> Runtime:
     """Open the database, start the emulator (local mode), build the adapter and bot, start the sender."""
+    # First of all: a second process on one SQLite database stops here, before it starts anything.
+    try:
+        instance_lock = hold_single_instance(settings.database_url)
+    except DatabaseInUse as error:
+        logger.critical("refusing to start: %s", error)
+        raise
     emulator: LocalEmulator | None = None
     extra_ca = settings.extra_ca_file
     if settings.local_mode:
@@ -99,7 +110,12 @@ async def start(settings: Settings, clock: Clock = utc_now) -> Runtime:
         emulator = server
         extra_ca = str(server.tls.ca_cert)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    db = await open_database(settings.database_url)
+    try:
+        db = await open_db(settings.database_url)
+    except BaseException:
+        if instance_lock is not None:
+            instance_lock.release()
+        raise
     bundle = combined_bundle(extra_ca, str(settings.data_dir / "ca-bundle.pem")) if extra_ca else None
     session = msal_session(bundle)
     http = http_client(extra_ca)
@@ -130,7 +146,8 @@ async def start(settings: Settings, clock: Clock = utc_now) -> Runtime:
     adapter.on_turn_error = on_turn_error
     desk = Desk(db, SlaPolicy(settings.support.hours, settings.sla), clock)
     signins = _sign_ins(settings, desk, session, validate_authority)
-    sender = OutboxSender(adapter, db, settings.bot.app_id, url_policy, clock)
+    outage = Outage()
+    sender = OutboxSender(adapter, db, settings.bot.app_id, url_policy, clock, outage=outage)
     desk.on_outbox = sender.kick
     conversation_state = ConversationState(DatabaseStorage(db, clock))
     commands, actions = CommandRouter(), ActionRouter()
@@ -155,16 +172,23 @@ async def start(settings: Settings, clock: Clock = utc_now) -> Runtime:
         signins=signins,
     )
     bot = DeskBot(services, commands, actions, conversation_state)
+
+    # Each job runs on one instance at a time (its lease); every loop logs an outage once, not once per attempt.
+    def job(name: str, interval: float, work: Callable[[], Awaitable[object]]) -> Periodic:
+        return Periodic(name, interval, work, desk, clock=clock, outage=outage)
+
     jobs = [
-        Periodic("sla-watch", settings.sla_check_seconds, lambda: check_sla(services), desk),
-        Periodic("housekeeping", 3600, desk.housekeeping, desk),
-        Periodic("health-monitor", settings.health_poll_seconds, lambda: monitor_round(services), desk),
-        Periodic("sr-sync", settings.sr_sync_seconds, lambda: sync_service_requests(services), desk),
-        Periodic("support-profile", 3600, lambda: refresh_profile(services), desk),
+        job("sla-watch", settings.sla_check_seconds, lambda: check_sla(services)),
+        job("housekeeping", 3600, desk.housekeeping),
+        job("health-monitor", settings.health_poll_seconds, lambda: monitor_round(services)),
+        job("sr-sync", settings.sr_sync_seconds, lambda: sync_service_requests(services)),
+        job("support-profile", 3600, lambda: refresh_profile(services)),
     ]
     tasks = [asyncio.create_task(sender.run(), name="outbox-sender")]
     tasks += [asyncio.create_task(job.run(), name=job.name) for job in jobs]
-    return Runtime(settings, db, adapter, bot, services, sender, http, partner_center, emulator, tasks, tokens)
+    return Runtime(
+        settings, db, adapter, bot, services, sender, http, partner_center, emulator, tasks, tokens, instance_lock
+    )
 
 
 async def stop(runtime: Runtime) -> None:
@@ -189,6 +213,8 @@ async def stop(runtime: Runtime) -> None:
     if runtime.tokens is not None:
         runtime.tokens.close()
     await runtime.db.close()
+    if runtime.instance_lock is not None:
+        runtime.instance_lock.release()
     if runtime.emulator is not None:
         runtime.emulator.stop()
 

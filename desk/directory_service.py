@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from desk.deliveries import TURN_LEASE, Claim, Delivered, decode_response, encode_response
@@ -22,6 +23,14 @@ from desk.store.people import Technician
 TRIAGE_CHANNEL_KEY = "triage_channel"
 # A customer told after hours when support reopens: this prefix + the conversation key -> that reopening time.
 AFTER_HOURS_MARK = "after_hours:"
+
+
+@dataclass(frozen=True)
+class Lease:
+    """A named lease as one instance found it: `held` by it (until `until`), or another's until `until`."""
+
+    held: bool
+    until: datetime
 
 
 class DirectoryService(DeskBase):
@@ -112,10 +121,20 @@ class DirectoryService(DeskBase):
 
         return await self.db.run(work)
 
-    async def hold_lease(self, name: str, holder: str, ttl: timedelta) -> bool:
-        """Take or renew a named lease (one instance runs a background job); False while another holds it."""
+    async def hold_lease(self, name: str, holder: str, ttl: timedelta) -> Lease:
+        """Take or renew a named lease (one instance runs a background job): held, or when another's lease ends."""
         now = self._clock()
-        return await self.db.run(lambda cx: conv_sql.acquire_lease(cx, name, holder, now, ttl))
+
+        def work(cx: Cx) -> Lease:
+            if conv_sql.acquire_lease(cx, name, holder, now, ttl):
+                return Lease(True, now + ttl)
+            return Lease(False, conv_sql.lease_expiry(cx, name) or now)
+
+        return await self.db.run(work)
+
+    async def release_lease(self, name: str, holder: str) -> None:
+        """Give up a lease this holder has (another instance may take the job over at once)."""
+        await self.db.run(lambda cx: conv_sql.release_lease(cx, name, holder))
 
     async def housekeeping(self) -> None:
         """Forget what is no longer needed, each table by its retention (desk/store/retention.py says which and

@@ -82,6 +82,7 @@ class Settings:
     token_cache_keys: tuple[bytes, ...] = field(default=(), repr=False)  # newest first: it seals, all open
     sign_in_flow: str = "auto"
     log_level: str = "INFO"
+    database_pool_size: int = 10  # connections each process keeps to PostgreSQL (README: "Several instances")
 
     @property
     def local_mode(self) -> bool:
@@ -154,6 +155,7 @@ def _build(env: EnvReader) -> Settings:
         token_cache_keys=_fernet_keys(env, "TOKEN_CACHE_KEY"),
         sign_in_flow=env.choice("SIGN_IN_FLOW", {"auto": "auto", "device": "device"}, "auto"),
         log_level=env.choice("LOG_LEVEL", {n: n for n in ("DEBUG", "INFO", "WARNING", "ERROR")}, "INFO"),
+        database_pool_size=env.int("DATABASE_POOL_SIZE", 10, minimum=1, maximum=100),
     )
 
 

@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from desk.store.single_instance import FIX
 from tests.e2e.running import ROOT, free_port, wait_http
 
 
@@ -59,3 +60,35 @@ def test_gunicorn_refuses_local_mode_unless_asked_for(tmp_path: Path) -> None:
     done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode != 0
     assert "MicrosoftAppId" in done.stderr and "LOCAL_MODE=1" in done.stderr
+
+
+def test_a_second_process_on_the_same_sqlite_database_refuses_to_start_naming_the_fix(tmp_path: Path) -> None:
+    env = {**os.environ, "DATA_DIR": str(tmp_path), "PORT": str(free_port())}
+    env.pop("MicrosoftAppId", None)
+    first = subprocess.Popen(
+        [sys.executable, "app.py"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        wait_http(f"http://127.0.0.1:{env['PORT']}/readyz", 60)
+        second = {**env, "PORT": str(free_port())}
+        done = subprocess.run(
+            [sys.executable, "app.py"], cwd=ROOT, env=second, capture_output=True, text=True, timeout=60
+        )
+    finally:
+        first.terminate()
+        first.wait(20)
+    assert done.returncode == 2
+    assert FIX in done.stderr and f"process {first.pid}" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_gunicorn_with_two_workers_on_sqlite_refuses_to_start_naming_the_fix(tmp_path: Path) -> None:
+    env = {**os.environ, "DATA_DIR": str(tmp_path), "LOCAL_MODE": "1"}
+    env.pop("MicrosoftAppId", None)
+    command = [
+        sys.executable, "-m", "gunicorn", "app:make_app()", "--worker-class", "aiohttp.GunicornWebWorker",
+        "--workers", "2", "--bind", f"127.0.0.1:{free_port()}",
+    ]  # fmt: skip
+    done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode != 0
+    assert FIX in done.stderr

@@ -19,3 +19,12 @@ def test_the_process_does_not_run_as_root() -> None:
     cmd = [i for i, (instruction, _) in enumerate(instructions()) if instruction == "CMD"]
     user = [i for i, (instruction, _) in enumerate(instructions()) if instruction == "USER"]
     assert user[-1] < cmd[-1]
+
+
+def test_the_number_of_workers_comes_from_web_concurrency_one_by_default() -> None:
+    # gunicorn reads WEB_CONCURRENCY as its default for --workers: PostgreSQL deployments raise it without a new
+    # image; SQLite keeps the image's 1 (a second worker would refuse to start).
+    cmd = next(arguments for instruction, arguments in instructions() if instruction == "CMD")
+    env = " ".join(arguments for instruction, arguments in instructions() if instruction == "ENV").split()
+    assert "--workers" not in cmd and "-w" not in cmd.split()
+    assert "WEB_CONCURRENCY=1" in env

@@ -15,6 +15,7 @@ from bot.edge.auth import ChannelRefused
 from bot.edge.request_body import is_json, read_object
 from bot.edge.service_urls import ServiceUrlRefused
 from desk.i18n import Translator
+from desk.store.database import DatabaseUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +63,11 @@ async def _read_activity(request: web.Request) -> Activity | None:
 
 
 async def on_turn_error(context: TurnContext, error: Exception) -> None:
-    """Last resort for a failing turn: log the traceback, tell the user in plain words."""
+    """Last resort for a failing turn: log the traceback, tell the user in plain words. An unreachable database is
+    not the turn's failure: it goes on to the web layer, which answers 503 so that Teams delivers the activity again
+    (an apology here would answer 200 and the activity would be lost)."""
+    if isinstance(error, DatabaseUnavailable):
+        raise error
     logger.exception("turn failed", exc_info=error)
     apology = Translator(context.activity.locale)("error.generic")
     try:

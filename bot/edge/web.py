@@ -10,30 +10,33 @@ from aiohttp import web
 
 from bot import runtime as runtime_module
 from bot.edge.loopback import loopback_host_only
+from bot.edge.unavailable import database_unavailable
 from bot.edge.web_auth import add_routes as add_sign_in_routes
-from bot.runtime import Runtime
+from bot.runtime import OpenDatabase, Runtime
 from desk.clock import Clock, from_iso, to_iso
 from desk.directory_service import TRIAGE_CHANNEL_KEY
+from desk.outage import plain
 from desk.settings import Settings
 from desk.store import conversations as conv_sql
 from desk.store import outbox as outbox_sql
-from desk.store.database import Database
+from desk.store.database import Database, DatabaseUnavailable
 
 logger = logging.getLogger(__name__)
 RUNTIME = web.AppKey("runtime", Runtime)
 
 
-def setup(app: web.Application, settings: Settings, clock: Clock) -> None:
+def setup(app: web.Application, settings: Settings, clock: Clock, open_db: OpenDatabase) -> None:
     """Attach the bot to `app`: its lifetime (start/stop with the app) and its routes."""
 
     async def lifetime(app: web.Application) -> AsyncIterator[None]:
-        app[RUNTIME] = await runtime_module.start(settings, clock)
+        app[RUNTIME] = await runtime_module.start(settings, clock, open_db)
         yield
         await runtime_module.stop(app[RUNTIME])
 
     app.cleanup_ctx.append(lifetime)
     if settings.local_mode:  # authentication is off: only this machine may ask (production: the token decides)
         app.middlewares.append(loopback_host_only)
+    app.middlewares.append(database_unavailable)
     app.router.add_post("/api/messages", messages)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
@@ -52,9 +55,12 @@ async def healthz(_: web.Request) -> web.Response:
 
 
 async def readyz(request: web.Request) -> web.Response:
-    """The database answers (a read: never the write lock); and whether the triage channel takes the bot's messages."""
+    """The database answers (a read: never the write lock); and whether the triage channel takes the bot's messages.
+    Load balancers ask every few seconds: an unreachable database is answered with why, and not logged."""
     try:
         triage = await triage_channel_state(request.app[RUNTIME].db)
+    except DatabaseUnavailable as error:
+        return web.json_response({"database": "unreachable", "reason": plain(error)}, status=503)
     except Exception:
         logger.exception("readiness check failed")
         return web.json_response({"status": "database unavailable"}, status=503)

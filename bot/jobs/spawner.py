@@ -8,6 +8,9 @@ import logging
 from collections.abc import Coroutine
 from typing import Any
 
+from desk.outage import plain
+from desk.store.database import DatabaseUnavailable
+
 logger = logging.getLogger(__name__)
 
 
@@ -40,5 +43,7 @@ class Spawner:
             await work
         except asyncio.CancelledError:
             raise
+        except DatabaseUnavailable as error:  # an outage, not a bug: no traceback
+            logger.warning("background work %s stopped: database unreachable (%s)", name, plain(error))
         except Exception:
             logger.exception("background work %s failed", name)

@@ -27,11 +27,12 @@ from bot.outbox.teams_send import TeamsSend, Undeliverable
 from bot.outbox.triage_hold import hold_unprobed
 from desk.clock import Clock, utc_now
 from desk.directory_service import TRIAGE_CHANNEL_KEY
+from desk.outage import Backoff, Outage
 from desk.outbox import Operation
 from desk.store import conversations as conv_sql
 from desk.store import outbox as outbox_sql
 from desk.store import tickets as ticket_sql
-from desk.store.database import Cx, Database
+from desk.store.database import Cx, Database, DatabaseUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +51,7 @@ class OutboxSender:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         rand: Callable[[], float] = random.random,
         monotonic: Callable[[], float] = time.monotonic,
+        outage: Outage | None = None,
     ) -> None:
         self._teams = TeamsSend(adapter, db, app_id)
         self._db = db
@@ -57,6 +59,8 @@ class OutboxSender:
         self._clock = clock
         self.policy = send_policy or SendPolicy()
         self._sleep = sleep
+        self._outage = outage or Outage()
+        self._backoff = Backoff()
         self._outcomes = Outcomes(db, self.policy, clock, rand, self.kick)
         self._conversations = Pacer(self.policy.per_conversation, SHORT_WINDOWS, monotonic)
         self._tenants = Pacer(self.policy.per_tenant, monotonic=monotonic)
@@ -72,27 +76,37 @@ class OutboxSender:
         self._wake.set()
 
     async def run(self) -> None:
-        """Deliver until `stop`; sleeps until kicked, a delivery ends, a message falls due, or the idle poll."""
+        """Deliver until `stop`; sleeps until kicked, a delivery ends, a message falls due, or the idle poll. While
+        the database cannot be reached it retries with a bounded backoff (a kick retries at once)."""
         try:
             while not self._stopping:
                 try:
                     self._wake.clear()  # before dispatching: a kick, an ending delivery or a stop is not lost
                     await self._dispatch()
                     due = await self._next_due()
-                    timeout = self.policy.idle_poll
-                    if due is not None:
-                        timeout = min(timeout, max(0.0, (due - self._clock()).total_seconds()))
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._wake.wait(), timeout=timeout)
-                except asyncio.CancelledError:
-                    raise
+                except DatabaseUnavailable as error:
+                    self._outage.failed(error, "outbox sender")
+                    await self._pause(self._backoff.next())
+                    continue
                 except Exception:
                     logger.exception("outbox pass failed; retrying shortly")
                     await asyncio.sleep(1)
+                    continue
+                self._outage.succeeded()
+                self._backoff.reset()
+                timeout = self.policy.idle_poll
+                if due is not None:
+                    timeout = min(timeout, max(0.0, (due - self._clock()).total_seconds()))
+                await self._pause(timeout)
             await self._settle()
         finally:
             for task in self._in_flight.values():
                 task.cancel()
+
+    async def _pause(self, seconds: float) -> None:
+        """Wait `seconds`, or less when kicked."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._wake.wait(), timeout=seconds)
 
     def stop(self) -> None:
         """Ask `run` to finish once the deliveries under way have ended."""
@@ -200,8 +214,11 @@ class OutboxSender:
             self._wake.set()
             for watcher in self._watchers:
                 watcher.set()
-            if not done.cancelled() and done.exception() is not None:
-                logger.error("outbox %s delivery failed", head.message.id, exc_info=done.exception())
+            error = None if done.cancelled() else done.exception()
+            if isinstance(error, DatabaseUnavailable):
+                self._outage.failed(error, f"outbox {head.message.id}")  # it stays pending: retried when back
+            elif error is not None:
+                logger.error("outbox %s delivery failed", head.message.id, exc_info=error)
 
         task.add_done_callback(finished)
         return task

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from desk.clock import to_iso
+from desk.clock import from_iso, to_iso
 from desk.store.database import Cx, Row
 
 
@@ -141,11 +141,23 @@ def prune_inbound(
 
 
 def acquire_lease(cx: Cx, name: str, holder: str, now: datetime, ttl: timedelta) -> bool:
-    """Take or renew a named lease; False while another holder's lease is still valid."""
+    """Take or renew a named lease until `now + ttl`; False while another holder's lease runs (a lease ends at its
+    `expires_at`: from that instant anyone may take it)."""
     changed = cx.execute(
         "INSERT INTO leases (name, holder, expires_at) VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET"
         " holder = excluded.holder, expires_at = excluded.expires_at"
-        " WHERE leases.holder = excluded.holder OR leases.expires_at < ?",
+        " WHERE leases.holder = excluded.holder OR leases.expires_at <= ?",
         (name, holder, to_iso(now + ttl), to_iso(now)),
     )
     return changed == 1
+
+
+def lease_expiry(cx: Cx, name: str) -> datetime | None:
+    """When the named lease ends (None: nobody holds it)."""
+    row = cx.one("SELECT expires_at FROM leases WHERE name = ?", (name,))
+    return from_iso(row["expires_at"]) if row else None
+
+
+def release_lease(cx: Cx, name: str, holder: str) -> None:
+    """Give a lease up (an instance stopping), so another instance takes the job over at once."""
+    cx.execute("DELETE FROM leases WHERE name = ? AND holder = ?", (name, holder))

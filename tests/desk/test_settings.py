@@ -42,6 +42,11 @@ def test_database_url_follows_data_dir() -> None:
     assert settings(DATA_DIR="/srv/desk").database_url == "sqlite:////srv/desk/desk.db"
 
 
+def test_database_pool_size_defaults_to_ten_and_takes_one_to_a_hundred() -> None:
+    assert settings().database_pool_size == 10
+    assert [settings(DATABASE_POOL_SIZE=size).database_pool_size for size in ("1", "25", "100")] == [1, 25, 100]
+
+
 def test_production_mode_allowlist_defaults_to_public_teams_connector_hosts() -> None:
     production = settings(**PRODUCTION)
 
@@ -109,6 +114,9 @@ def test_usgov_endpoints_can_each_be_overridden() -> None:
         ("MicrosoftAppType", "Weird"),
         ("LOG_LEVEL", "CHATTY"),
         ("CUSTOMER_CACHE_SECONDS", "-1"),
+        ("DATABASE_POOL_SIZE", "0"),
+        ("DATABASE_POOL_SIZE", "101"),
+        ("DATABASE_POOL_SIZE", "ten"),
     ],
 )
 def test_bad_value_raises_settings_error_naming_the_variable(variable: str, value: str) -> None:

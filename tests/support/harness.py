@@ -11,8 +11,9 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from app import create_app
 from bot.edge.web import RUNTIME
-from bot.runtime import Runtime
+from bot.runtime import OpenDatabase, Runtime
 from desk.settings import Settings
+from desk.store.database import open_database
 from tests.support.connector import LocalConnector
 from tests.support.engines import fresh_database_url
 
@@ -79,8 +80,14 @@ class FixedClock:
 OFFICE_HOURS = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 
 
-async def start_desk(settings: Settings, connector: LocalConnector, clock: FixedClock | None = None) -> Desk:
-    """Start create_app(settings) on a test server, on a fixed clock (office hours unless given)."""
-    client = TestClient(TestServer(create_app(settings, clock or FixedClock(OFFICE_HOURS))))
+async def start_desk(
+    settings: Settings,
+    connector: LocalConnector,
+    clock: FixedClock | None = None,
+    open_db: OpenDatabase = open_database,
+) -> Desk:
+    """Start create_app(settings) on a test server, on a fixed clock (office hours unless given); `open_db` may wrap
+    the real database (tests/support/outage.py)."""
+    client = TestClient(TestServer(create_app(settings, clock or FixedClock(OFFICE_HOURS), open_db)))
     await client.start_server()
     return Desk(client, connector)
