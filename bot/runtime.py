@@ -59,7 +59,7 @@ from msapi.transport import combined_bundle, http_client, msal_session
 logger = logging.getLogger(__name__)
 SHUTDOWN_GRACE_SECONDS = 10
 MICROSOFT_LOGIN_HOSTS = frozenset({"login.microsoftonline.com", "login.microsoftonline.us", "login.windows.net"})
-OpenDatabase = Callable[[str], Awaitable[Database]]  # DATABASE_URL -> the open database
+OpenDatabase = Callable[[str, int], Awaitable[Database]]  # (DATABASE_URL, DATABASE_POOL_SIZE) -> the open database
 
 
 class LocalEmulator(Protocol):
@@ -111,7 +111,7 @@ async def start(settings: Settings, clock: Clock = utc_now, open_db: OpenDatabas
         extra_ca = str(server.tls.ca_cert)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     try:
-        db = await open_db(settings.database_url)
+        db = await open_db(settings.database_url, settings.database_pool_size)
     except BaseException:
         if instance_lock is not None:
             instance_lock.release()

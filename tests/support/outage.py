@@ -68,6 +68,6 @@ class Switch:
     def __init__(self) -> None:
         self.db: SwitchableDatabase | None = None
 
-    async def open(self, url: str) -> Database:
-        self.db = SwitchableDatabase(await open_database(url))
+    async def open(self, url: str, pool_size: int = 10) -> Database:
+        self.db = SwitchableDatabase(await open_database(url, pool_size))
         return self.db
