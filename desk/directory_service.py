@@ -139,8 +139,8 @@ class DirectoryService(DeskBase):
     async def housekeeping(self) -> None:
         """Forget what is no longer needed, each table by its retention (desk/store/retention.py says which and
         why): inbound activity ids, unfinished sign-ins, old forms, idle dialog state, passed after-hours marks,
-        expired leases, delivered and failed messages, alerts of long-closed tickets, long-resolved incidents and
-        their cards, token caches whose refresh tokens have expired."""
+        expired leases and heartbeats, delivered and failed messages, alerts of long-closed tickets, long-resolved
+        incidents and their cards, token caches whose refresh tokens have expired."""
         now = self._clock()
 
         def work(cx: Cx) -> None:
@@ -151,6 +151,7 @@ class DirectoryService(DeskBase):
             retention.prune_state(cx, now)
             retention.prune_passed_marks(cx, AFTER_HOURS_MARK, now)
             retention.prune_leases(cx, now)
+            retention.prune_instances(cx, now)
             outbox_sql.prune_sent(cx, now)
             retention.prune_failed(cx, now)
             retention.prune_sla_alerts(cx, now)
