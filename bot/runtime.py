@@ -39,6 +39,7 @@ from bot.turns.state_storage import DatabaseStorage
 from desk.clock import Clock, utc_now
 from desk.customers import CustomerDirectory
 from desk.health import HealthBoard
+from desk.instances import instance_id
 from desk.outage import Outage
 from desk.people import Identifier
 from desk.service import Desk
@@ -147,6 +148,8 @@ async def start(settings: Settings, clock: Clock = utc_now, open_db: OpenDatabas
     desk = Desk(db, SlaPolicy(settings.support.hours, settings.sla), clock)
     signins = _sign_ins(settings, desk, session, validate_authority)
     outage = Outage()
+    # This process's name: the holder of its turns' claims, and of its jobs' leases.
+    holder = instance_id()
     sender = OutboxSender(adapter, db, settings.bot.app_id, url_policy, clock, outage=outage)
     desk.on_outbox = sender.kick
     conversation_state = ConversationState(DatabaseStorage(db, clock))
@@ -171,11 +174,11 @@ async def start(settings: Settings, clock: Clock = utc_now, open_db: OpenDatabas
         graph=graph,
         signins=signins,
     )
-    bot = DeskBot(services, commands, actions, conversation_state)
+    bot = DeskBot(services, commands, actions, conversation_state, holder)
 
     # Each job runs on one instance at a time (its lease); every loop logs an outage once, not once per attempt.
     def job(name: str, interval: float, work: Callable[[], Awaitable[object]]) -> Periodic:
-        return Periodic(name, interval, work, desk, clock=clock, outage=outage)
+        return Periodic(name, interval, work, desk, holder=holder, clock=clock, outage=outage)
 
     jobs = [
         job("sla-watch", settings.sla_check_seconds, lambda: check_sla(services)),
