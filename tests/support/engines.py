@@ -96,3 +96,6 @@ def read_only_errors() -> tuple[type[BaseException], ...]:
 sqlite_only = pytest.mark.skipif(
     bool(os.environ.get(URL_VARIABLE)), reason="SQLite's own behaviour (files, WAL, its write lock)"
 )
+postgresql_only = pytest.mark.skipif(
+    not os.environ.get(URL_VARIABLE), reason="several instances on one database: PostgreSQL (SQLite serves one)"
+)
