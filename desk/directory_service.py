@@ -30,7 +30,7 @@ from desk.store import people as people_sql
 from desk.store import retention
 from desk.store import tokens as token_sql
 from desk.store.conversations import Conversation
-from desk.store.database import Cx
+from desk.store.database import Cx, DatabaseUnavailable
 from desk.store.people import Technician
 
 TRIAGE_CHANNEL_KEY = "triage_channel"
@@ -123,8 +123,13 @@ class DirectoryService(DeskBase):
         await self.db.run(lambda cx: delivery_sql.complete(cx, key, kept, now))
 
     async def abandon_delivery(self, key: str, holder: str) -> None:
-        """Let a failed turn's activity be processed again when Teams redelivers it."""
-        await self.db.run(lambda cx: delivery_sql.abandon(cx, key, holder))
+        """Let a failed turn's activity be processed again when Teams redelivers it; while the database cannot be
+        reached, with this process's next heartbeat that reaches it (`beat`)."""
+        try:
+            await self.db.run(lambda cx: delivery_sql.abandon(cx, key, holder))
+        except DatabaseUnavailable:
+            self._unreleased.add((key, holder))
+            raise
 
     async def queue(self, items: list[Outgoing]) -> None:
         """Queue messages that announce no change of their own."""
@@ -172,9 +177,18 @@ class DirectoryService(DeskBase):
         await self.db.run(lambda cx: conv_sql.release_lease(cx, name, holder))
 
     async def beat(self, holder: str) -> None:
-        """Renew this process's heartbeat (desk/instances.py): alive for VALIDITY from now."""
-        until = self._clock() + VALIDITY
-        await self.db.run(lambda cx: instance_sql.beat(cx, holder, until))
+        """Renew this process's heartbeat (desk/instances.py): alive for VALIDITY from now. The claims of failed turns
+        that could not be given up are given up in the same transaction: other instances never see this process alive
+        and still holding a turn that is not running any more."""
+        until, unreleased = self._clock() + VALIDITY, set(self._unreleased)
+
+        def work(cx: Cx) -> None:
+            instance_sql.beat(cx, holder, until)
+            for key, owner in unreleased:
+                delivery_sql.abandon(cx, key, owner)
+
+        await self.db.run(work)
+        self._unreleased -= unreleased
 
     async def retire(self, holder: str) -> None:
         """Remove this process's heartbeat: it stops, and another instance may take over what it still holds."""

@@ -4,7 +4,8 @@ has lapsed, so a database outage must not stop the beating: each failed renewal 
 outage is one warning (shared with the other background loops), and a heartbeat that could not be renewed for its
 whole validity is one more warning: other instances may now process again the turns running here. That is safe for
 the desk's records (each change a turn applies is recorded once, desk/deliveries.py), not for its replies, which
-may then go out twice."""
+may then go out twice. Each beat also gives up the claims of turns that failed while the database was away (see
+DirectoryService.beat)."""
 
 from __future__ import annotations
 

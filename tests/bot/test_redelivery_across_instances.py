@@ -14,12 +14,13 @@ from typing import Any
 
 import pytest
 
-from desk.deliveries import TURN_LEASE
+from desk.deliveries import TURN_LEASE, ClaimState
 from desk.store import deliveries as delivery_sql
 from desk.store import instances as instance_sql
 from desk.store.database import Cx
 from tests.bot.helpers import card_text, raise_ticket, rows, set_triage_channel, ticket_row
-from tests.support.harness import Desk
+from tests.support.harness import OFFICE_HOURS, Desk, FixedClock, local_settings, start_desk
+from tests.support.outage import Switch
 
 A = "host-a:4242:0a0a0a0a"  # instance A, as it names itself
 CARD = "application/vnd.microsoft.card.adaptive"
@@ -159,3 +160,42 @@ async def test_a_card_action_whose_first_turns_holder_died_is_processed_by_the_r
     assert status == 200 and body["type"] == CARD, body
     assert "T-1001 · Critical · Triaged" in card_text(body["value"])
     assert len(await events(desk, "assigned")) == 1
+
+
+async def test_a_claim_its_turn_could_not_give_up_for_want_of_the_database_is_given_up_with_the_next_heartbeat(
+    tmp_path, connector, customer_chat
+):
+    """Here the desk under test is instance A: the database goes away in the middle of its turn, so the turn fails
+    and cannot give its claim up; the database comes back and A lives on. Teams' copy, sent to B, must not find the
+    turn "running" under A's live heartbeat until the claim's lease runs out."""
+
+    opener = Switch()
+    desk = await start_desk(local_settings(tmp_path, connector), connector, FixedClock(OFFICE_HOURS), opener.open)
+    try:
+        switch = opener.db
+        services = desk.runtime.services
+        next(task for task in desk.runtime.tasks if task.get_name() == "heartbeat").cancel()  # beaten by hand here
+        real_save = services.desk.save_conversation
+
+        async def outage_mid_turn(*args, **kwargs):
+            services.desk.save_conversation = real_save
+            switch.down()  # after the claim: the turn fails, and so does giving the claim up
+            await real_save(*args, **kwargs)
+
+        services.desk.save_conversation = outage_mid_turn
+        message = customer_chat.message("help")
+        status, _ = await desk.send(copy.deepcopy(message))
+        assert status == 503
+        switch.up()
+        now = services.clock()
+
+        async def b_claims() -> ClaimState:
+            claim = delivery_sql.claim
+            found = await switch.run(lambda cx: claim(cx, key_of(message), "host-b:1:b", False, now, now + TURN_LEASE))
+            return found.state
+
+        assert await b_claims() is ClaimState.RUNNING, "until A's next beat, its claim stands (A is alive)"
+        assert await desk.runtime.heartbeat.beat(), "A beats again (within BEAT_SECONDS of the database's return)"
+        assert await b_claims() is ClaimState.NEW, "B takes the copy: A gave its failed turn's claim up"
+    finally:
+        await desk.close()
