@@ -1,10 +1,10 @@
-"""This process's heartbeat (desk/instances.py): written before the process serves, renewed every BEAT_SECONDS while
-it runs, removed when it stops cleanly. Other instances take over the turns this process claimed once its heartbeat
-has lapsed, so a database outage must not stop the beating: each failed renewal is retried at the next beat, the
-outage is one warning (shared with the other background loops), and a heartbeat that could not be renewed for its
-whole validity is one more warning: other instances may now process again the turns running here. That is safe for
-the desk's records (each change a turn applies is recorded once, desk/deliveries.py), not for its replies, which
-may then go out twice. Each beat also gives up the claims of turns that failed while the database was away (see
+"""This process's heartbeat (desk/instances.py): written before the process serves, renewed every BEAT_SECONDS while it
+runs, removed when it stops cleanly. Other instances take over the turns this process claimed once its heartbeat has
+lapsed, so a database outage must not stop the beating: each failed renewal is retried at the next beat, the outage is
+one warning (shared with the other background loops, which say when it ends), and a heartbeat that could not be renewed
+for its whole validity is one more warning: other instances may now process again the turns running here. That is safe
+for the desk's records (each change a turn applies is recorded once, desk/deliveries.py), not for its replies, which may
+then go out twice. Each beat also gives up the claims of turns that failed while the database was away (see
 DirectoryService.beat)."""
 
 from __future__ import annotations
@@ -58,7 +58,8 @@ class Heartbeat:
                     away,
                 )
             return False
-        self._outage.succeeded()
+        # No `outage.succeeded()` here: a beat begun before the outage and answered after another loop noticed it
+        # would end the outage early (and the next failure would warn again); the sender and the jobs say when it ends.
         self._renewed = self._monotonic()
         if self.lapsed:
             self.lapsed = False
