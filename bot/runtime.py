@@ -24,6 +24,7 @@ from bot.features import intake
 from bot.features.registry import register_all
 from bot.features.sign_ins import SignIns
 from bot.jobs.background import Periodic
+from bot.jobs.heartbeat import Heartbeat
 from bot.jobs.monitor import monitor_round
 from bot.jobs.sla_alerts import check_sla
 from bot.jobs.spawner import Spawner
@@ -39,6 +40,7 @@ from bot.turns.state_storage import DatabaseStorage
 from desk.clock import Clock, utc_now
 from desk.customers import CustomerDirectory
 from desk.health import HealthBoard
+from desk.instances import instance_id
 from desk.outage import Outage
 from desk.people import Identifier
 from desk.service import Desk
@@ -83,9 +85,10 @@ class Runtime:
     http: httpx.AsyncClient
     partner_center: PartnerCenterClient
     emulator: LocalEmulator | None
-    tasks: list[asyncio.Task[None]]  # the outbox sender first, then the periodic jobs
+    tasks: list[asyncio.Task[None]]  # the outbox sender first, then the periodic jobs and the heartbeat
     tokens: TokenProvider | None = None
     instance_lock: InstanceLock | None = None  # SQLite: this process's hold on the database file
+    heartbeat: Heartbeat | None = None  # removed from the database when the process stops
 
 
 async def start(settings: Settings, clock: Clock = utc_now, open_db: OpenDatabase = open_database) -> Runtime:
@@ -147,6 +150,9 @@ async def start(settings: Settings, clock: Clock = utc_now, open_db: OpenDatabas
     desk = Desk(db, SlaPolicy(settings.support.hours, settings.sla), clock)
     signins = _sign_ins(settings, desk, session, validate_authority)
     outage = Outage()
+    # This process's name: the holder of its turns' claims, of its jobs' leases, and of its heartbeat.
+    holder = instance_id()
+    heartbeat = Heartbeat(desk, holder, outage)
     sender = OutboxSender(adapter, db, settings.bot.app_id, url_policy, clock, outage=outage)
     desk.on_outbox = sender.kick
     conversation_state = ConversationState(DatabaseStorage(db, clock))
@@ -171,11 +177,11 @@ async def start(settings: Settings, clock: Clock = utc_now, open_db: OpenDatabas
         graph=graph,
         signins=signins,
     )
-    bot = DeskBot(services, commands, actions, conversation_state)
+    bot = DeskBot(services, commands, actions, conversation_state, holder)
 
     # Each job runs on one instance at a time (its lease); every loop logs an outage once, not once per attempt.
     def job(name: str, interval: float, work: Callable[[], Awaitable[object]]) -> Periodic:
-        return Periodic(name, interval, work, desk, clock=clock, outage=outage)
+        return Periodic(name, interval, work, desk, holder=holder, clock=clock, outage=outage)
 
     jobs = [
         job("sla-watch", settings.sla_check_seconds, lambda: check_sla(services)),
@@ -184,10 +190,25 @@ async def start(settings: Settings, clock: Clock = utc_now, open_db: OpenDatabas
         job("sr-sync", settings.sr_sync_seconds, lambda: sync_service_requests(services)),
         job("support-profile", 3600, lambda: refresh_profile(services)),
     ]
+    # The first beat lands before the process serves: a turn it claims never looks dead for want of a heartbeat.
+    await heartbeat.beat()
     tasks = [asyncio.create_task(sender.run(), name="outbox-sender")]
     tasks += [asyncio.create_task(job.run(), name=job.name) for job in jobs]
+    tasks.append(asyncio.create_task(heartbeat.run(), name="heartbeat"))
     return Runtime(
-        settings, db, adapter, bot, services, sender, http, partner_center, emulator, tasks, tokens, instance_lock
+        settings,
+        db,
+        adapter,
+        bot,
+        services,
+        sender,
+        http,
+        partner_center,
+        emulator,
+        tasks,
+        tokens,
+        instance_lock,
+        heartbeat,
     )
 
 
@@ -209,6 +230,8 @@ async def stop(runtime: Runtime) -> None:
     for task in runtime.tasks:
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await task
+    if runtime.heartbeat is not None:
+        await runtime.heartbeat.retire()
     await runtime.http.aclose()
     if runtime.tokens is not None:
         runtime.tokens.close()

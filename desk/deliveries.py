@@ -20,6 +20,10 @@ RESPONSE_LIMIT = 64_000
 # How long a process's claim of a turn holds against another process (one that died cannot release it): longer than
 # any turn should take; a redelivery after it is processed again.
 TURN_LEASE = timedelta(seconds=60)
+# How long a copy of an activity whose first turn still runs waits for that turn to complete or its holder to die
+# (desk/instances.py: no shorter than a heartbeat's validity), checking this often. Teams waits 15 s for an answer.
+COPY_WAIT_SECONDS = 10.0
+COPY_POLL_SECONDS = 0.2
 
 
 class ClaimState(StrEnum):
@@ -32,10 +36,12 @@ class ClaimState(StrEnum):
 
 @dataclass(frozen=True)
 class Claim:
-    """A claim's outcome; `response` is a completed card action's kept answer (as stored)."""
+    """A claim's outcome; `response` is a completed card action's kept answer (as stored); `here` says a RUNNING turn
+    runs in this process."""
 
     state: ClaimState
     response: str | None = None
+    here: bool = False  # RUNNING in this very process
 
 
 @dataclass(frozen=True)

@@ -2,22 +2,35 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from desk.deliveries import TURN_LEASE, Claim, Delivered, decode_response, encode_response
+from desk.deliveries import (
+    COPY_POLL_SECONDS,
+    COPY_WAIT_SECONDS,
+    TURN_LEASE,
+    Claim,
+    ClaimState,
+    Delivered,
+    decode_response,
+    encode_response,
+)
 from desk.incidents import CARD_PREFIX
+from desk.instances import VALIDITY
 from desk.outbox import Outgoing
 from desk.service_base import DeskBase
 from desk.store import conversations as conv_sql
 from desk.store import deliveries as delivery_sql
+from desk.store import instances as instance_sql
 from desk.store import outbox as outbox_sql
 from desk.store import people as people_sql
 from desk.store import retention
 from desk.store import tokens as token_sql
 from desk.store.conversations import Conversation
-from desk.store.database import Cx
+from desk.store.database import Cx, DatabaseUnavailable
 from desk.store.people import Technician
 
 TRIAGE_CHANNEL_KEY = "triage_channel"
@@ -35,6 +48,8 @@ class Lease:
 
 class DirectoryService(DeskBase):
     """Conversation and directory operations, each one transaction."""
+
+    copy_wait: float = COPY_WAIT_SECONDS  # how long a copy of a running turn waits (tests shorten it)
 
     async def save_conversation(self, conversation: Conversation) -> None:
         """Remember where a user or channel can be reached."""
@@ -72,10 +87,30 @@ class DirectoryService(DeskBase):
 
         return await self.db.run(work)
 
-    async def claim_delivery(self, key: str, holder: str, mine_running: bool) -> Claim:
-        """Claim an inbound activity's turn for this process (see desk.store.deliveries.claim)."""
+    async def claim_delivery(
+        self, key: str, holder: str, running_here: Callable[[], bool], wants_answer: bool
+    ) -> Claim:
+        """Claim an inbound activity's turn for this process, `holder` (desk.store.deliveries.claim says when a claim
+        died and is taken over). A copy whose first turn still runs waits, at most `copy_wait` seconds, for that turn
+        to complete or its holder to die, and finds DONE (with the first answer), NEW (the holder died: this copy is
+        processed) or, at the end, RUNNING still. A message's copy of a turn running in this very process does not
+        wait (unless `wants_answer`, a card action's): its holder cannot die without it, and the first turn answers."""
+        claim = await self._claim(key, holder, running_here())
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.copy_wait
+        while claim.state is ClaimState.RUNNING and (wants_answer or not claim.here) and loop.time() < deadline:
+            await asyncio.sleep(COPY_POLL_SECONDS)
+            seen = await self._peek(key, holder, running_here())  # a read: the claim is written only to take it
+            claim = seen if seen is not None else await self._claim(key, holder, running_here())
+        return claim
+
+    async def _claim(self, key: str, holder: str, mine_running: bool) -> Claim:
         now = self._clock()
         return await self.db.run(lambda cx: delivery_sql.claim(cx, key, holder, mine_running, now, now + TURN_LEASE))
+
+    async def _peek(self, key: str, holder: str, mine_running: bool) -> Claim | None:
+        now = self._clock()
+        return await self.db.read(lambda cx: delivery_sql.inspect(cx, key, holder, mine_running, now))
 
     async def completed_delivery(self, key: str) -> Delivered | None:
         """The completed turn of an inbound activity with its kept answer, or None while it is not complete."""
@@ -88,8 +123,13 @@ class DirectoryService(DeskBase):
         await self.db.run(lambda cx: delivery_sql.complete(cx, key, kept, now))
 
     async def abandon_delivery(self, key: str, holder: str) -> None:
-        """Let a failed turn's activity be processed again when Teams redelivers it."""
-        await self.db.run(lambda cx: delivery_sql.abandon(cx, key, holder))
+        """Let a failed turn's activity be processed again when Teams redelivers it; while the database cannot be
+        reached, with this process's next heartbeat that reaches it (`beat`)."""
+        try:
+            await self.db.run(lambda cx: delivery_sql.abandon(cx, key, holder))
+        except DatabaseUnavailable:
+            self._unreleased.add((key, holder))
+            raise
 
     async def queue(self, items: list[Outgoing]) -> None:
         """Queue messages that announce no change of their own."""
@@ -136,11 +176,29 @@ class DirectoryService(DeskBase):
         """Give up a lease this holder has (another instance may take the job over at once)."""
         await self.db.run(lambda cx: conv_sql.release_lease(cx, name, holder))
 
+    async def beat(self, holder: str) -> None:
+        """Renew this process's heartbeat (desk/instances.py): alive for VALIDITY from now. The claims of failed turns
+        that could not be given up are given up in the same transaction: other instances never see this process alive
+        and still holding a turn that is not running any more."""
+        until, unreleased = self._clock() + VALIDITY, set(self._unreleased)
+
+        def work(cx: Cx) -> None:
+            instance_sql.beat(cx, holder, until)
+            for key, owner in unreleased:
+                delivery_sql.abandon(cx, key, owner)
+
+        await self.db.run(work)
+        self._unreleased -= unreleased
+
+    async def retire(self, holder: str) -> None:
+        """Remove this process's heartbeat: it stops, and another instance may take over what it still holds."""
+        await self.db.run(lambda cx: instance_sql.retire(cx, holder))
+
     async def housekeeping(self) -> None:
         """Forget what is no longer needed, each table by its retention (desk/store/retention.py says which and
         why): inbound activity ids, unfinished sign-ins, old forms, idle dialog state, passed after-hours marks,
-        expired leases, delivered and failed messages, alerts of long-closed tickets, long-resolved incidents and
-        their cards, token caches whose refresh tokens have expired."""
+        expired leases and heartbeats, delivered and failed messages, alerts of long-closed tickets, long-resolved
+        incidents and their cards, token caches whose refresh tokens have expired."""
         now = self._clock()
 
         def work(cx: Cx) -> None:
@@ -151,6 +209,7 @@ class DirectoryService(DeskBase):
             retention.prune_state(cx, now)
             retention.prune_passed_marks(cx, AFTER_HOURS_MARK, now)
             retention.prune_leases(cx, now)
+            retention.prune_instances(cx, now)
             outbox_sql.prune_sent(cx, now)
             retention.prune_failed(cx, now)
             retention.prune_sla_alerts(cx, now)

@@ -17,3 +17,6 @@ class DeskBase:
         self.sla = sla
         self._clock = clock
         self.on_outbox: Callable[[], None] = lambda: None
+        # Claims (key, holder) of turns that failed and could not be given up for want of the database: given up
+        # with this process's next heartbeat, in its transaction (a live heartbeat never covers a failed turn).
+        self._unreleased: set[tuple[str, str]] = set()

@@ -3,9 +3,7 @@ card actions."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import uuid
 from typing import Any
 
 from botbuilder.core import ConversationState, InvokeResponse, MessageFactory, TurnContext
@@ -29,9 +27,6 @@ from msapi.errors import MicrosoftApiError
 logger = logging.getLogger(__name__)
 TURN_KEY = "desk.turn"
 DELIVERY_KEY = "desk.delivery"
-# A copy of a card action whose first turn still runs waits this long for its answer, checking this often.
-FIRST_ANSWER_WAIT_SECONDS = 10.0
-FIRST_ANSWER_POLL_SECONDS = 0.2
 REFUSAL_KEY = "desk.refusal"  # what an invoke refused before its turn began is answered with
 REDELIVERED_KEY = "desk.redelivered"
 ANSWER_KEY = "desk.answer"
@@ -48,14 +43,16 @@ class DeskBot(TeamsActivityHandler):
         commands: CommandRouter,
         actions: ActionRouter,
         conversation_state: ConversationState,
+        holder: str,
     ) -> None:
         self._services = services
         self._commands = commands
         self._actions = actions
         self._state = conversation_state
-        # This process, as the holder of the turns it claims, and the activities whose turns run here now: a claim
-        # of ours whose turn is not running any more died with its turn (it is processed again).
-        self._holder = uuid.uuid4().hex
+        # This process, as the holder of the turns it claims (the name its heartbeat renews: desk/instances.py), and
+        # the activities whose turns run here now: a claim of ours whose turn is not running any more died with its
+        # turn (it is processed again).
+        self._holder = holder
         self._running: set[str] = set()
 
     async def on_turn(self, turn_context: TurnContext) -> None:
@@ -170,13 +167,18 @@ class DeskBot(TeamsActivityHandler):
         key = f"{activity.channel_id}|{activity.conversation.id}|{activity.id}"
         delivery = Delivery(key) if activity.id and dedupe else None
         if delivery is not None:
-            claim = await desk.claim_delivery(delivery.key, self._holder, delivery.key in self._running)
+            invoke = activity.type == "invoke"
+            # A copy of a turn still running waits (bounded) for it: see DirectoryService.claim_delivery.
+            claim = await desk.claim_delivery(key, self._holder, lambda: key in self._running, wants_answer=invoke)
             if claim.state is ClaimState.DONE:
                 logger.info("activity %s was processed already: answering as the first time", activity.id)
                 turn_context.turn_state[REDELIVERED_KEY] = Delivered(decode_response(claim.response))
                 return None
             if claim.state is ClaimState.RUNNING:
-                await self._while_running(turn_context, delivery.key)
+                # A message is dropped (the first turn answers it); a card action is told it is in progress.
+                logger.info("activity %s is being processed already", activity.id)
+                if invoke:
+                    turn_context.turn_state[REFUSAL_KEY] = Translator(activity.locale)("delivery.in_progress")
                 return None
             self._running.add(delivery.key)
             turn_context.turn_state[DELIVERY_KEY] = delivery
@@ -227,22 +229,6 @@ class DeskBot(TeamsActivityHandler):
                 await turn.show(result.card)
         if result.message:
             await turn.say(result.message)
-
-    async def _while_running(self, turn_context: TurnContext, key: str) -> None:
-        """A copy of an activity whose first turn is still running (Teams resends after 15 s): a message is dropped
-        (the first turn answers it); a card action waits, a while, for the first turn's answer and gives that."""
-        logger.info("activity %s is being processed already", turn_context.activity.id)
-        if turn_context.activity.type != "invoke":
-            return
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + FIRST_ANSWER_WAIT_SECONDS
-        while loop.time() < deadline:
-            done = await self._services.desk.completed_delivery(key)
-            if done is not None:
-                turn_context.turn_state[REDELIVERED_KEY] = done
-                return
-            await asyncio.sleep(FIRST_ANSWER_POLL_SECONDS)
-        turn_context.turn_state[REFUSAL_KEY] = Translator(turn_context.activity.locale)("delivery.in_progress")
 
     async def _person(self, turn_context: TurnContext) -> Person | None:
         """The sender with their role; None, after telling them plainly, while Partner Center cannot say which

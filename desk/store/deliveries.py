@@ -13,24 +13,41 @@ from desk.store.database import Cx
 
 def claim(cx: Cx, key: str, holder: str, mine_running: bool, now: datetime, until: datetime) -> Claim:
     """Claim an inbound activity's turn for `holder` (this process) until `until`. NEW: process it (first delivery,
-    or a claim whose turn died: its holder's lease ran out, or it is this process's and not running here any more);
-    RUNNING: another copy is being processed; DONE: its turn completed, with the answer kept for it."""
-    row = cx.one("SELECT response, holder, running_until FROM inbound_activities WHERE key = ?", (key,))
-    if row is None:
-        cx.execute(
-            "INSERT INTO inbound_activities (key, received_at, holder, running_until) VALUES (?, ?, ?, ?)",
-            (key, to_iso(now), holder, to_iso(until)),
-        )
-        return Claim(ClaimState.NEW)
-    if row["running_until"] is None:
-        return Claim(ClaimState.DONE, row["response"])
-    died = (row["holder"] == holder and not mine_running) or row["running_until"] <= to_iso(now)
-    if not died:
-        return Claim(ClaimState.RUNNING)
+    or a claim whose turn died: see `inspect`); RUNNING: another copy is being processed; DONE: its turn completed,
+    with the answer kept for it."""
+    found = inspect(cx, key, holder, mine_running, now)
+    if found is not None:
+        return found
     cx.execute(
-        "UPDATE inbound_activities SET holder = ?, running_until = ? WHERE key = ?", (holder, to_iso(until), key)
+        "INSERT INTO inbound_activities (key, received_at, holder, running_until) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT (key) DO UPDATE SET holder = excluded.holder, running_until = excluded.running_until",
+        (key, to_iso(now), holder, to_iso(until)),
     )
     return Claim(ClaimState.NEW)
+
+
+def inspect(cx: Cx, key: str, holder: str, mine_running: bool, now: datetime) -> Claim | None:
+    """What a copy of the activity finds, changing nothing: DONE, RUNNING (`here` when in this process), or None when
+    its turn is free to take: never claimed, given up, or its claim died — its holder's lease ran out, its holder is
+    another process whose heartbeat has lapsed or is gone (killed, or it stopped), or it is this process's and not
+    running here any more."""
+    row = cx.one(
+        "SELECT a.response, a.holder, a.running_until, i.alive_until FROM inbound_activities a"
+        " LEFT JOIN instances i ON i.holder = a.holder WHERE a.key = ?",
+        (key,),
+    )
+    if row is None:
+        return None
+    if row["running_until"] is None:
+        return Claim(ClaimState.DONE, row["response"])
+    at = to_iso(now) or ""
+    if row["running_until"] <= at:
+        return None
+    if row["holder"] == holder:
+        return Claim(ClaimState.RUNNING, here=True) if mine_running else None
+    if row["alive_until"] is None or row["alive_until"] <= at:
+        return None
+    return Claim(ClaimState.RUNNING)
 
 
 def completed(cx: Cx, key: str) -> Claim | None:

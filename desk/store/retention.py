@@ -11,6 +11,8 @@ Pruned (each rule one DELETE by age or state):
 - meta after-hours marks: once support has reopened (the mark only stops a second notice in the same closed
   period; the next period has another reopening time).
 - leases: a day after they expired (an expired lease is free anyway; this drops jobs that no longer exist).
+- instances: a day after their heartbeat lapsed (a process that died without removing it; a lapsed heartbeat and
+  a missing one mean the same, the day keeps it for whoever investigates the death).
 - outbox: sent messages 30 days after delivery (outbox.prune_sent), failed ones 90 days after they were queued
   (kept for inspection), pending ones never.
 - sla_alerts: 90 days after their ticket closed (a ticket reopened within that time is not alerted twice).
@@ -65,6 +67,11 @@ def prune_escalation_forms(cx: Cx, now: datetime, keep: timedelta = ESCALATION_F
 def prune_leases(cx: Cx, now: datetime, keep: timedelta = EXPIRED_LEASES) -> int:
     """Forget leases expired for `keep`."""
     return cx.execute("DELETE FROM leases WHERE expires_at < ?", (to_iso(now - keep),))
+
+
+def prune_instances(cx: Cx, now: datetime, keep: timedelta = EXPIRED_LEASES) -> int:
+    """Forget heartbeats lapsed for `keep`."""
+    return cx.execute("DELETE FROM instances WHERE alive_until < ?", (to_iso(now - keep),))
 
 
 def prune_failed(cx: Cx, now: datetime, keep: timedelta = FAILED_MESSAGES) -> int:

@@ -207,4 +207,7 @@ MIGRATIONS: list[list[str]] = [
         "ALTER TABLE inbound_activities ADD COLUMN holder TEXT",
         "ALTER TABLE inbound_activities ADD COLUMN running_until TEXT",
     ],
+    # 12: each process renews its heartbeat here; a turn claimed by a process whose heartbeat lapsed is taken over
+    # at once (it died), without waiting for the claim's lease.
+    ["CREATE TABLE instances (holder TEXT PRIMARY KEY, alive_until TEXT NOT NULL)"],
 ]

@@ -182,6 +182,17 @@ async def test_expired_leases_go_after_a_day(desk: Desk, db: Database, clock: Fi
     assert await column(db, "SELECT name FROM leases ORDER BY name") == ["idle-job", "sla-watch"]
 
 
+async def test_lapsed_heartbeats_go_after_a_day(desk: Desk, db: Database, clock: FixedClock) -> None:
+    from desk.store import instances as instance_sql
+
+    for holder, until in (("killed-long-ago", ago(days=1, seconds=1)), ("killed-today", ago(hours=20)), ("alive", NOW)):
+        await db.run(lambda cx, holder=holder, until=until: instance_sql.beat(cx, holder, until))
+
+    await housekeeping_at(desk, clock, NOW)
+
+    assert await column(db, "SELECT holder FROM instances ORDER BY holder") == ["alive", "killed-today"]
+
+
 async def test_outbox_keeps_sent_thirty_days_failed_ninety_after_queueing_and_pending_always(
     desk: Desk, db: Database, clock: FixedClock
 ) -> None:

@@ -441,12 +441,15 @@ async def test_an_activity_is_a_redelivery_once_its_turn_completed_and_keeps_its
 async def test_a_turn_claims_its_activity_until_it_completes_dies_or_its_lease_runs_out(db: Database) -> None:
     from desk.deliveries import TURN_LEASE, Claim, ClaimState
     from desk.store import deliveries as delivery_sql
+    from desk.store import instances as instance_sql
 
     async def claim(key: str, holder: str, mine_running: bool = False, seconds: float = 0) -> ClaimState:
         now = NOW + timedelta(seconds=seconds)
         found: Claim = await db.run(lambda cx: delivery_sql.claim(cx, key, holder, mine_running, now, now + TURN_LEASE))
         return found.state
 
+    alive = NOW + 2 * TURN_LEASE  # both processes' heartbeats hold throughout: only the lease and the turn count
+    await db.run(lambda cx: [instance_sql.beat(cx, holder, alive) for holder in ("one", "two", "three")])
     assert await claim("a-1", "one", seconds=0) is ClaimState.NEW
     assert await claim("a-1", "one", mine_running=True, seconds=15) is ClaimState.RUNNING, "Teams' copy, still running"
     assert await claim("a-1", "two", seconds=15) is ClaimState.RUNNING, "another instance, within the lease"
@@ -458,6 +461,29 @@ async def test_a_turn_claims_its_activity_until_it_completes_dies_or_its_lease_r
     assert await claim("a-2", "one") is ClaimState.NEW
     await db.run(lambda cx: delivery_sql.abandon(cx, "a-2", "one"))  # its turn failed
     assert await claim("a-2", "two") is ClaimState.NEW, "processed again"
+
+
+async def test_a_claim_of_another_process_dies_with_its_heartbeat_before_its_lease_runs_out(db: Database) -> None:
+    from desk.deliveries import TURN_LEASE, Claim, ClaimState
+    from desk.store import deliveries as delivery_sql
+    from desk.store import instances as instance_sql
+
+    async def claim(key: str, holder: str, seconds: float) -> Claim:
+        now = NOW + timedelta(seconds=seconds)
+        return await db.run(lambda cx: delivery_sql.claim(cx, key, holder, False, now, now + TURN_LEASE))
+
+    async def beat(holder: str, seconds: float) -> None:
+        await db.run(lambda cx: instance_sql.beat(cx, holder, NOW + timedelta(seconds=seconds)))
+
+    await beat("one", 10)  # one's heartbeat is valid for 10 s
+    assert (await claim("a-1", "one", 0)).state is ClaimState.NEW
+    assert await claim("a-1", "two", 9) == Claim(ClaimState.RUNNING, here=False), "one lives: its turn runs"
+    assert (await claim("a-1", "two", 10)).state is ClaimState.NEW, "one's heartbeat lapsed: two takes the turn"
+    assert (await claim("a-1", "one", 11)).state is ClaimState.NEW, "two has no heartbeat: it is dead too"
+    await beat("one", 70)
+    await db.run(lambda cx: instance_sql.retire(cx, "one"))  # one stopped, leaving its claim behind
+    assert (await claim("a-1", "three", 12)).state is ClaimState.NEW, "a heartbeat removed: taken over at once"
+    assert await db.run(lambda cx: instance_sql.alive(cx, "one", NOW)) is False
 
 
 async def test_a_change_key_is_claimed_once(db: Database) -> None:

@@ -96,7 +96,6 @@ def read_only_errors() -> tuple[type[BaseException], ...]:
 sqlite_only = pytest.mark.skipif(
     bool(os.environ.get(URL_VARIABLE)), reason="SQLite's own behaviour (files, WAL, its write lock)"
 )
-
 postgres_only = pytest.mark.skipif(
-    not os.environ.get(URL_VARIABLE), reason="PostgreSQL's own behaviour (runs in ./scripts/test's PostgreSQL pass)"
+    not os.environ.get(URL_VARIABLE), reason="PostgreSQL's own behaviour, or several instances on one database"
 )
