@@ -12,12 +12,14 @@ from collections import deque
 from bot.outbox.send_policy import SendPolicy
 from bot.outbox.teams_send import TeamsSend
 from desk.clock import Clock
-from desk.outbox import OutboxMessage
 from desk.store import conversations as conv_sql
 from desk.store import outbox as outbox_sql
 from desk.store.database import Database
+from desk.store.outbox import OutboxMessage
 
 OLD_CONVERSATION_WINDOWS = ((8, 2.0), (60, 30.0), (1800, 3600.0))
+OLD_CONVERSATION_INTERVAL = 1 / 7
+OLD_TENANT_INTERVAL = 1 / 30
 
 
 class SleepingPacer:
@@ -52,8 +54,8 @@ class BaselineSender:
         self._db = db
         self._clock = clock
         self.policy = policy or SendPolicy()
-        self.conversations = SleepingPacer(self.policy.per_conversation, OLD_CONVERSATION_WINDOWS)
-        self._tenants = SleepingPacer(self.policy.per_tenant)
+        self.conversations = SleepingPacer(OLD_CONVERSATION_INTERVAL, OLD_CONVERSATION_WINDOWS)
+        self._tenants = SleepingPacer(OLD_TENANT_INTERVAL)
 
     async def run(self) -> None:
         """Passes until cancelled."""
