@@ -32,11 +32,6 @@ class Limits:
         if not self.windows or any(count < 1 or seconds <= 0 for count, seconds in self.windows):
             raise ValueError("each window needs at least one slot and a positive length")
 
-    @property
-    def horizon(self) -> timedelta:
-        """How far back a slot can still matter."""
-        return timedelta(seconds=max(seconds for _, seconds in self.windows))
-
 
 class SlotLog(Protocol):
     """Where the limiter keeps each key's slots and when its next slot opens (read and written in one transaction)."""
@@ -47,10 +42,6 @@ class SlotLog(Protocol):
 
     def add(self, key: str, at: datetime) -> None:
         """Record a slot."""
-        ...
-
-    def forget(self, key: str, until: datetime) -> None:
-        """Drop the key's slots at or before `until`."""
         ...
 
     def set_next(self, key: str, at: datetime) -> None:
@@ -72,11 +63,10 @@ def earliest(log: SlotLog, key: str, limits: Limits, not_before: datetime) -> da
     return slot
 
 
-def take(log: SlotLog, key: str, limits: Limits, slot: datetime, now: datetime) -> datetime:
-    """Record `slot` (from `earliest`; `now` or later) for `key`; returns when its next slot opens (also remembered in
-    the log). Slots that left the longest window before `now` are dropped: nobody asking from now on counts them."""
+def take(log: SlotLog, key: str, limits: Limits, slot: datetime) -> datetime:
+    """Record `slot` (from `earliest`) for `key`; returns when its next slot opens (also remembered in the log).
+    Old slots stay until housekeeping (desk/store/retention.py): the queries read only each window's span of them."""
     log.add(key, slot)
-    log.forget(key, min(slot, now) - limits.horizon)
     following = earliest(log, key, limits, slot)
     log.set_next(key, following)
     return following
@@ -85,7 +75,7 @@ def take(log: SlotLog, key: str, limits: Limits, slot: datetime, now: datetime) 
 def reserve(log: SlotLog, key: str, limits: Limits, now: datetime) -> datetime:
     """Take the key's first free slot from `now`; returns it (the caller waits until then)."""
     slot = earliest(log, key, limits, now)
-    take(log, key, limits, slot, now)
+    take(log, key, limits, slot)
     return slot
 
 

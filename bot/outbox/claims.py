@@ -69,7 +69,7 @@ def claim_heads(
                         log.set_next(key, at)
                 continue
             for key, limits in paces:
-                ratelimit.take(log, key, limits, now, now)
+                ratelimit.take(log, key, limits, now)
         outbox_sql.claim(cx, message.id, holder, until)
         claimed.append(head)
     return claimed

@@ -147,10 +147,12 @@ class OutboxSender:
             await asyncio.wait(list(self._in_flight.values()))
 
     async def _dispatch(self) -> list[asyncio.Task[None]]:
-        """Claim as many due heads as there is room to send now, and start a delivery task for each."""
+        """Claim as many due heads as there is room to send now, and start a delivery task for each. While sends are
+        under way, claims wait until half the room is free: fewer, larger claims, as each instance's claim is a
+        transaction that conflicts with the others' on PostgreSQL (SERIALIZABLE), and the loser starts over."""
         async with self._pass:
             room = self.policy.concurrency - len(self._in_flight)
-            if room <= 0:
+            if room <= 0 or (self._in_flight and room < (self.policy.concurrency + 1) // 2):
                 return []
             now = self._clock()
             until = now + timedelta(seconds=self.policy.claim_ttl)

@@ -82,21 +82,29 @@ _HEADS = (
 
 
 def heads(cx: Cx, now: datetime, limit: int, busy: Collection[str] = ()) -> list[OutboxMessage]:
-    """Heads a sender may claim now, oldest due first: due, not claimed by a live holder (an expired claim is free),
-    the conversation's and tenant's next send slots open, the conversation not in `busy` (the caller's own).
+    """Heads a sender may claim now: due, not claimed by a live holder (an expired claim is free), the conversation's
+    and tenant's next send slots open, the conversation not in `busy` (the caller's own). Tenants take turns (each
+    one's oldest due head, then each one's second...), so one customer's backlog never goes before another's first
+    message.
 
     On PostgreSQL the rows are locked (FOR UPDATE) and rows another sender's transaction holds are skipped (SKIP
-    LOCKED), so two senders claiming at once take different heads instead of waiting for or failing on each other;
-    on SQLite writers take turns, and the claim columns alone decide. Call it inside `Database.run`."""
+    LOCKED), so two senders claiming at once take different heads instead of waiting for each other; PostgreSQL
+    allows no FOR UPDATE beside a window function, hence a second statement (same snapshot). On SQLite writers take
+    turns, and the claim columns alone decide. Call it inside `Database.run`."""
     skip = f" AND o.conversation_key NOT IN ({', '.join('?' * len(busy))})" if busy else ""
-    lock = " FOR UPDATE OF o SKIP LOCKED" if cx.dialect == "postgresql" else ""
     stamp = to_iso(now)
     rows = cx.all(
-        f"SELECT o.*{_HEADS} AND o.next_attempt_at <= ? AND (o.claimed_until IS NULL OR o.claimed_until <= ?)"
-        f" AND (pc.next_at IS NULL OR pc.next_at <= ?) AND (pt.next_at IS NULL OR pt.next_at <= ?){skip}"
-        f" ORDER BY o.next_attempt_at, o.id LIMIT ?{lock}",
+        "SELECT r.* FROM (SELECT o.*, ROW_NUMBER() OVER (PARTITION BY lower(cv.tenant_id)"
+        f" ORDER BY o.next_attempt_at, o.id) AS turn{_HEADS} AND o.next_attempt_at <= ?"
+        " AND (o.claimed_until IS NULL OR o.claimed_until <= ?) AND (pc.next_at IS NULL OR pc.next_at <= ?)"
+        f" AND (pt.next_at IS NULL OR pt.next_at <= ?){skip}) r ORDER BY r.turn, r.next_attempt_at, r.id LIMIT ?",
         (stamp, stamp, stamp, stamp, *busy, limit),
     )
+    if rows and cx.dialect == "postgresql":
+        ids = [row["id"] for row in rows]
+        marks = ", ".join("?" * len(ids))
+        locked = {r["id"] for r in cx.all(f"SELECT id FROM outbox WHERE id IN ({marks}) FOR UPDATE SKIP LOCKED", ids)}
+        rows = [row for row in rows if row["id"] in locked]
     return [_message(row) for row in rows]
 
 

@@ -25,9 +25,6 @@ class SqlSlotLog:
     def add(self, key: str, at: datetime) -> None:
         self._cx.execute("INSERT INTO rate_limit_slots (key, at) VALUES (?, ?)", (key, to_iso(at)))
 
-    def forget(self, key: str, until: datetime) -> None:
-        self._cx.execute("DELETE FROM rate_limit_slots WHERE key = ? AND at <= ?", (key, to_iso(until)))
-
     def set_next(self, key: str, at: datetime) -> None:
         self._cx.execute(
             "INSERT INTO rate_limits (key, next_at) VALUES (?, ?)"

@@ -14,7 +14,7 @@ Pruned (each rule one DELETE by age or state):
 - outbox: sent messages 30 days after delivery (outbox.prune_sent), failed ones 90 days after they were queued
   (kept for inspection), pending ones never.
 - rate_limit_slots and rate_limits (the shared rate limiter's log): a day after the slot, or after the key's next slot
-  opened (ratelimit.prune): no limit spans more than an hour, and a key taking slots drops its own older ones anyway.
+  opened (ratelimit.prune): no limit spans more than an hour.
 - sla_alerts: 90 days after their ticket closed (a ticket reopened within that time is not alerted twice).
 - incidents the monitor saw resolved: 90 days after that, with their cards in posted_cards (an incident going on
   keeps its card, however old). posted_cards holds incident cards only: ticket cards are on the ticket row.

@@ -148,7 +148,7 @@ async def test_one_tenants_backlog_does_not_park_another_tenant(
     desk: Desk, connector: TimedConnector, clock: FixedClock
 ):
     """60 chats of one tenant take two seconds at Teams' 30 a second per tenant; a chat of another tenant queued
-    behind them goes in the first second, not after them."""
+    behind them is among the first requests (tenants take turns), not after the crowd's first second."""
     crowd = [chat_with(connector, n) for n in range(60)]
     loner = chat_with(connector, 100, demo.NORTHWIND)
     for chat in [*crowd, loner]:
@@ -159,6 +159,8 @@ async def test_one_tenants_backlog_does_not_park_another_tenant(
     await deliver_over_time(desk, clock)
 
     assert arrivals(connector, {loner.conversation_id}) == [start]
+    order = [conversation for conversation, _ in connector.arrivals]
+    assert order.index(loner.conversation_id) < desk.runtime.sender.policy.concurrency
     crowd_times = arrivals(connector, {chat.conversation_id for chat in crowd})
     assert crowd_times == [start] * 30 + [start + timedelta(seconds=1)] * 30
 

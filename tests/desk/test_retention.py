@@ -314,7 +314,7 @@ async def test_rate_limiter_slots_go_after_a_day(desk: Desk, db: SqliteDatabase,
 
     def slots(cx: Cx) -> None:
         for key, at in (("old", ago(days=1, seconds=1)), ("recent", ago(hours=23))):
-            take(SqlSlotLog(cx), key, limits, at, at)
+            take(SqlSlotLog(cx), key, limits, at)
 
     await db.run(slots)
 

@@ -28,6 +28,6 @@ async def record_delivered(db: Database, conversation_key: str, moments: list[da
                 " created_at, sent_at) VALUES (?, 'post', '{}', 'sent', 1, ?, ?, ?)",
                 (conversation_key, at, at, at),
             )
-            take(log, outbox_sql.conversation_pace(conversation_key), limits, moment, moment)
+            take(log, outbox_sql.conversation_pace(conversation_key), limits, moment)
 
     await db.run(work)
