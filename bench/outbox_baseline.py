@@ -64,7 +64,9 @@ class BaselineSender:
                 await asyncio.sleep(0.02)
 
     async def deliver_due(self) -> int:
-        heads = await self._db.run(lambda cx: outbox_sql.heads(cx, self._clock(), 200))
+        # The old pass took the 200 oldest due heads, whatever their tenant (today's claim lets tenants take turns).
+        due = await self._db.run(lambda cx: outbox_sql.heads(cx, self._clock(), 100_000))
+        heads = sorted(due, key=lambda message: (message.next_attempt_at, message.id))[:200]
         limit = asyncio.Semaphore(self.policy.concurrency)
 
         async def one(message: OutboxMessage) -> None:
