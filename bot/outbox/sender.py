@@ -84,7 +84,7 @@ class OutboxSender:
                     self._wake.clear()  # before dispatching: a kick, an ending delivery or a stop is not lost
                     await self._dispatch()
                     timeout = self.policy.idle_poll
-                    if len(self._in_flight) < self.policy.concurrency:  # else an ending delivery wakes us
+                    if self._room():  # else an ending delivery wakes us
                         due = await self._next_due()
                         if due is not None:
                             timeout = min(timeout, max(0.0, (due - self._clock()).total_seconds()))
@@ -151,14 +151,19 @@ class OutboxSender:
         under way, claims wait until half the room is free: fewer, larger claims, as each instance's claim is a
         transaction that conflicts with the others' on PostgreSQL (SERIALIZABLE), and the loser starts over."""
         async with self._pass:
-            room = self.policy.concurrency - len(self._in_flight)
-            if room <= 0 or (self._in_flight and room < (self.policy.concurrency + 1) // 2):
+            room = self._room()
+            if not room:
                 return []
             now = self._clock()
             until = now + timedelta(seconds=self.policy.claim_ttl)
             busy = frozenset(self._in_flight)
             heads = await self._db.run(lambda cx: claim_heads(cx, self.holder, now, until, room, busy, self.policy))
             return [self._start(head) for head in heads]
+
+    def _room(self) -> int:
+        """How many heads to claim now: the free send slots, or none until half of them are free."""
+        room = self.policy.concurrency - len(self._in_flight)
+        return room if room > 0 and (not self._in_flight or room >= (self.policy.concurrency + 1) // 2) else 0
 
     def _start(self, head: Head) -> asyncio.Task[None]:
         key = head.message.outgoing.conversation_key
