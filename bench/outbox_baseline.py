@@ -12,12 +12,14 @@ from collections import deque
 from bot.outbox.send_policy import SendPolicy
 from bot.outbox.teams_send import TeamsSend
 from desk.clock import Clock
-from desk.outbox import OutboxMessage
 from desk.store import conversations as conv_sql
 from desk.store import outbox as outbox_sql
 from desk.store.database import Database
+from desk.store.outbox import OutboxMessage
 
 OLD_CONVERSATION_WINDOWS = ((8, 2.0), (60, 30.0), (1800, 3600.0))
+OLD_CONVERSATION_INTERVAL = 1 / 7
+OLD_TENANT_INTERVAL = 1 / 30
 
 
 class SleepingPacer:
@@ -52,8 +54,8 @@ class BaselineSender:
         self._db = db
         self._clock = clock
         self.policy = policy or SendPolicy()
-        self.conversations = SleepingPacer(self.policy.per_conversation, OLD_CONVERSATION_WINDOWS)
-        self._tenants = SleepingPacer(self.policy.per_tenant)
+        self.conversations = SleepingPacer(OLD_CONVERSATION_INTERVAL, OLD_CONVERSATION_WINDOWS)
+        self._tenants = SleepingPacer(OLD_TENANT_INTERVAL)
 
     async def run(self) -> None:
         """Passes until cancelled."""
@@ -62,7 +64,9 @@ class BaselineSender:
                 await asyncio.sleep(0.02)
 
     async def deliver_due(self) -> int:
-        heads = await self._db.run(lambda cx: outbox_sql.heads(cx, self._clock(), 200))
+        # The old pass took the 200 oldest due heads, whatever their tenant (today's claim lets tenants take turns).
+        due = await self._db.run(lambda cx: outbox_sql.heads(cx, self._clock(), 100_000))
+        heads = sorted(due, key=lambda message: (message.next_attempt_at, message.id))[:200]
         limit = asyncio.Semaphore(self.policy.concurrency)
 
         async def one(message: OutboxMessage) -> None:

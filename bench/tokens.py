@@ -24,11 +24,12 @@ import httpx
 
 from desk.customers import Customer
 from desk.health import SWEEP_CONCURRENCY, HealthBoard
+from desk.ratelimit import Limits, SharedRateLimiter
+from desk.store.database import Database, SqliteDatabase
 from emulator import demo
 from emulator.server import EmulatorServer
 from emulator.state import EmulatorState, Fault
-from msapi.graph import GraphClient
-from msapi.ratelimit import TenantRateLimiter
+from msapi.graph import SERVICE_COMMUNICATIONS_LIMITS, GraphClient
 from msapi.throttle import ThrottleGate
 from msapi.tokens import TokenProvider
 from msapi.transport import combined_bundle, http_client, msal_session
@@ -63,16 +64,21 @@ def token_counts(state: EmulatorState) -> Counter[str]:
 
 
 async def repetition(
-    server: EmulatorServer, http: httpx.AsyncClient, bundle: str, many: tuple[demo.DemoTenant, ...], retry_after: str
+    server: EmulatorServer,
+    http: httpx.AsyncClient,
+    bundle: str,
+    many: tuple[demo.DemoTenant, ...],
+    retry_after: str,
+    db: Database,
 ) -> Figures:
-    """One cold, one warm and one throttled sweep with a fresh token provider."""
+    """One cold, one warm and one throttled sweep with a fresh token provider (paced, as the runtime does, by the
+    shared rate limiter in `db`)."""
     figures = Figures()
     tokens = TokenProvider(
         demo.APP_ID, demo.APP_SECRET, f"{server.base_url}/login", msal_session(bundle), validate_authority=False
     )
-    graph = GraphClient(
-        http, tokens, f"{server.base_url}/graph", GRAPH_SCOPE, limiter=TenantRateLimiter(), gate=ThrottleGate()
-    )
+    limiter = SharedRateLimiter(db, "graph:service-communications", Limits(SERVICE_COMMUNICATIONS_LIMITS))
+    graph = GraphClient(http, tokens, f"{server.base_url}/graph", GRAPH_SCOPE, limiter=limiter, gate=ThrottleGate())
     board = HealthBoard(graph)
     customers = [Customer(t.tenant_id, t.name, (t.domain,)) for t in many]
     before = token_counts(server.state)
@@ -95,11 +101,13 @@ async def run(count: int, repeat: int, retry_after: str, folder: Path) -> None:
     state = EmulatorState(customers=many, graph_consent_missing=set())
     server = EmulatorServer(state, folder / "tls").start()
     http = http_client(str(server.tls.ca_cert))
+    db = SqliteDatabase(str(folder / "bench.db"))
+    await db.open()
     total = Figures()
     try:
         bundle = combined_bundle(str(server.tls.ca_cert), str(folder / "ca-bundle.pem"))
         for _ in range(repeat):
-            one = await repetition(server, http, bundle, many, retry_after)
+            one = await repetition(server, http, bundle, many, retry_after, db)
             total.cold += one.cold
             total.warm += one.warm
             total.throttled += one.throttled
@@ -107,6 +115,7 @@ async def run(count: int, repeat: int, retry_after: str, folder: Path) -> None:
             total.unreadable += one.unreadable
     finally:
         await http.aclose()
+        await db.close()
         server.stop()
 
     per_tenant = total.tokens_per_tenant

@@ -43,6 +43,7 @@ from desk.health import HealthBoard
 from desk.instances import instance_id
 from desk.outage import Outage
 from desk.people import Identifier
+from desk.ratelimit import Limits, SharedRateLimiter
 from desk.service import Desk
 from desk.settings import Settings
 from desk.sla import SlaPolicy
@@ -51,9 +52,8 @@ from desk.store.single_instance import DatabaseInUse, InstanceLock, hold_single_
 from desk.store.tokens import Sealer
 from dialogs.runner import DialogRunner
 from msapi.delegated import UserSignIn
-from msapi.graph import GraphClient
+from msapi.graph import SERVICE_COMMUNICATIONS_LIMITS, GraphClient
 from msapi.partner_center import PartnerCenterClient
-from msapi.ratelimit import TenantRateLimiter
 from msapi.throttle import ThrottleGate, partner_center_customer
 from msapi.tokens import TokenProvider
 from msapi.transport import combined_bundle, http_client, msal_session
@@ -138,8 +138,10 @@ async def start(settings: Settings, clock: Clock = utc_now, open_db: OpenDatabas
         gate_scope=partner_center_customer,
     )
     customers = CustomerDirectory(partner_center.customers, ttl=settings.customer_cache_seconds)
+    # Graph counts the app's requests per tenant, whichever instance makes them: the limiter's state is in the database.
+    limiter = SharedRateLimiter(db, "graph:service-communications", Limits(SERVICE_COMMUNICATIONS_LIMITS), clock)
     graph = GraphClient(
-        http, tokens, settings.graph_url, f"{settings.cloud.graph_url}/.default", limiter=TenantRateLimiter(), gate=gate
+        http, tokens, settings.graph_url, f"{settings.cloud.graph_url}/.default", limiter=limiter, gate=gate
     )
     credentials = CachingCredentialsFactory(
         settings.bot.app_id, settings.bot.app_password, settings.bot.app_type, settings.bot.app_tenant_id, session

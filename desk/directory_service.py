@@ -27,6 +27,7 @@ from desk.store import deliveries as delivery_sql
 from desk.store import instances as instance_sql
 from desk.store import outbox as outbox_sql
 from desk.store import people as people_sql
+from desk.store import ratelimit as rate_sql
 from desk.store import retention
 from desk.store import tokens as token_sql
 from desk.store.conversations import Conversation
@@ -197,8 +198,8 @@ class DirectoryService(DeskBase):
     async def housekeeping(self) -> None:
         """Forget what is no longer needed, each table by its retention (desk/store/retention.py says which and
         why): inbound activity ids, unfinished sign-ins, old forms, idle dialog state, passed after-hours marks,
-        expired leases and heartbeats, delivered and failed messages, alerts of long-closed tickets, long-resolved
-        incidents and their cards, token caches whose refresh tokens have expired."""
+        expired leases and heartbeats, delivered and failed messages, rate limiter slots, alerts of long-closed
+        tickets, long-resolved incidents and their cards, token caches whose refresh tokens have expired."""
         now = self._clock()
 
         def work(cx: Cx) -> None:
@@ -211,6 +212,7 @@ class DirectoryService(DeskBase):
             retention.prune_leases(cx, now)
             retention.prune_instances(cx, now)
             outbox_sql.prune_sent(cx, now)
+            rate_sql.prune(cx, now - retention.RATE_LIMIT_SLOTS)
             retention.prune_failed(cx, now)
             retention.prune_sla_alerts(cx, now)
             retention.prune_incidents(cx, CARD_PREFIX, now)

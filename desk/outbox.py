@@ -1,9 +1,9 @@
-"""Outbound messages, written in the same transaction as the change they announce and delivered later."""
+"""Outbound messages, written in the same transaction as the change they announce and delivered later (as stored:
+desk/store/outbox.py OutboxMessage)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
@@ -40,14 +40,3 @@ class Outgoing:
     target_activity_id: str | None = None
     card_key: str | None = None
     thread_id: str | None = None
-
-
-@dataclass(frozen=True)
-class OutboxMessage:
-    """An `Outgoing` as stored, with its delivery state."""
-
-    id: int
-    outgoing: Outgoing
-    attempts: int
-    next_attempt_at: datetime
-    created_at: datetime

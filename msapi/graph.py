@@ -22,7 +22,7 @@ from msapi.graph_models import (
     message_item,
     service_health,
 )
-from msapi.ratelimit import TenantRateLimiter
+from msapi.limits import RateLimit, Windows
 
 __all__ = ["GraphClient", "HealthIssue", "HealthPost", "MessageCenterItem", "ServiceHealth"]
 
@@ -31,6 +31,10 @@ HEALTH_PERMISSION = "ServiceHealth.Read.All"
 MESSAGES_PERMISSION = "ServiceMessage.Read.All"
 MAX_PAGES = 50  # 5,000 items at Graph's default page size; a bound so a looping next link cannot spin forever
 # AADSTS codes meaning "the app is not (or no longer) consented in this tenant", not "the app is misconfigured".
+# Graph's service communications limits, per app per tenant, for any request under /admin/serviceAnnouncement/:
+# 240 requests per 60 seconds and 800 per hour
+# (https://learn.microsoft.com/graph/throttling-limits#service-communications-service-limits).
+SERVICE_COMMUNICATIONS_LIMITS: Windows = ((240, 60.0), (800, 3600.0))
 CONSENT_CODES = frozenset({"700016", "65001", "7000112", "500011", "650052"})
 _CODE_NUMBER = re.compile(r"\b(\d+)\b")
 _AADSTS = re.compile(r"AADSTS(\d+)")
@@ -42,9 +46,11 @@ class GraphClient(ApiClient):
 
     error_type = GraphError
 
-    def __init__(self, *args: Any, limiter: TenantRateLimiter | None = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, limiter: RateLimit | None = None, **kwargs: Any) -> None:
+        """`limiter`: the app's pacing under SERVICE_COMMUNICATIONS_LIMITS, shared by every instance (the runtime
+        gives the database's); without one, requests are not paced and only the throttle gate answers 429s."""
         super().__init__(*args, **kwargs)
-        self.limiter = limiter or TenantRateLimiter(sleep=self._sleep)
+        self.limiter = limiter
 
     async def health_overviews(self, tenant_id: str) -> list[ServiceHealth]:
         """Each service of the tenant and its current status."""
@@ -96,7 +102,8 @@ class GraphClient(ApiClient):
 
     async def before_request(self, tenant_id: str) -> None:
         """Every request, each page and each retry, waits for room in the tenant's windows."""
-        await self.limiter.acquire(tenant_id)
+        if self.limiter is not None:
+            await self.limiter.acquire(tenant_id)
 
     def error_from(self, response: httpx.Response) -> MicrosoftApiError:
         """GraphError from Graph's body `{"error": {"code", "message", "innerError": {"request-id"}}}`."""

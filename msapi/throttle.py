@@ -59,8 +59,8 @@ class ThrottleGate:
     """Holds per key (an API and a tenant, or an API, a partner and a customer) until a moment on `clock`.
 
     One gate must be shared by every client of the same app, because Microsoft throttles the app, not a client.
-    Only the holds live here (a few floats, expired ones dropped); the pacing that avoids 429s is
-    msapi.ratelimit's.
+    Only the holds live here (a few floats, expired ones dropped); the pacing that avoids 429s is the shared rate
+    limiter's (msapi.limits).
     """
 
     def __init__(

@@ -1,47 +1,48 @@
 """What the sender does with Teams' answer to a send it could not complete: retry (429 after Retry-After, capped;
 412/502/503/504 with backoff and jitter), hold (a refused triage channel), block (a chat that refuses the bot), or
-give up and say so on the ticket. Every retry is bounded by the policy's attempts."""
+give up and say so on the ticket. Every retry is bounded by the policy's attempts.
+
+Every outcome is recorded only while the sender's claim on the message is still its own (`record`): a sender whose
+claim expired and was taken over by another records nothing, so a message is never recorded twice."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from botbuilder.schema import ErrorResponseException
 
+from bot.outbox.claims import Head
 from bot.outbox.send_policy import GONE, RETRY_WITH_BACKOFF, SendPolicy, retry_after, within_a_message
 from bot.outbox.triage_hold import hold_refused
 from desk.clock import Clock
-from desk.outbox import Operation, OutboxMessage
+from desk.outbox import Operation
 from desk.store import conversations as conv_sql
 from desk.store import events as event_sql
 from desk.store import outbox as outbox_sql
 from desk.store.conversations import Conversation
 from desk.store.database import Cx, Database
 from desk.store.events import Event
+from desk.store.outbox import OutboxMessage
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Head:
-    """A conversation's oldest due message, with where it goes and when its windows of minutes open."""
-
-    message: OutboxMessage
-    conversation: Conversation | None
-    opens: datetime
-    triage: bool  # the conversation is the triage channel, whose refusals hold messages rather than fail them
 
 
 class Outcomes:
     """The sender's answers to failed sends, recorded in the outbox (and on tickets) in one transaction each."""
 
     def __init__(
-        self, db: Database, policy: SendPolicy, clock: Clock, rand: Callable[[], float], kick: Callable[[], None]
+        self,
+        db: Database,
+        holder: str,
+        policy: SendPolicy,
+        clock: Clock,
+        rand: Callable[[], float],
+        kick: Callable[[], None],
     ) -> None:
         self._db = db
+        self._holder = holder
         self._policy = policy
         self._clock = clock
         self._rand = rand
@@ -66,7 +67,7 @@ class Outcomes:
             pass  # the message to update, or the thread's root, was deleted; the conversation itself is fine
         elif status in GONE and conversation is not None and head.triage:
             now = self._clock()
-            await self._db.run(lambda cx: hold_refused(cx, self._policy, conversation, message, detail, now))
+            await self.record(message, lambda cx: hold_refused(cx, self._policy, conversation, message, detail, now))
             self._kick()  # the technicians' notices
             return
         elif status in GONE and conversation is not None:
@@ -88,7 +89,7 @@ class Outcomes:
                     cx, Event(ticket_id, now, "system", "Partner Desk", "undelivered", text=detail[:200])
                 )
 
-        await self._db.run(work)
+        await self.record(message, work)
 
     async def retry(self, message: OutboxMessage, wait: float, detail: str) -> None:
         if message.attempts + 1 >= self._policy.max_attempts:
@@ -97,7 +98,7 @@ class Outcomes:
             return
         when = self._clock() + timedelta(seconds=wait)
         logger.info("outbox %s retry in %.1fs: %s", message.id, wait, detail)
-        await self._db.run(lambda cx: outbox_sql.mark_retry(cx, message.id, when, detail))
+        await self.record(message, lambda cx: outbox_sql.mark_retry(cx, message.id, when, detail))
 
     async def conversation_gone(self, conversation: Conversation, message: OutboxMessage, detail: str) -> None:
         """The bot was removed or blocked: stop writing there, and say so on the affected tickets."""
@@ -113,7 +114,22 @@ class Outcomes:
                 )
 
         logger.warning("conversation %s refuses the bot (%s); marked blocked", conversation.key, detail)
-        await self._db.run(work)
+        await self.record(message, work)
+
+    async def record(self, message: OutboxMessage, work: Callable[[Cx], None]) -> bool:
+        """Run `work` (the message's outcome) in one transaction with the end of our claim on it; nothing is recorded,
+        and False returned, when the claim is no longer ours."""
+
+        def fenced(cx: Cx) -> bool:
+            if not outbox_sql.unclaim(cx, message.id, self._holder):
+                return False
+            work(cx)
+            return True
+
+        if await self._db.run(fenced):
+            return True
+        logger.warning("outbox %s: our claim expired and another sender took it over; not recorded", message.id)
+        return False
 
     def backoff(self, attempt: int) -> float:
         delay = min(self._policy.max_delay, self._policy.base_delay * (2 ** (attempt - 1)))

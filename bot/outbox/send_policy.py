@@ -1,12 +1,25 @@
 """What the outbound sender does with each answer from Teams: its limits, which statuses are retried, and when a
-404 concerns one message rather than the whole conversation."""
+404 concerns one message rather than the whole conversation.
+
+Teams' limits, https://learn.microsoft.com/microsoftteams/platform/bots/how-to/rate-limit ("Per bot per thread
+limit"): a thread is a 1:1 chat, a group chat or a channel; sending to one (or creating a conversation there) may take
+7 operations in 1 s, 8 in 2 s, 60 in 30 s and 1,800 in 3,600 s, but "the thread limit of 3600 seconds and 1800
+operations applies only if multiple bot messages are sent to a single user" — a personal chat, not a channel or group
+chat. "The global limit per app per tenant is 50 Requests Per Second" (earlier versions of the page said 30; we keep
+the lower). The limits hold for all instances together: desk/ratelimit.py keeps them in the database.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from desk.outbox import Operation, Outgoing
+from desk.ratelimit import Limits
 from desk.store.conversations import Conversation
+
+THREAD_LIMITS = Limits(((7, 1.0), (8, 2.0), (60, 30.0)))
+PERSONAL_LIMITS = Limits(((7, 1.0), (8, 2.0), (60, 30.0), (1800, 3600.0)))
+TENANT_LIMITS = Limits(((30, 1.0),))
 
 RETRY_WITH_BACKOFF = frozenset({412, 502, 503, 504})
 GONE = frozenset({403, 404})
@@ -14,27 +27,35 @@ GONE = frozenset({403, 404})
 
 @dataclass(frozen=True)
 class SendPolicy:
-    """Pacing and retry limits (Teams: 7 messages/s per conversation, 30/s per app per tenant; see
-    bot/outbox/pacing.py)."""
+    """Pacing, claims and retry limits."""
 
-    per_conversation: float = 1 / 7
-    per_tenant: float = 1 / 30
+    thread_limits: Limits = THREAD_LIMITS  # a channel or a group chat
+    personal_limits: Limits = PERSONAL_LIMITS
+    tenant_limits: Limits = TENANT_LIMITS
     max_attempts: int = 10
     base_delay: float = 1.0
     max_delay: float = 300.0
     max_retry_after: float = 600.0
-    concurrency: int = 8  # requests to Teams at once
-    max_in_flight: int = 200  # conversations being delivered at once (most of them waiting for their slot)
-    # A conversation whose slot is at most this far off waits for it in its own delivery task, which holds up no
-    # other conversation (the windows of seconds); one further off is rescheduled in the outbox instead.
-    max_inline_wait: float = 2.5
-    idle_poll: float = 2.0
+    concurrency: int = 8  # messages a sender claims and sends at once (a claim is made only when it can be sent)
+    # A send gives up after `send_timeout` (and is retried); a claim outlives it by a margin, so a live sender's claim
+    # never expires under it, while a dead sender's message is taken over by another after `claim_ttl`.
+    send_timeout: float = 60.0
+    claim_ttl: float = 120.0
+    idle_poll: float = 2.0  # also how soon a sender sees heads that another instance's sends made due
     # A triage channel that refuses the bot holds its messages and is probed with its oldest one: first after
     # `first_probe` seconds, each wait twice the last up to `max_probe_delay`, `max_probes` times (about a day);
     # then it waits for a technician to type `triage here`.
     first_probe: float = 60.0
     max_probe_delay: float = 3600.0
     max_probes: int = 30
+
+    def __post_init__(self) -> None:
+        if self.claim_ttl <= self.send_timeout:
+            raise ValueError("a claim must outlive the send it covers")
+
+    def conversation_limits(self, kind: str) -> Limits:
+        """The limits of one conversation of `kind` (personal, channel, groupChat)."""
+        return self.personal_limits if kind == "personal" else self.thread_limits
 
     def probe_delay(self, probes: int) -> float:
         """Seconds before the probe that follows `probes` refused ones."""

@@ -1,18 +1,21 @@
-"""The one outbound sender: delivers the outbox in order per conversation, paced below Teams' limits, retrying
-what Teams says to retry (429 after Retry-After; 412/502/503/504 with backoff and jitter) and nothing else.
+"""The outbound sender: delivers the outbox in order per conversation, inside Teams' limits, retrying what Teams says
+to retry (429 after Retry-After; 412/502/503/504 with backoff and jitter) and nothing else.
 
-No conversation waits for another: each conversation's oldest due message is delivered by its own task while the
-dispatcher moves on. A conversation (or tenant) whose next slot is seconds away waits for it in that task, holding
-no send slot; one whose slot is further off (a full window of minutes) is skipped and its message rescheduled in
-the outbox for when the slot opens."""
+Several instances may run one each on the same database. A sender claims due conversation heads (bot/outbox/claims.py),
+only as many as it can send at once, each claim taking the conversation's and tenant's slots in the shared rate
+limiter, and sends each claimed head in a task of its own; its outcome is recorded only while the claim is still
+ours. No conversation waits for another: one waiting for its pace or a Retry-After is simply not claimed until then.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
+import os
 import random
-import time
+import socket
+import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
@@ -20,13 +23,12 @@ from botbuilder.schema import ErrorResponseException
 
 from bot.edge.adapter import DeskAdapter
 from bot.edge.service_urls import ServiceUrlPolicy, ServiceUrlRefused
-from bot.outbox.outcomes import Head, Outcomes
-from bot.outbox.pacing import SHORT_WINDOWS, Pacer, long_windows
+from bot.outbox.claims import Head, claim_heads
+from bot.outbox.outcomes import Outcomes
 from bot.outbox.send_policy import SendPolicy
 from bot.outbox.teams_send import TeamsSend, Undeliverable
 from bot.outbox.triage_hold import hold_unprobed
 from desk.clock import Clock, utc_now
-from desk.directory_service import TRIAGE_CHANNEL_KEY
 from desk.outage import Backoff, Outage
 from desk.outbox import Operation
 from desk.store import conversations as conv_sql
@@ -35,6 +37,11 @@ from desk.store import tickets as ticket_sql
 from desk.store.database import Cx, Database, DatabaseUnavailable
 
 logger = logging.getLogger(__name__)
+
+
+def new_holder() -> str:
+    """A claim holder id unique to this sender (host, process, and a random part for senders of one process)."""
+    return f"{socket.gethostname()}/{os.getpid()}/{uuid.uuid4().hex[:12]}"
 
 
 class OutboxSender:
@@ -50,8 +57,8 @@ class OutboxSender:
         send_policy: SendPolicy | None = None,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         rand: Callable[[], float] = random.random,
-        monotonic: Callable[[], float] = time.monotonic,
         outage: Outage | None = None,
+        holder: str | None = None,
     ) -> None:
         self._teams = TeamsSend(adapter, db, app_id)
         self._db = db
@@ -61,15 +68,13 @@ class OutboxSender:
         self._sleep = sleep
         self._outage = outage or Outage()
         self._backoff = Backoff()
-        self._outcomes = Outcomes(db, self.policy, clock, rand, self.kick)
-        self._conversations = Pacer(self.policy.per_conversation, SHORT_WINDOWS, monotonic)
-        self._tenants = Pacer(self.policy.per_tenant, monotonic=monotonic)
-        self._limit = asyncio.Semaphore(self.policy.concurrency)
+        self.holder = holder or new_holder()
+        self._outcomes = Outcomes(db, self.holder, self.policy, clock, rand, self.kick)
         self._in_flight: dict[str, asyncio.Task[None]] = {}  # conversation key -> the task delivering its head
         self._watchers: set[asyncio.Event] = set()  # set whenever a delivery ends
         self._wake = asyncio.Event()
         self._stopping = False
-        self._pass = asyncio.Lock()  # one dispatcher at a time, so a message is never picked up twice
+        self._pass = asyncio.Lock()  # one claim at a time in this sender
 
     def kick(self) -> None:
         """Wake the sender: something was just queued."""
@@ -83,25 +88,28 @@ class OutboxSender:
                 try:
                     self._wake.clear()  # before dispatching: a kick, an ending delivery or a stop is not lost
                     await self._dispatch()
-                    due = await self._next_due()
+                    timeout = self.policy.idle_poll
+                    if self._room():  # else an ending delivery wakes us
+                        due = await self._next_due()
+                        if due is not None:
+                            timeout = min(timeout, max(0.0, (due - self._clock()).total_seconds()))
                 except DatabaseUnavailable as error:
                     self._outage.failed(error, "outbox sender")
                     await self._pause(self._backoff.next())
                     continue
                 except Exception:
                     logger.exception("outbox pass failed; retrying shortly")
-                    await asyncio.sleep(1)
+                    await self._sleep(1)
                     continue
                 self._outage.succeeded()
                 self._backoff.reset()
-                timeout = self.policy.idle_poll
-                if due is not None:
-                    timeout = min(timeout, max(0.0, (due - self._clock()).total_seconds()))
                 await self._pause(timeout)
             await self._settle()
         finally:
             for task in self._in_flight.values():
                 task.cancel()
+            with contextlib.suppress(Exception):  # best effort: otherwise they are free once their claims expire
+                await self._db.run(lambda cx: outbox_sql.unclaim_all(cx, self.holder))
 
     async def _pause(self, seconds: float) -> None:
         """Wait `seconds`, or less when kicked."""
@@ -114,15 +122,15 @@ class OutboxSender:
         self._wake.set()
 
     async def drain(self) -> None:
-        """Deliver until nothing pending is due and nothing is under way (tests, shutdown); callers bound it with
-        asyncio.timeout."""
+        """Deliver until nothing this sender may claim is due and nothing is under way (tests, shutdown); callers
+        bound it with asyncio.timeout."""
         while True:
             started = await self._dispatch()
             busy = list(self._in_flight.values())
             if not started and not busy:
                 return
             if busy:
-                await asyncio.wait(busy)
+                await asyncio.wait(busy, return_when=asyncio.FIRST_COMPLETED)
 
     async def card_updated(self, ticket_id: int, within: float) -> bool:
         """Wait, at most `within` seconds, until no update of the ticket's cards is due (each delivered, failed or
@@ -153,60 +161,27 @@ class OutboxSender:
             await asyncio.wait(list(self._in_flight.values()))
 
     async def _dispatch(self) -> list[asyncio.Task[None]]:
-        """Start a delivery task for each due head whose slot is near; reschedule the others to their slot."""
+        """Claim as many due heads as there is room to send now, and start a delivery task for each. While sends are
+        under way, claims wait until half the room is free: fewer, larger claims, as each instance's claim is a
+        transaction that conflicts with the others' on PostgreSQL (SERIALIZABLE), and the loser starts over."""
         async with self._pass:
-            room = self.policy.max_in_flight - len(self._in_flight)
-            if room <= 0:
+            room = self._room()
+            if not room:
                 return []
             now = self._clock()
+            until = now + timedelta(seconds=self.policy.claim_ttl)
             busy = frozenset(self._in_flight)
-            heads = await self._db.read(lambda cx: self._heads(cx, now, busy, room))
-            started: list[asyncio.Task[None]] = []
-            later: list[tuple[int, datetime]] = []
-            tenant_queue: dict[str, float] = {}  # this pass's rescheduled sends per tenant, to spread them out
-            mono = self._conversations.now()
-            for head in heads:
-                delay = 0.0
-                if self._will_send(head) and head.conversation is not None:
-                    key, tenant = head.conversation.key, head.conversation.tenant_id
-                    ready = mono + max(0.0, (head.opens - now).total_seconds())
-                    own = self._conversations.earliest(key, ready)
-                    slot = self._tenants.earliest(tenant, max(own, tenant_queue.get(tenant, own)))
-                    if slot - mono > self.policy.max_inline_wait:
-                        later.append((head.message.id, now + timedelta(seconds=slot - mono)))
-                        if own - mono <= self.policy.max_inline_wait:  # held by its tenant: queue behind the others
-                            tenant_queue[tenant] = slot + self.policy.per_tenant
-                        continue
-                    self._conversations.take(key, slot)
-                    self._tenants.take(tenant, slot)
-                    delay = slot - mono
-                started.append(self._start(head, delay))
-            if later:
-                await self._db.run(lambda cx: outbox_sql.defer(cx, later))
-                logger.info("outbox: %d conversations rescheduled to their next send slot", len(later))
-            return started
+            heads = await self._db.run(lambda cx: claim_heads(cx, self.holder, now, until, room, busy, self.policy))
+            return [self._start(head) for head in heads]
 
-    def _heads(self, cx: Cx, now: datetime, busy: frozenset[str], limit: int) -> list[Head]:
-        triage = conv_sql.get_meta(cx, TRIAGE_CHANNEL_KEY)
-        heads = []
-        for message in outbox_sql.heads(cx, now, limit, busy):
-            conversation = conv_sql.get_conversation(cx, message.outgoing.conversation_key)
-            opens = now
-            if conversation is not None:
-                opens = outbox_sql.window_opens(cx, conversation.key, long_windows(conversation.kind), now)
-            heads.append(Head(message, conversation, opens, message.outgoing.conversation_key == triage))
-        return heads
+    def _room(self) -> int:
+        """How many heads to claim now: the free send slots, or none until half of them are free."""
+        room = self.policy.concurrency - len(self._in_flight)
+        return room if room > 0 and (not self._in_flight or room >= (self.policy.concurrency + 1) // 2) else 0
 
-    def _will_send(self, head: Head) -> bool:
-        """Whether a request will be made (else the message is failed, or held, without one)."""
-        conversation = head.conversation
-        if conversation is None or not conversation.blocked_reason:
-            return conversation is not None
-        return head.triage and conversation.probes <= self.policy.max_probes  # a probe of the refused channel
-
-    def _start(self, head: Head, delay: float) -> asyncio.Task[None]:
+    def _start(self, head: Head) -> asyncio.Task[None]:
         key = head.message.outgoing.conversation_key
-        task = asyncio.create_task(self._deliver(head, delay), name=f"outbox-{head.message.id}")
+        task = asyncio.create_task(self._deliver(head), name=f"outbox-{head.message.id}")
         self._in_flight[key] = task
 
         def finished(done: asyncio.Task[None]) -> None:
@@ -223,34 +198,33 @@ class OutboxSender:
         task.add_done_callback(finished)
         return task
 
-    async def _deliver(self, head: Head, delay: float) -> None:
+    async def _deliver(self, head: Head) -> None:
         message, conversation = head.message, head.conversation
         try:
             if conversation is None:
                 raise Undeliverable("unknown conversation")
             if conversation.blocked_reason and not head.triage:
                 raise Undeliverable(f"conversation blocked: {conversation.blocked_reason}")
-            if not self._will_send(head):
-                await self._db.run(lambda cx: hold_unprobed(cx, message))
+            if not head.sends(self.policy):
+                await self._outcomes.record(message, lambda cx: hold_unprobed(cx, message))
                 return
             self._urls.check(conversation.service_url)
-            if delay > 0:
-                await self._sleep(delay)  # this conversation's own slot, seconds away: no one else waits for it
-            async with self._limit:
+            # Bounded, so that our claim (which outlives the timeout) never expires while the request may still land.
+            async with asyncio.timeout(self.policy.send_timeout):
                 activity_id = await self._teams.send(message, conversation)
         except (Undeliverable, ServiceUrlRefused) as error:
             logger.warning("outbox %s not deliverable: %s", message.id, error)
             reason = str(error)
-            await self._db.run(lambda cx: outbox_sql.mark_failed(cx, message.id, reason))
+            await self._outcomes.record(message, lambda cx: outbox_sql.mark_failed(cx, message.id, reason))
         except ErrorResponseException as error:
             await self._outcomes.failed_send(head, error)
-        except Exception as error:  # network failures and the like: retry with backoff
-            logger.warning("outbox %s send error: %s", message.id, error)
+        except Exception as error:  # network failures, timeouts and the like: retry with backoff
+            logger.warning("outbox %s send error: %s", message.id, error or type(error).__name__)
             await self._outcomes.retry(
                 message, self._outcomes.backoff(message.attempts + 1), f"{type(error).__name__}: {error}"
             )
         else:
-            await self._db.run(lambda cx: self._record_sent(cx, head, activity_id))
+            await self._outcomes.record(message, lambda cx: self._record_sent(cx, head, activity_id))
 
     def _record_sent(self, cx: Cx, head: Head, activity_id: str | None) -> None:
         message = head.message

@@ -10,11 +10,12 @@ from botbuilder.schema import Activity, ConversationParameters, ConversationRefe
 from msrest.exceptions import DeserializationError
 
 from bot.edge.adapter import DeskAdapter
-from desk.outbox import Card, Operation, OutboxMessage
+from desk.outbox import Card, Operation
 from desk.store import outbox as outbox_sql
 from desk.store import tickets as ticket_sql
 from desk.store.conversations import Conversation
 from desk.store.database import Database
+from desk.store.outbox import OutboxMessage
 
 logger = logging.getLogger(__name__)
 

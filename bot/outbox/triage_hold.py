@@ -19,11 +19,12 @@ from datetime import datetime, timedelta
 from bot.outbox.send_policy import SendPolicy
 from cards.render import text_message
 from desk.i18n import Translator
-from desk.outbox import Operation, OutboxMessage, Outgoing
+from desk.outbox import Operation, Outgoing
 from desk.store import conversations as conv_sql
 from desk.store import outbox as outbox_sql
 from desk.store.conversations import Conversation
 from desk.store.database import Cx
+from desk.store.outbox import OutboxMessage
 
 logger = logging.getLogger(__name__)
 

@@ -1,14 +1,48 @@
-"""SQL for the outbox table."""
+"""SQL for the outbox table: queueing, the senders' claims on conversations' oldest messages, delivery records.
+
+Several senders (one per instance) share the outbox. A sender claims the oldest pending message of a conversation
+(its head) by writing its holder id and an expiry in `claimed_by`/`claimed_until`; the head's outcome is recorded
+only while the claim is still that sender's (`unclaim` fences every record), and a claim whose holder died is
+taken over once it expires. A conversation's next message is never a head while the previous one is pending, so
+each conversation keeps its order whoever sends it.
+"""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from desk.clock import from_iso, from_iso_not_null, to_iso
-from desk.outbox import Card, Operation, OutboxMessage, Outgoing
+from desk.outbox import Card, Operation, Outgoing
 from desk.store.database import Cx, Row
+
+# The shared rate limiter's keys for Teams (desk/ratelimit.py): each conversation, and each tenant over all its
+# conversations. The claim query reads when their next slots open, so it spells them too.
+CONVERSATION_PACE = "teams:conversation:"
+TENANT_PACE = "teams:tenant:"
+
+
+def conversation_pace(conversation_key: str) -> str:
+    """The rate limiter's key for sends to one conversation."""
+    return CONVERSATION_PACE + conversation_key
+
+
+def tenant_pace(tenant_id: str) -> str:
+    """The rate limiter's key for sends to any conversation of one tenant."""
+    return TENANT_PACE + tenant_id.lower()
+
+
+@dataclass(frozen=True)
+class OutboxMessage:
+    """An `Outgoing` as stored, with its delivery state."""
+
+    id: int
+    outgoing: Outgoing
+    attempts: int
+    next_attempt_at: datetime
+    created_at: datetime
 
 
 def enqueue(cx: Cx, items: list[Outgoing], now: datetime) -> None:
@@ -36,17 +70,68 @@ def enqueue(cx: Cx, items: list[Outgoing], now: datetime) -> None:
 HELD = datetime(9999, 12, 31, tzinfo=UTC)
 
 
+# A conversation's head: its oldest pending message. The LEFT JOINs bring when the conversation's and its tenant's
+# next send slots open (no row: at once).
+_HEADS = (
+    " FROM outbox o LEFT JOIN conversations cv ON cv.key = o.conversation_key"
+    f" LEFT JOIN rate_limits pc ON pc.key = '{CONVERSATION_PACE}' || o.conversation_key"
+    f" LEFT JOIN rate_limits pt ON pt.key = '{TENANT_PACE}' || lower(cv.tenant_id)"
+    " WHERE o.status = 'pending' AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.conversation_key = o.conversation_key"
+    " AND e.status = 'pending' AND e.id < o.id)"
+)
+
+
 def heads(cx: Cx, now: datetime, limit: int, busy: Collection[str] = ()) -> list[OutboxMessage]:
-    """The oldest pending message of each conversation not in `busy`, when it is due: order within a conversation
-    holds."""
+    """Heads a sender may claim now: due, not claimed by a live holder (an expired claim is free), the conversation's
+    and tenant's next send slots open, the conversation not in `busy` (the caller's own). Tenants take turns (each
+    one's oldest due head, then each one's second...), so one customer's backlog never goes before another's first
+    message.
+
+    On PostgreSQL the rows are locked (FOR UPDATE) and rows another sender's transaction holds are skipped (SKIP
+    LOCKED), so two senders claiming at once take different heads instead of waiting for each other; PostgreSQL
+    allows no FOR UPDATE beside a window function, hence a second statement (same snapshot). On SQLite writers take
+    turns, and the claim columns alone decide. Call it inside `Database.run`."""
     skip = f" AND o.conversation_key NOT IN ({', '.join('?' * len(busy))})" if busy else ""
+    stamp = to_iso(now)
     rows = cx.all(
-        "SELECT o.* FROM outbox o JOIN (SELECT conversation_key, MIN(id) AS id FROM outbox"
-        " WHERE status = 'pending' GROUP BY conversation_key) h ON o.id = h.id"
-        f" WHERE o.next_attempt_at <= ?{skip} ORDER BY o.next_attempt_at, o.id LIMIT ?",
-        (to_iso(now), *busy, limit),
+        "SELECT r.* FROM (SELECT o.*, ROW_NUMBER() OVER (PARTITION BY lower(cv.tenant_id)"
+        f" ORDER BY o.next_attempt_at, o.id) AS turn{_HEADS} AND o.next_attempt_at <= ?"
+        " AND (o.claimed_until IS NULL OR o.claimed_until <= ?) AND (pc.next_at IS NULL OR pc.next_at <= ?)"
+        f" AND (pt.next_at IS NULL OR pt.next_at <= ?){skip}) r ORDER BY r.turn, r.next_attempt_at, r.id LIMIT ?",
+        (stamp, stamp, stamp, stamp, *busy, limit),
     )
+    if rows and cx.dialect == "postgresql":
+        ids = [row["id"] for row in rows]
+        marks = ", ".join("?" * len(ids))
+        locked = {r["id"] for r in cx.all(f"SELECT id FROM outbox WHERE id IN ({marks}) FOR UPDATE SKIP LOCKED", ids)}
+        rows = [row for row in rows if row["id"] in locked]
     return [_message(row) for row in rows]
+
+
+def claim(cx: Cx, message_id: int, holder: str, until: datetime) -> None:
+    """Mark a head (from `heads`, in the same transaction) as `holder`'s until `until`."""
+    cx.execute("UPDATE outbox SET claimed_by = ?, claimed_until = ? WHERE id = ?", (holder, to_iso(until), message_id))
+
+
+def unclaim(cx: Cx, message_id: int, holder: str) -> bool:
+    """End `holder`'s claim on a message before recording its outcome in the same transaction; False when the claim
+    is no longer `holder`'s (it expired and another sender took the message over, or recorded it): then the caller
+    records nothing. A claim that expired but that nobody took over is still its holder's."""
+    changed = cx.execute(
+        "UPDATE outbox SET claimed_by = NULL, claimed_until = NULL"
+        " WHERE id = ? AND claimed_by = ? AND status = 'pending'",
+        (message_id, holder),
+    )
+    return changed == 1
+
+
+def unclaim_all(cx: Cx, holder: str) -> int:
+    """End every claim of `holder` (a sender stopping with sends it will not finish): the messages are free at once
+    for the next sender instead of after their claims expire."""
+    return cx.execute(
+        "UPDATE outbox SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = ? AND status = 'pending'",
+        (holder,),
+    )
 
 
 def card_update_due(cx: Cx, ticket_id: int, now: datetime) -> bool:
@@ -60,37 +145,18 @@ def card_update_due(cx: Cx, ticket_id: int, now: datetime) -> bool:
 
 
 def next_due(cx: Cx, busy: Collection[str] = ()) -> datetime | None:
-    """When the earliest deliverable message is due (only heads of conversations not in `busy` count: a message
-    queued behind one that waits for a retry is not deliverable before it), or None when nothing is pending."""
-    skip = f" WHERE o.conversation_key NOT IN ({', '.join('?' * len(busy))})" if busy else ""
+    """When a head (of a conversation not in `busy`) may next be claimed: the latest of its next attempt, its claim's
+    expiry, and its conversation's and tenant's next send slots; None when nothing is pending. Only heads count: a
+    message queued behind one that waits for a retry is not deliverable before it."""
+    skip = f" AND o.conversation_key NOT IN ({', '.join('?' * len(busy))})" if busy else ""
+    latest = "GREATEST" if cx.dialect == "postgresql" else "MAX"  # SQLite's max() of several arguments is scalar
     row = cx.one(
-        "SELECT MIN(o.next_attempt_at) AS due FROM outbox o JOIN (SELECT MIN(id) AS id FROM outbox"
-        f" WHERE status = 'pending' GROUP BY conversation_key) h ON o.id = h.id{skip}",
+        f"SELECT MIN({latest}(o.next_attempt_at, COALESCE(o.claimed_until, o.next_attempt_at),"
+        " COALESCE(pc.next_at, o.next_attempt_at), COALESCE(pt.next_at, o.next_attempt_at))) AS due"
+        f"{_HEADS}{skip}",
         tuple(busy),
     )
     return from_iso(row["due"]) if row and row["due"] else None
-
-
-def window_opens(cx: Cx, conversation_key: str, windows: tuple[tuple[int, float], ...], now: datetime) -> datetime:
-    """When the conversation may receive again under `windows` ((count, seconds): at most `count` deliveries in any
-    `seconds`), counting what the outbox delivered to it; `now` when it may already."""
-    opens = now
-    for count, seconds in windows:
-        row = cx.one(
-            "SELECT sent_at FROM outbox WHERE conversation_key = ? AND status = 'sent' AND sent_at > ?"
-            " ORDER BY sent_at DESC LIMIT 1 OFFSET ?",
-            (conversation_key, to_iso(now - timedelta(seconds=seconds)), count - 1),
-        )
-        oldest = from_iso(row["sent_at"]) if row else None
-        if oldest is not None:  # `count` deliveries within the window: it opens when the oldest of them leaves it
-            opens = max(opens, oldest + timedelta(seconds=seconds))
-    return opens
-
-
-def defer(cx: Cx, moves: list[tuple[int, datetime]]) -> None:
-    """Move messages' next attempt later (pacing: no attempt was made, none is counted)."""
-    for message_id, when in moves:
-        cx.execute("UPDATE outbox SET next_attempt_at = ? WHERE id = ?", (to_iso(when), message_id))
 
 
 def hold(cx: Cx, message_id: int, until: datetime, error: str) -> None:

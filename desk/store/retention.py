@@ -15,6 +15,8 @@ Pruned (each rule one DELETE by age or state):
   a missing one mean the same, the day keeps it for whoever investigates the death).
 - outbox: sent messages 30 days after delivery (outbox.prune_sent), failed ones 90 days after they were queued
   (kept for inspection), pending ones never.
+- rate_limit_slots and rate_limits (the shared rate limiter's log): a day after the slot, or after the key's next slot
+  opened (ratelimit.prune): no limit spans more than an hour.
 - sla_alerts: 90 days after their ticket closed (a ticket reopened within that time is not alerted twice).
 - incidents the monitor saw resolved: 90 days after that, with their cards in posted_cards (an incident going on
   keeps its card, however old). posted_cards holds incident cards only: ticket cards are on the ticket row.
@@ -40,6 +42,7 @@ EXPIRED_LEASES = timedelta(days=1)
 FAILED_MESSAGES = timedelta(days=90)
 CLOSED_TICKET_ALERTS = timedelta(days=90)
 RESOLVED_INCIDENTS = timedelta(days=90)
+RATE_LIMIT_SLOTS = timedelta(days=1)
 UNUSED_SIGN_INS = timedelta(days=90)
 
 

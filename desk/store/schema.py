@@ -210,4 +210,18 @@ MIGRATIONS: list[list[str]] = [
     # 12: each process renews its heartbeat here; a turn claimed by a process whose heartbeat lapsed is taken over
     # at once (it died), without waiting for the claim's lease.
     ["CREATE TABLE instances (holder TEXT PRIMARY KEY, alive_until TEXT NOT NULL)"],
+    # 13: several instances share the outbox and Microsoft's limits. A sender claims a conversation's oldest pending
+    # message (which sender, until when: an expired claim is taken over); the shared rate limiter keeps each key's
+    # recent slots and when its next slot opens. Messages delivered before this version count in their
+    # conversation's windows (the hour of a personal chat), so an upgrade does not reset them.
+    [
+        "ALTER TABLE outbox ADD COLUMN claimed_by TEXT",
+        "ALTER TABLE outbox ADD COLUMN claimed_until TEXT",
+        "CREATE TABLE rate_limit_slots (key TEXT NOT NULL, at TEXT NOT NULL)",
+        "CREATE INDEX rate_limit_slots_key ON rate_limit_slots (key, at)",
+        "CREATE TABLE rate_limits (key TEXT PRIMARY KEY, next_at TEXT NOT NULL)",
+        """INSERT INTO rate_limit_slots (key, at)
+        SELECT 'teams:conversation:' || conversation_key, sent_at FROM outbox
+        WHERE status = 'sent' AND sent_at IS NOT NULL""",
+    ],
 ]

@@ -1,10 +1,11 @@
-"""Shared rig of the outbox tests: a connector that timestamps arrivals, a desk on a fixed clock, helpers."""
+"""Shared rig of the outbox tests: a connector that stamps arrivals with the desk's clock, a desk on a fixed clock that
+the tests move to each next moment a message may go, helpers."""
 
 from __future__ import annotations
 
+import bisect
 import threading
-import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,8 @@ from botbuilder.schema import Activity
 from bot.turns.conversations import record_of
 from desk.clock import from_iso
 from desk.outbox import Operation, Outgoing
+from desk.store import outbox as outbox_sql
+from desk.store import ratelimit as rate_sql
 from desk.store.conversations import Conversation
 from emulator import demo
 from tests.bot.helpers import rows
@@ -26,12 +29,14 @@ from tests.support.outbox_trace import record_delivered
 
 
 class TimedConnector(LocalConnector):
-    """A local connector that also notes when each request arrived (monotonic seconds), for pacing checks, and can
-    refuse whole conversations as Teams does once the bot is removed from a team (every request: 403)."""
+    """A local connector that also notes when each request arrived on the desk's clock (which stands still while the
+    sender delivers, and moves only when the test moves it), for pacing checks, and can refuse whole conversations as
+    Teams does once the bot is removed from a team (every request: 403)."""
 
-    def __init__(self) -> None:
+    def __init__(self, clock: FixedClock) -> None:
         super().__init__()
-        self.arrivals: list[tuple[str, float]] = []  # (conversation id, arrival time)
+        self._clock = clock
+        self.arrivals: list[tuple[str, datetime]] = []  # (conversation id, arrival time)
         self.refused: set[str] = set()
         self._times = threading.Lock()
 
@@ -47,7 +52,7 @@ class TimedConnector(LocalConnector):
 
     def _record(self, request: web.Request, body: dict[str, Any], conversation: str) -> Reply | None:
         with self._times:
-            self.arrivals.append((conversation, time.monotonic()))
+            self.arrivals.append((conversation, self._clock.now))
             refused = conversation.split(";messageid=", 1)[0] in self.refused
         scripted = super()._record(request, body, conversation)
         return REMOVED if refused else scripted
@@ -63,9 +68,9 @@ def clock() -> FixedClock:
 
 
 @pytest.fixture
-def connector() -> Iterator[TimedConnector]:
+def connector(clock: FixedClock) -> Iterator[TimedConnector]:
     """A local connector with arrival times, and the demo users in its roster (as in conftest)."""
-    local = with_demo_roster(TimedConnector().start())
+    local = with_demo_roster(TimedConnector(clock).start())
     yield local
     local.stop()
 
@@ -124,8 +129,43 @@ async def fill_window(desk: Desk, conversation_key: str, count: int, first: date
     await record_delivered(desk.runtime.db, conversation_key, [first + every * n for n in range(count)])
 
 
+async def pace_opens(desk: Desk, conversation_key: str) -> datetime | None:
+    """When the conversation's next send slot opens (None: it has none recorded)."""
+    key = outbox_sql.conversation_pace(conversation_key)
+    return await desk.runtime.db.read(lambda cx: rate_sql.next_at(cx, key))
+
+
 def delay(row: dict[str, Any], clock: FixedClock) -> float:
     """Seconds from now until the row's next attempt."""
     due = from_iso(row["next_attempt_at"])
     assert due is not None
     return (due - clock()).total_seconds()
+
+
+async def deliver_over_time(
+    desk: Desk, clock: FixedClock, drain: Callable[[], Awaitable[object]] | None = None, rounds: int = 2000
+) -> None:
+    """Deliver what may go now, then move the clock to the next moment a message may (its retry, its conversation's
+    or tenant's next send slot, an expired claim), until nothing is pending. `drain`: the senders' (default: the
+    desk's own)."""
+    for _ in range(rounds):
+        await (drain() if drain else desk.delivered())
+        due = await desk.runtime.db.read(outbox_sql.next_due)
+        if due is None:
+            return
+        assert due > clock.now, "a message may go now, yet the senders stopped"
+        clock.now = due
+    raise AssertionError(f"still pending after {rounds} rounds")
+
+
+def most_within(times: list[datetime], seconds: float) -> int:
+    """The most of `times` in any window of `seconds` (a time leaves a window `seconds` after it, as in Teams' "so
+    many in so many seconds" and in the limiter)."""
+    ordered = sorted(times)
+    span = timedelta(seconds=seconds)
+    return max((index + 1 - bisect.bisect_right(ordered, at - span) for index, at in enumerate(ordered)), default=0)
+
+
+def arrivals(connector: TimedConnector, conversations: set[str]) -> list[datetime]:
+    """When requests for `conversations` reached the connector, in order."""
+    return sorted(at for conversation, at in connector.arrivals if conversation in conversations)

@@ -1,6 +1,7 @@
-"""Pacing without head-of-line blocking: a conversation (or tenant) that may not send yet is skipped and its next
-message rescheduled in the outbox, never slept on while others wait; Teams' hourly window is read from what the
-outbox delivered, so it holds across restarts. Time is the test's FixedClock (and a fake monotonic for the Pacer)."""
+"""Pacing without head-of-line blocking: a conversation (or tenant) that may not send yet is not claimed, and the
+sender moves on to those that may; Teams' windows are kept in the shared rate limiter's log in the database, so they
+hold across restarts and instances. Time is the test's FixedClock, moved to each next moment a message may go; the
+connector stamps arrivals with it."""
 
 from __future__ import annotations
 
@@ -11,15 +12,26 @@ from pathlib import Path
 import pytest
 from botbuilder.schema import Activity
 
-from bot.outbox.pacing import Pacer
 from bot.turns.conversations import record_of
 from desk.outbox import Operation, Outgoing
 from emulator import demo
 from tests.bot import outbox_rig
-from tests.bot.outbox_rig import TimedConnector, chat_with, delay, fill_window, outbox, queue, remember, text, texts
+from tests.bot.outbox_rig import (
+    TimedConnector,
+    arrivals,
+    chat_with,
+    deliver_over_time,
+    fill_window,
+    most_within,
+    outbox,
+    pace_opens,
+    queue,
+    remember,
+    text,
+    texts,
+)
 from tests.support.activities import Channel, user
-from tests.support.harness import OFFICE_HOURS, Desk, FixedClock, local_settings, start_desk
-from tests.support.timing import Monotonic
+from tests.support.harness import Desk, FixedClock, local_settings, start_desk
 
 # The rig's fixtures (a timed connector, a desk on a fixed clock) replace conftest's for this module.
 clock = outbox_rig.clock
@@ -29,12 +41,19 @@ desk = outbox_rig.desk
 HALF_A_SECOND = timedelta(seconds=0.5)  # a storm at Teams' sustained rate: 60 in 30 s, i.e. 2 a second
 
 
+async def waits_for(desk: Desk, conversation_key: str, clock: FixedClock) -> float:
+    """Seconds until the conversation's next send slot opens."""
+    opens = await pace_opens(desk, conversation_key)
+    assert opens is not None
+    return (opens - clock()).total_seconds()
+
+
 async def test_a_full_hour_window_does_not_hold_up_other_conversations(
     desk: Desk, connector: TimedConnector, clock: FixedClock
 ):
-    """A personal chat that received 1,800 messages in the last 15 minutes (Teams' hourly limit for one user) has its
-    next messages rescheduled in the outbox to when its window opens; another chat's message goes out in the same
-    pass, without the sender sleeping out the first one's 45 minutes."""
+    """A personal chat that received 1,800 messages in the last 15 minutes (Teams' hourly limit for one user) is not
+    claimed until its window opens; another chat's message goes out in the same pass, without the sender sleeping out
+    the first one's 45 minutes or rewriting its messages."""
     storm, other = chat_with(connector, 1), chat_with(connector, 2)
     await remember(desk, storm)
     await remember(desk, other)
@@ -48,14 +67,13 @@ async def test_a_full_hour_window_does_not_hold_up_other_conversations(
     assert texts(connector.posts(other.conversation_id)) == ["hello"]
     assert connector.posts(storm.conversation_id) == []
     [head, _] = [r for r in await outbox(desk) if r["status"] == "pending"]
-    assert (head["status"], head["attempts"], head["last_error"]) == ("pending", 0, None)  # skipped, not attempted
-    assert delay(head, clock) == pytest.approx(45 * 60)  # the oldest of the 1,800 leaves the hour
+    assert (head["status"], head["attempts"], head["last_error"]) == ("pending", 0, None)  # passed over, not attempted
+    assert await waits_for(desk, storm.conversation_id, clock) == pytest.approx(45 * 60)  # the oldest leaves the hour
 
-    clock.advance(seconds=delay(head, clock))
+    clock.advance(seconds=await waits_for(desk, storm.conversation_id, clock))
     await desk.delivered()
     assert texts(connector.posts(storm.conversation_id)) == ["storm 1801"]  # the window is full again
-    [waiting] = [r for r in await outbox(desk) if r["status"] == "pending"]
-    assert delay(waiting, clock) == pytest.approx(10)  # when the next oldest leaves the hour
+    assert await waits_for(desk, storm.conversation_id, clock) == pytest.approx(10)  # the next oldest leaves the hour
     clock.advance(seconds=10)
     await desk.delivered()
     assert texts(connector.posts(storm.conversation_id)) == ["storm 1801", "storm 1802"]
@@ -78,8 +96,7 @@ async def test_the_hourly_window_binds_personal_chats_only(desk: Desk, connector
     created = [s for s in connector.posts() if s.path == "/v3/conversations"]
     assert [s.body["activity"]["text"] for s in created] == ["alert"]
     assert connector.posts(chat.conversation_id) == []
-    [waiting] = [r for r in await outbox(desk) if r["status"] == "pending"]
-    assert delay(waiting, clock) == pytest.approx(44 * 60)
+    assert await waits_for(desk, chat.conversation_id, clock) == pytest.approx(44 * 60)
 
 
 async def test_the_thirty_second_window_binds_every_conversation(
@@ -94,17 +111,20 @@ async def test_the_thirty_second_window_binds_every_conversation(
     await queue(desk, Outgoing(record.key, Operation.POST, {"type": "message", "text": "alert"}))
 
     assert connector.posts() == []
-    [waiting] = [r for r in await outbox(desk) if r["status"] == "pending"]
-    assert delay(waiting, clock) == pytest.approx(20)
-    clock.advance(seconds=20)
+    assert await waits_for(desk, record.key, clock) == pytest.approx(20)
+    clock.advance(seconds=19.9)
+    await desk.delivered()
+    assert connector.posts() == []
+    clock.advance(seconds=0.1)
     await desk.delivered()
     assert [s.body["activity"]["text"] for s in connector.posts()] == ["alert"]
 
 
-async def test_a_rescheduled_message_keeps_its_time_across_a_restart(tmp_path: Path, connector: TimedConnector):
-    """The window is read from what the outbox delivered, so a new process (or another instance) holds it too."""
+async def test_a_paced_conversation_keeps_its_wait_across_a_restart(
+    tmp_path: Path, connector: TimedConnector, clock: FixedClock
+):
+    """The window is kept in the database, so a new process (or another instance) holds it too."""
     settings = local_settings(tmp_path, connector)
-    clock = FixedClock(OFFICE_HOURS)
     storm = chat_with(connector, 1)
     first = await start_desk(settings, connector, clock)
     try:
@@ -124,47 +144,58 @@ async def test_a_rescheduled_message_keeps_its_time_across_a_restart(tmp_path: P
         await second.close()
 
 
-async def test_one_tenants_backlog_does_not_park_another_tenant(desk: Desk, connector: TimedConnector):
+async def test_one_tenants_backlog_does_not_park_another_tenant(
+    desk: Desk, connector: TimedConnector, clock: FixedClock
+):
     """60 chats of one tenant take two seconds at Teams' 30 a second per tenant; a chat of another tenant queued
-    behind them is among the first requests, not the last."""
+    behind them is among the first requests (tenants take turns), not after the crowd's first second."""
     crowd = [chat_with(connector, n) for n in range(60)]
     loner = chat_with(connector, 100, demo.NORTHWIND)
     for chat in [*crowd, loner]:
         await remember(desk, chat)
+    start = clock()
 
-    await queue(desk, *[text(chat, "maintenance tonight") for chat in crowd], text(loner, "your ticket"))
+    await desk.runtime.services.desk.queue([*[text(chat, "maintenance tonight") for chat in crowd], text(loner, "hi")])
+    await deliver_over_time(desk, clock)
 
+    assert arrivals(connector, {loner.conversation_id}) == [start]
     order = [conversation for conversation, _ in connector.arrivals]
-    assert len(order) == len(crowd) + 1
     assert order.index(loner.conversation_id) < desk.runtime.sender.policy.concurrency
+    crowd_times = arrivals(connector, {chat.conversation_id for chat in crowd})
+    assert crowd_times == [start] * 30 + [start + timedelta(seconds=1)] * 30
 
 
-def test_pacer_slots_are_exact_per_key() -> None:
-    """Unit check of the Pacer on a fake clock: each key's slots are `interval` apart; keys do not wait for others;
-    asking for a slot reserves nothing."""
-    now = Monotonic(100.0)
-    pacer = Pacer(1 / 7, monotonic=now)
-    slots = []
-    for _ in range(3):
-        slot = pacer.earliest("a", now())
-        pacer.take("a", slot)
-        slots.append(slot)
-    assert slots == pytest.approx([100.0, 100 + 1 / 7, 100 + 2 / 7])
-    assert pacer.earliest("b", now()) == 100.0
-    assert pacer.earliest("a", now()) == pytest.approx(100 + 3 / 7)  # unchanged by asking twice
-    now.now += 1.0  # idle for a second: the next send goes at once
-    assert pacer.earliest("a", now()) == now()
+async def test_sends_to_one_conversation_stay_inside_its_windows(
+    desk: Desk, connector: TimedConnector, clock: FixedClock
+):
+    """20 messages to one chat: at most 7 in any second and 8 in any 2 s — 7 at once, the 8th a second later, then 7
+    and 1 again every two seconds — in order, each once."""
+    chat = chat_with(connector, 1)
+    await remember(desk, chat)
+    start = clock()
+
+    await desk.runtime.services.desk.queue([text(chat, f"message {n}") for n in range(20)])
+    await deliver_over_time(desk, clock)
+
+    assert texts(connector.posts(chat.conversation_id)) == [f"message {n}" for n in range(20)]
+    times = arrivals(connector, {chat.conversation_id})
+    assert (most_within(times, 1), most_within(times, 2)) == (7, 8)
+    pattern = [0] * 7 + [1] + [2] * 7 + [3] + [4] * 4
+    assert times == [start + timedelta(seconds=second) for second in pattern]
 
 
-def test_pacer_keeps_teams_two_second_window() -> None:
-    """Beyond 7 a second, Teams allows 8 sends in any 2 s to one conversation: the 9th slot is 2 s after the first."""
-    now = Monotonic(100.0)
-    pacer = Pacer(1 / 7, ((8, 2.0),), monotonic=now)
-    slots = []
-    for _ in range(9):
-        slot = pacer.earliest("a", now())
-        pacer.take("a", slot)
-        slots.append(slot)
-    assert slots[:8] == pytest.approx([100 + n / 7 for n in range(8)])
-    assert slots[8] == pytest.approx(102.0), "the 9th send waits until the first leaves the 2-second window"
-    assert pacer.earliest("a", 105.0) == 105.0  # a later start is honoured
+async def test_sends_to_one_tenant_stay_below_thirty_per_second(
+    desk: Desk, connector: TimedConnector, clock: FixedClock
+):
+    """Messages to 40 conversations of one tenant: never more than 30 in any second, and not spaced out further."""
+    chats = [chat_with(connector, n) for n in range(40)]
+    for chat in chats:
+        await remember(desk, chat)
+    start = clock()
+
+    await desk.runtime.services.desk.queue([text(chat, "maintenance tonight") for chat in chats])
+    await deliver_over_time(desk, clock)
+
+    times = arrivals(connector, {chat.conversation_id for chat in chats})
+    assert len(times) == len(chats) and most_within(times, 1) == 30
+    assert times[-1] == start + timedelta(seconds=1)

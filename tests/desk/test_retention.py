@@ -17,6 +17,7 @@ from desk.clock import from_iso, to_iso, utc_now
 from desk.escalation import EscalationDraft
 from desk.hours import BusinessHours
 from desk.outbox import Operation, Outgoing
+from desk.ratelimit import Limits, take
 from desk.service import Desk
 from desk.sla import SlaPolicy
 from desk.store import conversations as conv_sql
@@ -30,6 +31,7 @@ from desk.store.database import Cx, Database
 from desk.store.drafts import Draft, insert_draft
 from desk.store.escalations import save_draft
 from desk.store.incidents import StoredIncident
+from desk.store.ratelimit import SqlSlotLog
 from desk.store.schema import MIGRATIONS
 from desk.store.tokens import PendingSignIn, Sealer
 from desk.support import SlaTargets, parse_targets
@@ -326,3 +328,19 @@ async def test_dialog_state_written_before_the_upgrade_counts_from_the_upgrade(
     assert retention.prune_state(cx, utc_now()) == 1  # the stale new one, not the one from before the upgrade
     assert [r["key"] for r in cx.all("SELECT key FROM bot_state")] == ["msteams/conversations/a"]
     connection.close()
+
+
+async def test_rate_limiter_slots_go_after_a_day(desk: Desk, db: Database, clock: FixedClock) -> None:
+    """The shared limiter's log (no limit spans more than an hour) is kept a day; a key still counting stays."""
+    limits = Limits(((5, 3600.0),))
+
+    def slots(cx: Cx) -> None:
+        for key, at in (("old", ago(days=1, seconds=1)), ("recent", ago(hours=23))):
+            take(SqlSlotLog(cx), key, limits, at)
+
+    await db.run(slots)
+
+    await housekeeping_at(desk, clock, NOW)
+
+    assert await column(db, "SELECT key FROM rate_limit_slots") == ["recent"]
+    assert await column(db, "SELECT key FROM rate_limits") == ["recent"]

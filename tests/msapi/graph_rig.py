@@ -12,7 +12,7 @@ from emulator import demo
 from emulator.server import EmulatorServer
 from emulator.state import EmulatorState, Seen
 from msapi.graph import GraphClient
-from msapi.ratelimit import TenantRateLimiter
+from msapi.limits import RateLimit
 from msapi.tokens import TokenProvider
 from msapi.transport import msal_session
 from tests.support.timing import Sleeps
@@ -50,7 +50,7 @@ class GraphRig:
         login = f"{self.server.base_url}/login"
         return TokenProvider(demo.APP_ID, secret, login, msal_session(self.bundle), validate_authority=False)
 
-    def client(self, tokens: TokenProvider | None = None, limiter: TenantRateLimiter | None = None) -> GraphClient:
+    def client(self, tokens: TokenProvider | None = None, limiter: RateLimit | None = None) -> GraphClient:
         """A Graph client on the emulator with the recording sleep."""
         return GraphClient(
             self.http, tokens or self.tokens(), self.base, GRAPH_SCOPE, sleep=self.sleeps, limiter=limiter

@@ -4,14 +4,17 @@ retries, pacing and one token per tenant."""
 from __future__ import annotations
 
 import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from desk.ratelimit import Limits, SharedRateLimiter
+from desk.store.database import open_database
 from emulator import demo
 from emulator.state import Fault
 from msapi.errors import GraphError
-from msapi.ratelimit import TenantRateLimiter
 from tests.msapi.graph_rig import ANNOUNCEMENTS, BIG, GraphRig, bulk_issues
 
 FABRIKAM, NORTHWIND, ADVENTURE = demo.FABRIKAM.tenant_id, demo.NORTHWIND.tenant_id, demo.ADVENTURE_WORKS.tenant_id
@@ -200,19 +203,23 @@ async def test_next_link_to_another_host_is_not_followed(graph_rig: GraphRig) ->
     assert not any("example.net" in url for url in graph_rig.urls)
 
 
-async def test_each_page_waits_for_the_tenants_rate_limiter(graph_rig: GraphRig) -> None:
+async def test_each_page_waits_for_the_tenants_rate_limiter(graph_rig: GraphRig, tmp_path: Path) -> None:
+    """The shared limiter (its state in the database, as the runtime wires it) paces every page."""
     for issue in bulk_issues(250):
         graph_rig.state.upsert_issue(issue)
-    now = [0.0]
+    now = [datetime(2026, 3, 2, 9, 0, tzinfo=UTC)]
     waits: list[float] = []
 
     async def sleep(seconds: float) -> None:
         waits.append(seconds)
-        now[0] += seconds
+        now[0] += timedelta(seconds=seconds)
 
-    limiter = TenantRateLimiter(limits=((2, 60.0),), clock=lambda: now[0], sleep=sleep)
-
-    issues = await graph_rig.client(limiter=limiter).issues(BIG.tenant_id)
+    db = await open_database(f"sqlite:///{tmp_path}/desk.db")
+    try:
+        limiter = SharedRateLimiter(db, "graph", Limits(((2, 60.0),)), clock=lambda: now[0], sleep=sleep)
+        issues = await graph_rig.client(limiter=limiter).issues(BIG.tenant_id)
+    finally:
+        await db.close()
 
     assert len(issues) == 250
     assert len(graph_rig.graph_calls("/issues")) == 3

@@ -1,0 +1,109 @@
+"""The one rate limiter: at most `count` slots in any `seconds`-long window, for each window of a key's limits.
+
+Microsoft counts the app's requests, not one process's, so the state lives in the database (desk/store/ratelimit.py)
+and every instance takes its slots from the same log: the outbox sender per Teams conversation and per tenant (in
+the transaction that claims the message, bot/outbox/claims.py), the Graph client per tenant (`SharedRateLimiter`,
+which msapi.limits.RateLimit names). The algorithm below is the only one; `SlotLog` is where it keeps its state.
+
+A sliding log rather than a token bucket: a bucket of `count` refilled over `seconds` lets through up to twice
+`count` in one window, and Microsoft publishes its limits as "so many in so many seconds".
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from desk.clock import Clock, utc_now
+from desk.store.database import Database
+from desk.store.ratelimit import SqlSlotLog
+
+
+@dataclass(frozen=True)
+class Limits:
+    """(count, seconds) windows: at most `count` slots in any `seconds`."""
+
+    windows: tuple[tuple[int, float], ...]
+
+    def __post_init__(self) -> None:
+        if not self.windows or any(count < 1 or seconds <= 0 for count, seconds in self.windows):
+            raise ValueError("each window needs at least one slot and a positive length")
+
+
+class SlotLog(Protocol):
+    """Where the limiter keeps each key's slots and when its next slot opens (read and written in one transaction)."""
+
+    def nth_newest(self, key: str, after: datetime, n: int) -> datetime | None:
+        """The `n`-th newest slot of `key` later than `after`, or None when there are fewer."""
+        ...
+
+    def add(self, key: str, at: datetime) -> None:
+        """Record a slot."""
+        ...
+
+    def set_next(self, key: str, at: datetime) -> None:
+        """Remember when the key's next slot opens."""
+        ...
+
+
+def earliest(log: SlotLog, key: str, limits: Limits, not_before: datetime) -> datetime:
+    """The first moment at or after `not_before` when `key` may take a slot.
+
+    One pass suffices: a window's answer is the moment the count-th newest slot leaves it, and a later moment only
+    leaves every window emptier, so a window satisfied earlier in the pass stays satisfied."""
+    slot = not_before
+    for count, seconds in limits.windows:
+        span = timedelta(seconds=seconds)
+        oldest = log.nth_newest(key, slot - span, count)
+        if oldest is not None:
+            slot = max(slot, oldest + span)
+    return slot
+
+
+def take(log: SlotLog, key: str, limits: Limits, slot: datetime) -> datetime:
+    """Record `slot` (from `earliest`) for `key`; returns when its next slot opens (also remembered in the log).
+    Old slots stay until housekeeping (desk/store/retention.py): the queries read only each window's span of them."""
+    log.add(key, slot)
+    following = earliest(log, key, limits, slot)
+    log.set_next(key, following)
+    return following
+
+
+def reserve(log: SlotLog, key: str, limits: Limits, now: datetime) -> datetime:
+    """Take the key's first free slot from `now`; returns it (the caller waits until then)."""
+    slot = earliest(log, key, limits, now)
+    take(log, key, limits, slot)
+    return slot
+
+
+class SharedRateLimiter:
+    """msapi.limits.RateLimit for one API, its state in the database: every instance of the desk shares it.
+
+    `acquire` reserves the key's first free slot (one transaction) and sleeps until it; a caller cancelled while
+    asleep leaves its slot unused, which only errs on the side of the limit."""
+
+    def __init__(
+        self,
+        db: Database,
+        name: str,
+        limits: Limits,
+        clock: Clock = utc_now,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self._db = db
+        self._name = name
+        self.limits = limits
+        self._clock = clock
+        self._sleep = sleep
+
+    async def acquire(self, key: str) -> None:
+        """Return once a request under `key` (a tenant id: compared without case) fits every window."""
+        name = f"{self._name}:{key.lower()}"
+        now = self._clock()
+        slot = await self._db.run(lambda cx: reserve(SqlSlotLog(cx), name, self.limits, now))
+        wait = (slot - now).total_seconds()
+        if wait > 0:
+            await self._sleep(wait)

@@ -1,0 +1,45 @@
+"""SQL behind the shared rate limiter (desk/ratelimit.py): each key's recent slots, and the moment its next slot
+opens, kept so that a query can pass over keys that must wait (the outbox's claim does)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from desk.clock import from_iso, from_iso_not_null, to_iso
+from desk.store.database import Cx
+
+
+class SqlSlotLog:
+    """desk.ratelimit.SlotLog inside the caller's transaction."""
+
+    def __init__(self, cx: Cx) -> None:
+        self._cx = cx
+
+    def nth_newest(self, key: str, after: datetime, n: int) -> datetime | None:
+        row = self._cx.one(
+            "SELECT at FROM rate_limit_slots WHERE key = ? AND at > ? ORDER BY at DESC LIMIT 1 OFFSET ?",
+            (key, to_iso(after), n - 1),
+        )
+        return from_iso_not_null(row["at"]) if row else None
+
+    def add(self, key: str, at: datetime) -> None:
+        self._cx.execute("INSERT INTO rate_limit_slots (key, at) VALUES (?, ?)", (key, to_iso(at)))
+
+    def set_next(self, key: str, at: datetime) -> None:
+        self._cx.execute(
+            "INSERT INTO rate_limits (key, next_at) VALUES (?, ?)"
+            " ON CONFLICT (key) DO UPDATE SET next_at = excluded.next_at",
+            (key, to_iso(at)),
+        )
+
+
+def next_at(cx: Cx, key: str) -> datetime | None:
+    """When `key` may take its next slot, as last recorded (None: at once)."""
+    row = cx.one("SELECT next_at FROM rate_limits WHERE key = ?", (key,))
+    return from_iso(row["next_at"]) if row else None
+
+
+def prune(cx: Cx, before: datetime) -> int:
+    """Forget slots older than `before` and keys whose next slot opened before it (no limit spans that long)."""
+    cx.execute("DELETE FROM rate_limits WHERE next_at < ?", (to_iso(before),))
+    return cx.execute("DELETE FROM rate_limit_slots WHERE at < ?", (to_iso(before),))

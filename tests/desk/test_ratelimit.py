@@ -1,0 +1,205 @@
+"""The one rate limiter (desk/ratelimit.py), its state in the database: Graph's service communications budget (240 a
+minute, 800 an hour, per tenant) through SharedRateLimiter on a clock whose sleep moves it, two instances sharing one
+budget, and the sliding-window arithmetic the outbox's claims use, on the SQL log itself."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from desk.ratelimit import Limits, SharedRateLimiter, earliest, reserve, take
+from desk.store import ratelimit as rate_sql
+from desk.store.database import Cx, Database, open_database
+from desk.store.ratelimit import SqlSlotLog
+from msapi.graph import SERVICE_COMMUNICATIONS_LIMITS
+from tests.support.engines import fresh_database_url, open_test_database
+
+TENANT_A = "9c4e2b7a-3d1f-4a8e-b6c5-2f0e1d3c4b01"
+TENANT_B = "2e8d4f6a-5b3c-4e1d-9f7a-6b5c4d3e2f01"
+START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+GRAPH = Limits(SERVICE_COMMUNICATIONS_LIMITS)
+
+
+@dataclass
+class FakeTime:
+    """A clock that only moves when told to or when someone sleeps."""
+
+    now: datetime = START
+    waits: list[float] = field(default_factory=list)
+
+    def clock(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+    async def sleep(self, seconds: float) -> None:
+        self.waits.append(seconds)
+        self.advance(seconds)
+
+
+@pytest.fixture
+async def db(tmp_path: Path) -> AsyncIterator[Database]:
+    database = await open_test_database(tmp_path)
+    yield database
+    await database.close()
+
+
+def limiter_on(db: Database, fake: FakeTime, limits: Limits = GRAPH) -> SharedRateLimiter:
+    return SharedRateLimiter(db, "graph", limits, clock=fake.clock, sleep=fake.sleep)
+
+
+async def test_240_calls_in_a_minute_go_at_once_and_the_241st_waits_for_the_oldest_to_leave(db: Database) -> None:
+    fake = FakeTime()
+    limiter = limiter_on(db, fake)
+    for _ in range(240):
+        await limiter.acquire(TENANT_A)
+        fake.advance(0.1)  # 240 calls within 24 seconds
+
+    assert fake.waits == []
+    await limiter.acquire(TENANT_A)  # at +24 s; the first (+0 s) leaves the window at +60 s
+
+    assert fake.waits == [pytest.approx(36.0)]
+    assert fake.now == START + timedelta(seconds=60)
+
+
+async def test_801st_call_within_an_hour_waits_although_no_minute_was_full(db: Database) -> None:
+    fake = FakeTime()
+    limiter = limiter_on(db, fake)
+    for _ in range(800):
+        await limiter.acquire(TENANT_A)
+        fake.advance(4.0)  # 15 a minute, 800 within 3,200 seconds
+
+    assert fake.waits == []
+    await limiter.acquire(TENANT_A)  # at +3,200 s; the first leaves the hour at +3,600 s
+
+    assert fake.waits == [pytest.approx(400.0)]
+
+
+async def test_tenants_have_their_own_windows(db: Database) -> None:
+    fake = FakeTime()
+    limiter = limiter_on(db, fake)
+    for _ in range(240):
+        await limiter.acquire(TENANT_A)
+
+    await limiter.acquire(TENANT_B)
+    assert fake.waits == []
+
+    await limiter.acquire(TENANT_A)
+    assert fake.waits == [pytest.approx(60.0)]
+
+
+async def test_tenant_ids_are_compared_case_insensitively(db: Database) -> None:
+    fake = FakeTime()
+    limiter = limiter_on(db, fake, Limits(((1, 10.0),)))
+
+    await limiter.acquire(TENANT_A.upper())
+    await limiter.acquire(TENANT_A)
+
+    assert fake.waits == [pytest.approx(10.0)]
+
+
+async def test_concurrent_callers_never_overbook_a_window(db: Database) -> None:
+    """Seven callers at one instant, 3 in any 0.3 s: each reserves its own slot (the clock stands still here)."""
+    waits: list[float] = []
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+
+    limiter = SharedRateLimiter(db, "graph", Limits(((3, 0.3),)), clock=lambda: START, sleep=sleep)
+    await asyncio.gather(*(limiter.acquire(TENANT_A) for _ in range(7)))
+
+    assert sorted(waits) == pytest.approx([0.3, 0.3, 0.3, 0.6])  # three went at once: no sleep
+
+
+async def test_two_instances_share_one_budget(tmp_path: Path) -> None:
+    """Two processes' limiters on one database file: what one took counts against the other."""
+    fake = FakeTime()
+    url = fresh_database_url(tmp_path / "store")
+    first, second = await open_database(url), await open_database(url)
+    try:
+        for _ in range(240):
+            await limiter_on(first, fake).acquire(TENANT_A)
+        await limiter_on(second, fake).acquire(TENANT_A)
+    finally:
+        await first.close()
+        await second.close()
+
+    assert fake.waits == [pytest.approx(60.0)]
+
+
+def test_limits_must_be_positive() -> None:
+    with pytest.raises(ValueError):
+        Limits(((0, 60.0),))
+    with pytest.raises(ValueError):
+        Limits(((1, 0.0),))
+    with pytest.raises(ValueError):
+        Limits(())
+
+
+# --- the algorithm on the SQL log -------------------------------------------------------------------------------------
+
+TEAMS = Limits(((7, 1.0), (8, 2.0), (60, 30.0)))
+
+
+async def test_a_burst_at_one_instant_fills_the_second_and_the_two_second_window(db: Database) -> None:
+    """7 in any second and 8 in any 2 s: seven slots at once, the eighth a second later, the ninth two seconds after
+    the first; another key is not held up."""
+
+    def work(cx: Cx) -> list[datetime]:
+        log = SqlSlotLog(cx)
+        return [reserve(log, "a", TEAMS, START) for _ in range(9)] + [reserve(log, "b", TEAMS, START)]
+
+    slots = await db.run(work)
+
+    assert slots[:7] == [START] * 7
+    assert slots[7] == START + timedelta(seconds=1)
+    assert slots[8] == START + timedelta(seconds=2)
+    assert slots[9] == START
+    # Half-open windows, as a slot leaves a window `seconds` after it was taken: a tenth could go at +2 s too.
+    assert await db.run(lambda cx: rate_sql.next_at(cx, "a")) == START + timedelta(seconds=2)
+
+
+async def test_a_window_opens_when_the_oldest_of_its_count_leaves_it(db: Database) -> None:
+    """3 in any 10 s: after slots at -9 s, -5 s, -1 s the next may go at +1 s; the strictest window wins."""
+
+    def slots_at(cx: Cx, *seconds_ago: float) -> None:
+        log = SqlSlotLog(cx)
+        for ago in seconds_ago:
+            at = START - timedelta(seconds=ago)
+            take(log, "a", Limits(((3, 10.0), (2, 60.0))), at)
+
+    await db.run(lambda cx: slots_at(cx, 9, 5, 1))
+
+    async def opens(limits: Limits) -> datetime:
+        return await db.run(lambda cx: earliest(SqlSlotLog(cx), "a", limits, START))
+
+    assert await opens(Limits(((3, 10.0),))) == START + timedelta(seconds=1)
+    assert await opens(Limits(((4, 10.0),))) == START
+    assert await opens(Limits(((3, 9.0),))) == START  # -9 s has left a 9-second window
+    assert await opens(Limits(((3, 10.0), (2, 60.0)))) == START + timedelta(seconds=55)
+
+
+async def test_old_slots_do_not_count_and_housekeeping_drops_them_after_a_day(db: Database) -> None:
+    """Slots older than a window no longer count in it; housekeeping drops every key's slots a day old, and the
+    record of when such a key's next slot opened."""
+    limits = Limits(((2, 10.0),))
+
+    def work(cx: Cx) -> None:
+        log = SqlSlotLog(cx)
+        for ago in (30, 20, 5):
+            take(log, "a", limits, START - timedelta(seconds=ago))
+        take(log, "b", limits, START - timedelta(days=2))
+
+    await db.run(work)
+    assert await db.run(lambda cx: rate_sql.next_at(cx, "a")) == START - timedelta(seconds=5)  # one slot of two
+
+    assert await db.run(lambda cx: rate_sql.prune(cx, START - timedelta(days=1))) == 1
+    kept = await db.run(lambda cx: cx.all("SELECT key FROM rate_limit_slots"))
+    assert [row["key"] for row in kept] == ["a", "a", "a"]
+    assert await db.run(lambda cx: rate_sql.next_at(cx, "b")) is None
