@@ -7,6 +7,7 @@ claim expired and was taken over by another records nothing, so a message is nev
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Callable
 from datetime import timedelta
@@ -22,7 +23,7 @@ from desk.store import conversations as conv_sql
 from desk.store import events as event_sql
 from desk.store import outbox as outbox_sql
 from desk.store.conversations import Conversation
-from desk.store.database import Cx, Database
+from desk.store.database import Cx, Database, DatabaseUnavailable
 from desk.store.events import Event
 from desk.store.outbox import OutboxMessage
 
@@ -130,6 +131,21 @@ class Outcomes:
             return True
         logger.warning("outbox %s: our claim expired and another sender took it over; not recorded", message.id)
         return False
+
+    async def record_delivered(self, message: OutboxMessage, work: Callable[[Cx], None], until: float) -> bool:
+        """`record` for a message Teams has accepted: while the database is away, try again (backing off) until
+        `until` (event-loop time: shortly before our claim expires). Giving up sooner would leave the message
+        pending, and it would be sent a second time once the claim expired."""
+        loop = asyncio.get_running_loop()
+        delay = 0.5
+        while True:
+            try:
+                return await self.record(message, work)
+            except DatabaseUnavailable:
+                if loop.time() + delay >= until:
+                    raise
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 8.0)
 
     def backoff(self, attempt: int) -> float:
         delay = min(self._policy.max_delay, self._policy.base_delay * (2 ** (attempt - 1)))

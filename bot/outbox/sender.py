@@ -37,6 +37,7 @@ from desk.store import tickets as ticket_sql
 from desk.store.database import Cx, Database, DatabaseUnavailable
 
 logger = logging.getLogger(__name__)
+CLAIM_MARGIN = 10.0  # seconds before a claim expires that its holder stops trying to record a delivery
 
 
 def new_holder() -> str:
@@ -200,6 +201,8 @@ class OutboxSender:
 
     async def _deliver(self, head: Head) -> None:
         message, conversation = head.message, head.conversation
+        # Our claim was taken just before this task started; a margin keeps us clear of its expiry.
+        claim_ends = asyncio.get_running_loop().time() + self.policy.claim_ttl - CLAIM_MARGIN
         try:
             if conversation is None:
                 raise Undeliverable("unknown conversation")
@@ -224,7 +227,9 @@ class OutboxSender:
                 message, self._outcomes.backoff(message.attempts + 1), f"{type(error).__name__}: {error}"
             )
         else:
-            await self._outcomes.record(message, lambda cx: self._record_sent(cx, head, activity_id))
+            await self._outcomes.record_delivered(
+                message, lambda cx: self._record_sent(cx, head, activity_id), until=claim_ends
+            )
 
     def _record_sent(self, cx: Cx, head: Head, activity_id: str | None) -> None:
         message = head.message

@@ -189,3 +189,28 @@ async def test_the_sender_survives_an_outage_with_one_warning_and_delivers_when_
     outage = [(r.levelname, r.getMessage()) for r in caplog.records if r.name == "desk.outage"]
     assert [level for level, _ in outage] == ["WARNING", "INFO"], outage
     assert "unreachable" in outage[0][1] and REASON in outage[0][1] and "back" in outage[1][1]
+
+
+async def test_a_message_teams_accepted_while_the_database_went_away_is_recorded_when_it_is_back_not_sent_again(
+    switch: tuple[Desk, SwitchableDatabase], connector: LocalConnector
+) -> None:
+    # The send went through, then the database went away before the delivery could be recorded. Were the sender to
+    # give up, the message would stay pending and go out a second time when its claim expired.
+    desk, db = switch
+    chat = chat_with(connector, 1)
+    await remember(desk, chat)
+    db.down(only_in="Outcomes.record")  # claims work; recording an outcome does not
+    await desk.runtime.services.desk.queue([text(chat, "accepted during the outage")])
+    await until(lambda: bool(connector.posts(chat.conversation_id)))
+    await until(lambda: db.refused > 0)  # the sender has tried to record it, and failed
+    db.up()
+
+    async def recorded() -> list[str]:
+        return [r["status"] for r in await rows(desk, "SELECT status FROM outbox ORDER BY id")]
+
+    for _ in range(300):
+        if await recorded() == ["sent"]:
+            break
+        await asyncio.sleep(0.05)
+    assert await recorded() == ["sent"]
+    assert texts(connector.posts(chat.conversation_id)) == ["accepted during the outage"]
