@@ -1,0 +1,154 @@
+"""Two instances (`python app.py` twice) on one PostgreSQL behind a round-robin proxy: a turn may land on either, a
+copy of an activity on both, and the outbox is shared; each thing still happens once."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from bot.conversations import record_of_json
+from desk.clock import utc_now
+from desk.outbox import Operation, Outgoing
+from desk.store import conversations as conv_sql
+from desk.store import outbox as outbox_sql
+from desk.store.database import Database, open_database
+from emulator import demo
+from tests.bot.helpers import GOOD_TICKET
+from tests.scale.cluster import Process, RoundRobinProxy, app_instance, desk_env, new_database, token_key
+from tests.scale.teams import (
+    Customer,
+    outbox_settled,
+    poll_until,
+    post,
+    repeated_deliveries,
+    replies_to,
+    set_triage_channel,
+    told_number,
+    triage_threads,
+)
+from tests.support.activities import Channel, Chat, TeamsUser, user
+from tests.support.connector import LocalConnector
+from tests.support.pg_server import PostgresServer
+
+
+@dataclass
+class Cluster:
+    """Two instances, the proxy in front, the database they share (opened by the test too)."""
+
+    instances: list[Process]
+    proxy: RoundRobinProxy
+    db: Database
+    connector: LocalConnector
+
+
+@pytest.fixture
+async def cluster(tmp_path: Path, postgres: PostgresServer, connector: LocalConnector) -> AsyncIterator[Cluster]:
+    url = new_database(postgres.url)
+    env = desk_env(tmp_path, url, connector.url, TOKEN_CACHE_KEY=token_key())
+    instances = [app_instance(name, tmp_path, env) for name in ("desk-a", "desk-b")]
+    db: Database | None = None
+    proxy = RoundRobinProxy([each.url for each in instances])
+    try:
+        for each in instances:
+            each.start()
+        await asyncio.gather(*(each.ready() for each in instances))
+        await proxy.start()
+        db = await open_database(url, pool_size=2)
+        yield Cluster(instances, proxy, db, connector)
+    finally:
+        await proxy.close()
+        if db is not None:
+            await db.close()
+        for each in instances:
+            each.stop()
+
+
+async def tickets(db: Database) -> list[dict]:
+    return await db.read(lambda cx: cx.all("SELECT number, idempotency_key FROM tickets ORDER BY number"))
+
+
+async def test_a_form_begun_through_one_instance_is_submitted_through_the_other(
+    cluster: Cluster, triage_channel: Channel, technician: TeamsUser, customer_chat: Chat
+) -> None:
+    await set_triage_channel(cluster.proxy.url, triage_channel, technician)
+    megan = Customer(customer_chat, cluster.connector, cluster.proxy.url)
+
+    form = await megan.open_form()
+    number = await megan.submit(form)
+
+    opened, submitted = cluster.proxy.routed[-2:]
+    assert opened.tried[-1] != submitted.tried[-1], "round robin: the form and its submit went to different instances"
+    assert number == "T-1001"
+    assert [row["number"] for row in await tickets(cluster.db)] == ["T-1001"]
+    await outbox_settled(cluster.db)
+    assert triage_threads(cluster.connector, triage_channel.channel_id) == {"T-1001": 1}
+
+
+async def test_the_same_activity_delivered_to_both_instances_makes_one_ticket_and_one_triage_card(
+    cluster: Cluster, triage_channel: Channel, technician: TeamsUser
+) -> None:
+    a, b = (f"{each.url}/api/messages" for each in cluster.instances)
+    await set_triage_channel(a, triage_channel, technician)
+    chats = [Chat(user(demo.FABRIKAM, index), cluster.connector.url) for index in range(6)]
+
+    async def twice(chat: Chat) -> tuple[list[int], list[str | None], int]:
+        message = chat.message("new ticket")  # one activity, both instances at once
+        await asyncio.gather(post(a, message), post(b, message))
+        forms = [s for s in replies_to(cluster.connector, chat.conversation_id, message["id"]) if s.cards]
+        customer = Customer(chat, cluster.connector, a)
+        form = await customer.open_form() if len(forms) != 1 else None
+        draft = form.draft_id if form else forms[0].cards[0]["actions"][0]["data"]["id"]
+        click = chat.invoke("ticket.submit", draft, _ticket_fields(chat))
+        answers = await asyncio.gather(post(a, click), post(b, click))
+        return answers, [told_number(body) for _, body in answers], len(forms)
+
+    results = await asyncio.gather(*(twice(chat) for chat in chats))
+
+    assert [forms for _, _, forms in results] == [1] * len(chats), "one form per `new ticket`, though both got it"
+    for answers, told, _ in results:
+        assert [status for status, _ in answers] == [200, 200]
+        assert told[0] is not None and told[0] == told[1], (told, answers)  # the copy gets the first answer
+    numbers = sorted(told[0] for _, told, _ in results)
+    assert [row["number"] for row in await tickets(cluster.db)] == numbers
+    assert len(set(numbers)) == len(chats)
+    await outbox_settled(cluster.db)
+    assert triage_threads(cluster.connector, triage_channel.channel_id) == dict.fromkeys(numbers, 1)
+    assert repeated_deliveries(cluster.connector) == []
+
+
+def _ticket_fields(chat: Chat) -> dict[str, str]:
+    return {**GOOD_TICKET, "title": f"Mail is down for {chat.sender.name}"}
+
+
+async def test_500_queued_messages_to_50_conversations_are_each_delivered_once_in_order(cluster: Cluster) -> None:
+    tenants = [f"00000000-0000-4000-9000-{t:012d}" for t in range(10)]  # Teams paces per tenant too
+    chats = [
+        Chat(TeamsUser(f"29:c{n}", f"00000000-0000-4000-8000-{n:012d}", f"User {n}", tenants[n % 10], "u@x.example"),
+             cluster.connector.url)
+        for n in range(50)
+    ]  # fmt: skip
+    expected = {chat.conversation_id: [f"{chat.conversation_id} message {m}" for m in range(10)] for chat in chats}
+    queued = [
+        Outgoing(chat.conversation_id, Operation.POST, {"type": "message", "text": expected[chat.conversation_id][m]})
+        for m in range(10)
+        for chat in chats
+    ]
+
+    def queue(cx) -> None:
+        now = utc_now()
+        for chat in chats:
+            conv_sql.save_conversation(cx, record_of_json(chat.message("hi")), now)
+        outbox_sql.enqueue(cx, queued, now)
+
+    await cluster.db.run(queue)
+
+    await poll_until(lambda: sum(len(cluster.connector.delivered(key)) for key in expected) >= 500, 90)
+    await outbox_settled(cluster.db)
+    for key, texts in expected.items():
+        assert [sent.text for sent in cluster.connector.sent_to(key)] == texts, key
+    statuses = await cluster.db.read(lambda cx: cx.all("SELECT status, COUNT(*) AS n FROM outbox GROUP BY status"))
+    assert statuses == [{"status": "sent", "n": 500}]
