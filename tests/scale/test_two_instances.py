@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from bot.conversations import record_of_json
 from desk.clock import utc_now
 from desk.outbox import Operation, Outgoing
 from desk.store import conversations as conv_sql
@@ -30,7 +29,7 @@ from tests.scale.teams import (
     told_number,
     triage_threads,
 )
-from tests.support.activities import Channel, Chat, TeamsUser, user
+from tests.support.activities import BOT_ID, BOT_NAME, Channel, Chat, TeamsUser, user
 from tests.support.connector import LocalConnector
 from tests.support.pg_server import PostgresServer
 
@@ -120,6 +119,22 @@ async def test_the_same_activity_delivered_to_both_instances_makes_one_ticket_an
     assert repeated_deliveries(cluster.connector) == []
 
 
+def personal_chat(chat: Chat) -> conv_sql.Conversation:
+    """The stored reference of a personal chat, as a turn in it records it."""
+    reference = {
+        "user": {"id": chat.sender.user_id, "name": chat.sender.name, "aadObjectId": chat.sender.aad_id},
+        "bot": {"id": BOT_ID, "name": BOT_NAME},
+        "conversation": {"conversationType": "personal", "id": chat.conversation_id},
+        "channelId": "msteams",
+        "locale": "en-US",
+        "serviceUrl": chat.service_url,
+    }
+    sender = chat.sender
+    return conv_sql.Conversation(
+        chat.conversation_id, reference, chat.service_url, sender.tenant_id, "personal", sender.aad_id, "en-US"
+    )
+
+
 def _ticket_fields(chat: Chat) -> dict[str, str]:
     return {**GOOD_TICKET, "title": f"Mail is down for {chat.sender.name}"}
 
@@ -141,7 +156,7 @@ async def test_500_queued_messages_to_50_conversations_are_each_delivered_once_i
     def queue(cx) -> None:
         now = utc_now()
         for chat in chats:
-            conv_sql.save_conversation(cx, record_of_json(chat.message("hi")), now)
+            conv_sql.save_conversation(cx, personal_chat(chat), now)
         outbox_sql.enqueue(cx, queued, now)
 
     await cluster.db.run(queue)
