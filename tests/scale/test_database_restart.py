@@ -78,7 +78,7 @@ async def test_a_database_stopped_and_started_under_traffic_answers_503_meanwhil
         endpoint = f"{desk.url}/api/messages"
         await set_triage_channel(endpoint, triage_channel, technician)
         megan = Customer(customer_chat, connector, endpoint)
-        assert await megan.submit(await megan.open_form()) == "T-1001"
+        first = await megan.submit(await megan.open_form())
 
         running = asyncio.create_task(traffic(desk, customer_chat, answers, stop))
         await asyncio.sleep(1)
@@ -101,16 +101,15 @@ async def test_a_database_stopped_and_started_under_traffic_answers_503_meanwhil
         after = [a for a in answers if a.sent > restarting and a.status is not None and a.status < 300]
         assert after, "served again once the database was back"
 
-        number = await megan.submit(await megan.open_form())  # not T-1002: a crash skips sequence values
-        assert number != "T-1001"
+        number = await megan.submit(await megan.open_form())  # not always the next: a crash skips sequence values
         db = await open_database(url, pool_size=1)
         try:
             stored = await db.read(lambda cx: cx.all("SELECT number FROM tickets ORDER BY id"))
-            assert [row["number"] for row in stored] == ["T-1001", number]
+            assert [row["number"] for row in stored] == [first, number]
             await outbox_settled(db)
         finally:
             await db.close()
-        assert triage_threads(connector, triage_channel.channel_id) == {"T-1001": 1, number: 1}
+        assert triage_threads(connector, triage_channel.channel_id) == {first: 1, number: 1}
         assert desk.alive()
         assert "Traceback" not in desk.stderr()
     finally:
