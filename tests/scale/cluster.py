@@ -12,7 +12,7 @@ import signal
 import subprocess
 import sys
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import aiohttp
@@ -181,12 +181,13 @@ def gunicorn_instance(name: str, folder: Path, env: dict[str, str], workers: int
 
 @dataclass
 class Routed:
-    """One request through the proxy: the activity id, the instances tried in order, the final status (None: no
-    instance answered)."""
+    """One request through the proxy: the activity id, the instances tried in order, why each one before the last
+    gave no answer (refused, or cut mid-request), the final status (None: no instance answered)."""
 
     activity_id: str
     tried: list[int]
     status: int | None
+    failures: list[str] = field(default_factory=list)
 
 
 class RoundRobinProxy:
@@ -238,6 +239,7 @@ class RoundRobinProxy:
                     payload = await answer.read()
                     routed.status = answer.status
                     return web.Response(status=answer.status, body=payload, content_type=answer.content_type)
-            except aiohttp.ClientConnectionError:  # refused, or cut mid-answer: no answer from this instance
+            except aiohttp.ClientConnectionError as error:  # refused, or cut mid-request: no answer from this one
+                routed.failures.append(type(error).__name__)
                 continue
         return web.Response(status=502, text="no instance answered")
