@@ -64,14 +64,18 @@ def token_key() -> str:
 
 
 class Process:
-    """A desk process: its command, environment, log files; started, stopped gracefully, or killed with SIGKILL."""
+    """A desk process: its command, environment, log files; started, stopped gracefully, or killed with SIGKILL.
+    `group`: it runs in a process group of its own, and SIGKILL takes the whole group (gunicorn and its workers)."""
 
-    def __init__(self, name: str, folder: Path, command: list[str], env: dict[str, str], port: int) -> None:
+    def __init__(
+        self, name: str, folder: Path, command: list[str], env: dict[str, str], port: int, group: bool = False
+    ) -> None:
         self.name = name
         self.folder = folder
         self.command = command
         self.env = env
         self.port = port
+        self.group = group
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -87,7 +91,9 @@ class Process:
         """Start the process (not waiting for it to be ready: see `ready`)."""
         self.folder.mkdir(parents=True, exist_ok=True)
         with open(self.folder / f"{self.name}.stdout.log", "ab") as out, open(self.stderr_path, "ab") as err:
-            self.process = subprocess.Popen(self.command, cwd=ROOT, env=self.env, stdout=out, stderr=err)
+            self.process = subprocess.Popen(
+                self.command, cwd=ROOT, env=self.env, stdout=out, stderr=err, start_new_session=self.group
+            )
         return self
 
     def alive(self) -> bool:
@@ -115,21 +121,26 @@ class Process:
                 raise AssertionError(f"{self.name} not ready in {seconds}s:\n{self.stderr()[-3000:]}") from None
 
     def kill(self) -> None:
-        """SIGKILL: the process dies at once, mid-turn, nothing cleaned up (its process group: gunicorn's workers
-        too)."""
-        if self.process is not None and self.process.poll() is None:
+        """SIGKILL: the process (group) dies at once, mid-turn, nothing cleaned up."""
+        if self.process is None:
+            return
+        if self.group:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)  # also a worker its arbiter lost track of
+        elif self.process.poll() is None:
             self.process.kill()
-            self.process.wait(10)
+        self.process.wait(10)
 
     def stop(self) -> None:
-        """SIGTERM and wait (SIGKILL after 15 s); safe to call on a dead or never-started process."""
-        if self.process is None or self.process.poll() is not None:
+        """SIGTERM and wait (gunicorn's arbiter stops its workers gracefully), then SIGKILL whatever is left; safe on
+        a dead or never-started process."""
+        if self.process is None:
             return
-        self.process.terminate()
-        try:
-            self.process.wait(15)
-        except subprocess.TimeoutExpired:
-            self.kill()
+        if self.process.poll() is None:
+            self.process.terminate()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.process.wait(30)
+        self.kill()
 
 
 def app_instance(name: str, folder: Path, env: dict[str, str]) -> Process:
@@ -139,44 +150,16 @@ def app_instance(name: str, folder: Path, env: dict[str, str]) -> Process:
     return Process(name, data, [sys.executable, "app.py"], {**env, "PORT": str(port), "DATA_DIR": str(data)}, port)
 
 
-class GunicornProcess(Process):
-    """gunicorn and its workers, in a process group of their own so SIGKILL takes the workers too."""
-
-    def start(self) -> Process:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        with open(self.folder / f"{self.name}.stdout.log", "ab") as out, open(self.stderr_path, "ab") as err:
-            self.process = subprocess.Popen(
-                self.command, cwd=ROOT, env=self.env, stdout=out, stderr=err, start_new_session=True
-            )
-        return self
-
-    def kill(self) -> None:
-        if self.process is not None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(10)
-
-    def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.terminate()  # the arbiter stops its workers gracefully
-        try:
-            self.process.wait(30)
-        except subprocess.TimeoutExpired:
-            self.kill()
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGKILL)  # a worker the arbiter lost track of
-
-
-def gunicorn_instance(name: str, folder: Path, env: dict[str, str], workers: int) -> GunicornProcess:
+def gunicorn_instance(name: str, folder: Path, env: dict[str, str], workers: int) -> Process:
     """`gunicorn 'app:make_app()'` with `workers` aiohttp workers (local mode needs LOCAL_MODE=1 there)."""
     port = free_port()
     data = folder / name
     command = [
         sys.executable, "-m", "gunicorn", "app:make_app()", "--worker-class", "aiohttp.GunicornWebWorker",
         "--workers", str(workers), "--bind", f"127.0.0.1:{port}", "--graceful-timeout", "20",
+        "--no-control-socket",  # its default path is per user: containers on one machine would share it
     ]  # fmt: skip
-    return GunicornProcess(name, data, command, {**env, "LOCAL_MODE": "1", "DATA_DIR": str(data)}, port)
+    return Process(name, data, command, {**env, "LOCAL_MODE": "1", "DATA_DIR": str(data)}, port, group=True)
 
 
 @dataclass

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from desk.store.database import Database, open_database
 from emulator import demo
-from tests.scale.cluster import GunicornProcess, RoundRobinProxy, desk_env, gunicorn_instance, new_database, token_key
+from tests.scale.cluster import Process, RoundRobinProxy, desk_env, gunicorn_instance, new_database, token_key
 from tests.scale.teams import (
     Customer,
     outbox_settled,
@@ -26,7 +26,7 @@ CONTAINERS = 2
 WORKERS = 2
 
 
-def workers_of(container: GunicornProcess) -> list[int]:
+def workers_of(container: Process) -> list[int]:
     """The process ids of the gunicorn arbiter's children (its workers)."""
     assert container.process is not None
     children = []
