@@ -12,12 +12,10 @@ import aiohttp
 
 from desk.store.database import open_database
 from tests.scale.cluster import Process, app_instance, desk_env, new_database, token_key
-from tests.scale.teams import Customer, outbox_settled, post, set_triage_channel, triage_threads
+from tests.scale.teams import Customer, outbox_settled, poll_until, post, set_triage_channel, triage_threads
 from tests.support.activities import Channel, Chat, TeamsUser
 from tests.support.connector import LocalConnector
 from tests.support.pg_server import PostgresServer
-
-DOWN_SECONDS = 12.0  # longer than the store waits for a connection (5 s): every kind of request meets it
 
 
 @dataclass
@@ -84,7 +82,12 @@ async def test_a_database_stopped_and_started_under_traffic_answers_503_meanwhil
         await asyncio.sleep(1)
         await asyncio.to_thread(private_postgres.stop)
         stopped = loop.time()
-        await asyncio.sleep(DOWN_SECONDS)
+
+        def each_kind_answered() -> bool:  # a request of each kind made and answered while the database was down
+            return {a.kind for a in answers if a.sent >= stopped} == {"message", "invoke", "readyz"}
+
+        await poll_until(each_kind_answered, 60)
+        await asyncio.sleep(2)
         assert desk.alive(), "the process survives the outage"
         restarting = loop.time()
         await asyncio.to_thread(private_postgres.start)
