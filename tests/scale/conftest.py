@@ -7,6 +7,8 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.scale.teams import StampedConnector
+from tests.support.activities import with_demo_roster
 from tests.support.pg_server import PostgresServer, binaries
 
 
@@ -35,3 +37,13 @@ def private_postgres() -> Iterator[PostgresServer]:
         yield server
     finally:
         server.remove()
+
+
+@pytest.fixture
+def connector() -> Iterator[StampedConnector]:
+    """The local Bot Connector (the demo users in its roster), noting when each request arrived."""
+    local = with_demo_roster(StampedConnector().start())
+    try:
+        yield local
+    finally:
+        local.stop()

@@ -7,18 +7,20 @@ import asyncio
 import inspect
 import json
 import re
+import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
+from aiohttp import web
 
 from desk.store import outbox as outbox_sql
 from desk.store.database import Database
 from tests.bot.helpers import GOOD_TICKET, card_text, submit_target, submit_verbs
 from tests.support.activities import Channel, Chat, TeamsUser
-from tests.support.connector import LocalConnector, Sent
+from tests.support.connector import LocalConnector, Reply, Sent
 
 TICKET_NUMBER = re.compile(r"\bT-\d{4,}\b")
 ANSWER_TIMEOUT = aiohttp.ClientTimeout(total=60)
@@ -131,11 +133,35 @@ def triage_threads(connector: LocalConnector, channel_id: str) -> Counter[str]:
     return counted
 
 
-def repeated_deliveries(connector: LocalConnector) -> list[tuple[str, str, int]]:
-    """Requests the connector delivered more than once with the same body to the same place (path, a summary,
-    count): a message sent twice. Every message of the scenarios differs (ticket numbers, draft ids, texts)."""
-    counted: Counter[tuple[str, str, str]] = Counter()
-    for sent in connector.sent:
-        if sent.response_id is not None or sent.method == "PUT":
-            counted[(sent.method, sent.path, json.dumps(sent.body, sort_keys=True))] += 1
-    return [(path, body[:160], n) for (_, path, body), n in counted.items() if n > 1]
+class StampedConnector(LocalConnector):
+    """The local connector, noting when each request arrived (time.monotonic, the clock of the tests' event loop)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.arrived: list[float] = []  # one per entry of `sent`, in the same order
+
+    def _record(self, request: web.Request, body: dict[str, Any], conversation: str) -> Reply | None:
+        reply = super()._record(request, body, conversation)
+        with self._lock:  # the connector's one thread records requests in turn: the index stays `sent`'s
+            self.arrived.append(time.monotonic())
+        return reply
+
+
+@dataclass(frozen=True)
+class Repeated:
+    """A request the connector delivered more than once with the same body to the same place."""
+
+    path: str
+    summary: str
+    arrived: list[float]
+
+
+def repeated_deliveries(connector: StampedConnector) -> list[Repeated]:
+    """Messages sent twice: every message of the scenarios differs from the others (ticket numbers, draft ids,
+    texts), so two deliveries of one body are one message sent twice."""
+    copies: dict[tuple[str, str, str], list[float]] = {}
+    with connector._lock:
+        for sent, arrived in zip(connector.sent, connector.arrived, strict=True):
+            if sent.response_id is not None or sent.method == "PUT":
+                copies.setdefault((sent.method, sent.path, json.dumps(sent.body, sort_keys=True)), []).append(arrived)
+    return [Repeated(path, body[:160], times) for (_, path, body), times in copies.items() if len(times) > 1]

@@ -11,6 +11,7 @@ from emulator import demo
 from tests.scale.cluster import Process, RoundRobinProxy, desk_env, gunicorn_instance, new_database, token_key
 from tests.scale.teams import (
     Customer,
+    StampedConnector,
     outbox_settled,
     post,
     repeated_deliveries,
@@ -19,7 +20,6 @@ from tests.scale.teams import (
     triage_threads,
 )
 from tests.support.activities import Channel, Chat, TeamsUser, user
-from tests.support.connector import LocalConnector
 from tests.support.pg_server import PostgresServer
 
 CONTAINERS = 2
@@ -41,7 +41,11 @@ def workers_of(container: Process) -> list[int]:
 
 
 async def test_gunicorn_workers_in_two_containers_serve_turns_and_send_each_reply_once(
-    tmp_path: Path, postgres: PostgresServer, connector: LocalConnector, triage_channel: Channel, technician: TeamsUser
+    tmp_path: Path,
+    postgres: PostgresServer,
+    connector: StampedConnector,
+    triage_channel: Channel,
+    technician: TeamsUser,
 ) -> None:
     url = new_database(postgres.url)
     env = desk_env(tmp_path, url, connector.url, TOKEN_CACHE_KEY=token_key())

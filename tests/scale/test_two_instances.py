@@ -21,6 +21,7 @@ from tests.bot.helpers import GOOD_TICKET, submit_target
 from tests.scale.cluster import Process, RoundRobinProxy, app_instance, desk_env, new_database, token_key
 from tests.scale.teams import (
     Customer,
+    StampedConnector,
     outbox_settled,
     poll_until,
     post,
@@ -31,7 +32,7 @@ from tests.scale.teams import (
     triage_threads,
 )
 from tests.support.activities import BOT_ID, BOT_NAME, Channel, Chat, TeamsUser, user
-from tests.support.connector import LocalConnector, Sent
+from tests.support.connector import Sent
 from tests.support.pg_server import PostgresServer
 
 
@@ -42,11 +43,11 @@ class Cluster:
     instances: list[Process]
     proxy: RoundRobinProxy
     db: Database
-    connector: LocalConnector
+    connector: StampedConnector
 
 
 @pytest.fixture
-async def cluster(tmp_path: Path, postgres: PostgresServer, connector: LocalConnector) -> AsyncIterator[Cluster]:
+async def cluster(tmp_path: Path, postgres: PostgresServer, connector: StampedConnector) -> AsyncIterator[Cluster]:
     url = new_database(postgres.url)
     env = desk_env(tmp_path, url, connector.url, TOKEN_CACHE_KEY=token_key())
     instances = [app_instance(name, tmp_path, env) for name in ("desk-a", "desk-b")]
