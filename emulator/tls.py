@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import ipaddress
+import os
 import ssl
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,9 +37,18 @@ class TlsFiles:
 def ensure_tls(folder: Path) -> TlsFiles:
     """Reuse the CA and certificate in `folder` while valid for another day; otherwise make new ones."""
     files = TlsFiles(folder / "ca.pem", folder / "server.pem", folder / "server-key.pem")
-    if all(path.exists() for path in (files.ca_cert, files.server_cert, files.server_key)) and _still_valid(files):
-        return files
     folder.mkdir(parents=True, exist_ok=True)
+    # The workers of one deployment (gunicorn in local mode) start together on one folder: one makes the files while
+    # the others wait, then reuse them; each worker must present the certificate of the CA its clients trust.
+    with open(folder / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if all(path.exists() for path in (files.ca_cert, files.server_cert, files.server_key)) and _still_valid(files):
+            return files
+        _make(files)
+    return files
+
+
+def _make(files: TlsFiles) -> None:
     now = dt.datetime.now(dt.UTC)
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Partner Desk local emulator CA")])
@@ -53,13 +65,24 @@ def ensure_tls(folder: Path) -> TlsFiles:
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .sign(ca_key, hashes.SHA256())
     )
-    files.ca_cert.write_bytes(ca_cert.public_bytes(serialization.Encoding.PEM))
-    files.server_cert.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    files.server_key.write_bytes(
-        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    )
-    files.server_key.chmod(0o600)
-    return files
+    pem = serialization.Encoding.PEM
+    private = key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    _replace(files.server_key, private, 0o600)
+    _replace(files.server_cert, cert.public_bytes(pem), 0o644)
+    _replace(files.ca_cert, ca_cert.public_bytes(pem), 0o644)
+
+
+def _replace(path: Path, content: bytes, mode: int) -> None:
+    """Write `path` whole or not at all: a process reading it meanwhile sees the old file or the new, never a part."""
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(content)
+        os.chmod(temporary, mode)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
 
 
 def _builder(subject: x509.Name, issuer: x509.Name, public_key, now: dt.datetime) -> x509.CertificateBuilder:  # type: ignore[no-untyped-def]
