@@ -73,6 +73,7 @@ class OutboxSender:
         self._outcomes = Outcomes(db, self.holder, self.policy, clock, rand, self.kick)
         self._in_flight: dict[str, asyncio.Task[None]] = {}  # conversation key -> the task delivering its head
         self._watchers: set[asyncio.Event] = set()  # set whenever a delivery ends
+        self._ended = 0  # deliveries ended so far
         self._wake = asyncio.Event()
         self._stopping = False
         self._pass = asyncio.Lock()  # one claim at a time in this sender
@@ -126,9 +127,12 @@ class OutboxSender:
         """Deliver until nothing this sender may claim is due and nothing is under way (tests, shutdown); callers
         bound it with asyncio.timeout."""
         while True:
+            # A delivery that ends while the claim runs may free its conversation's next message after the claim
+            # looked: that pass's "nothing to claim" does not count then.
+            ended_before = self._ended
             started = await self._dispatch()
             busy = list(self._in_flight.values())
-            if not started and not busy:
+            if not started and not busy and self._ended == ended_before:
                 return
             if busy:
                 await asyncio.wait(busy, return_when=asyncio.FIRST_COMPLETED)
@@ -187,6 +191,7 @@ class OutboxSender:
 
         def finished(done: asyncio.Task[None]) -> None:
             self._in_flight.pop(key, None)
+            self._ended += 1
             self._wake.set()
             for watcher in self._watchers:
                 watcher.set()
