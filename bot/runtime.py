@@ -155,7 +155,7 @@ async def start(settings: Settings, clock: Clock = utc_now, open_db: OpenDatabas
     # This process's name: the holder of its turns' claims, of its jobs' leases, and of its heartbeat.
     holder = instance_id()
     heartbeat = Heartbeat(desk, holder, outage)
-    sender = OutboxSender(adapter, db, settings.bot.app_id, url_policy, clock, outage=outage)
+    sender = OutboxSender(adapter, db, settings.bot.app_id, url_policy, clock, outage=outage, holder=holder)
     desk.on_outbox = sender.kick
     conversation_state = ConversationState(DatabaseStorage(db, clock))
     commands, actions = CommandRouter(), ActionRouter()

@@ -82,7 +82,8 @@ _HEADS = (
 
 
 def heads(cx: Cx, now: datetime, limit: int, busy: Collection[str] = ()) -> list[OutboxMessage]:
-    """Heads a sender may claim now: due, not claimed by a live holder (an expired claim is free), the conversation's
+    """Heads a sender may claim now: due, not claimed by a live holder (a claim is free once it expired, or once its
+    holder's heartbeat lapsed: a killed instance's claims are taken over in seconds, not minutes), the conversation's
     and tenant's next send slots open, the conversation not in `busy` (the caller's own). Tenants take turns (each
     one's oldest due head, then each one's second...), so one customer's backlog never goes before another's first
     message.
@@ -96,9 +97,10 @@ def heads(cx: Cx, now: datetime, limit: int, busy: Collection[str] = ()) -> list
     rows = cx.all(
         "SELECT r.* FROM (SELECT o.*, ROW_NUMBER() OVER (PARTITION BY lower(cv.tenant_id)"
         f" ORDER BY o.next_attempt_at, o.id) AS turn{_HEADS} AND o.next_attempt_at <= ?"
-        " AND (o.claimed_until IS NULL OR o.claimed_until <= ?) AND (pc.next_at IS NULL OR pc.next_at <= ?)"
+        " AND (o.claimed_until IS NULL OR o.claimed_until <= ? OR EXISTS (SELECT 1 FROM instances i"
+        " WHERE i.holder = o.claimed_by AND i.alive_until <= ?)) AND (pc.next_at IS NULL OR pc.next_at <= ?)"
         f" AND (pt.next_at IS NULL OR pt.next_at <= ?){skip}) r ORDER BY r.turn, r.next_attempt_at, r.id LIMIT ?",
-        (stamp, stamp, stamp, stamp, *busy, limit),
+        (stamp, stamp, stamp, stamp, stamp, *busy, limit),
     )
     if rows and cx.dialect == "postgresql":
         ids = [row["id"] for row in rows]

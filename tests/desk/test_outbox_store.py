@@ -15,6 +15,7 @@ from desk.outbox import Operation, Outgoing
 from desk.ratelimit import Limits, earliest
 from desk.store import conversations as conv_sql
 from desk.store import database
+from desk.store import instances as instance_sql
 from desk.store import outbox as outbox_sql
 from desk.store.conversations import Conversation
 from desk.store.database import Cx, Database, open_database
@@ -87,6 +88,27 @@ async def test_an_expired_claim_is_taken_over_and_its_old_holder_records_nothing
     assert await db.run(lambda cx: outbox_sql.unclaim(cx, message, "B")) is True
     [row] = await db.run(lambda cx: cx.all("SELECT status, attempts, claimed_by, claimed_until FROM outbox"))
     assert row == {"status": "pending", "attempts": 0, "claimed_by": None, "claimed_until": None}
+
+
+async def test_a_claim_whose_holders_heartbeat_lapsed_is_taken_over_before_it_expires(db: Database) -> None:
+    """A killed instance's claims are free once its heartbeat lapses (seconds), not when they expire (two minutes):
+    its conversations, the triage channel among them, do not stall. A live heartbeat, or none at all, keeps them."""
+    message = await queued(db, "one")
+    await db.run(lambda cx: claim(cx, "A", NOW, NOW + timedelta(minutes=2)))
+    await db.run(lambda cx: instance_sql.beat(cx, "A", NOW + timedelta(seconds=10)))
+    later = NOW + timedelta(seconds=5)
+    assert await db.run(lambda cx: claim(cx, "B", later, later + timedelta(minutes=2))) == []  # A lives
+
+    lapsed = NOW + timedelta(seconds=10)
+    assert await db.run(lambda cx: claim(cx, "B", lapsed, lapsed + timedelta(minutes=2))) == ["one"]
+    assert await db.run(lambda cx: outbox_sql.unclaim(cx, message, "A")) is False  # A, back, records nothing
+
+
+async def test_a_claim_whose_holder_has_no_heartbeat_lasts_until_it_expires(db: Database) -> None:
+    await queued(db, "one")
+    await db.run(lambda cx: claim(cx, "A", NOW, NOW + timedelta(minutes=2)))
+    later = NOW + timedelta(minutes=1)
+    assert await db.run(lambda cx: claim(cx, "B", later, later + timedelta(minutes=2))) == []
 
 
 async def test_a_claim_expired_but_not_taken_over_is_still_its_holders(db: Database) -> None:
