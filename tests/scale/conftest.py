@@ -17,26 +17,25 @@ def needs_postgres() -> None:
         pytest.skip("PostgreSQL is not installed (Debian package 'postgresql'; scripts/test installs it)")
 
 
-@pytest.fixture(scope="session")
-def postgres() -> Iterator[PostgresServer]:
-    """One throw-away PostgreSQL server for every test of the folder (each test takes a fresh schema of it)."""
+def _served() -> Iterator[PostgresServer]:
     needs_postgres()
     server = PostgresServer().start()
     try:
         yield server
     finally:
         server.remove()
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """One throw-away PostgreSQL server for every test of the folder (each test takes a fresh schema of it)."""
+    yield from _served()
 
 
 @pytest.fixture
 def private_postgres() -> Iterator[PostgresServer]:
     """A PostgreSQL server of the test's own, which it may stop and start."""
-    needs_postgres()
-    server = PostgresServer().start()
-    try:
-        yield server
-    finally:
-        server.remove()
+    yield from _served()
 
 
 @pytest.fixture
