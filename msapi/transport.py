@@ -3,7 +3,9 @@ both trusting an optional extra CA (the local emulator's, or a private endpoint'
 
 from __future__ import annotations
 
+import os
 import ssl
+import tempfile
 from typing import Any
 
 import certifi
@@ -62,6 +64,10 @@ def combined_bundle(extra_ca: str, destination: str) -> str:
     """Write the public CA bundle followed by `extra_ca` to `destination`; returns its path."""
     with open(certifi.where(), encoding="ascii") as public, open(extra_ca, encoding="ascii") as extra:
         content = public.read() + "\n" + extra.read()
-    with open(destination, "w", encoding="ascii") as out:
+    # Written whole (a temporary file renamed over it): workers starting together on one data folder each write the
+    # bundle, and one must never read another's half-written file.
+    folder = os.path.dirname(os.path.abspath(destination))
+    with tempfile.NamedTemporaryFile("w", encoding="ascii", dir=folder, delete=False, suffix=".tmp") as out:
         out.write(content)
+    os.replace(out.name, destination)
     return destination
