@@ -11,8 +11,9 @@ from bot.runtime import OpenDatabase
 from desk import logsafe
 from desk.clock import Clock, utc_now
 from desk.env import SettingsError
+from desk.outage import plain
 from desk.settings import Settings
-from desk.store.database import open_database
+from desk.store.database import DatabaseUnavailable, open_database
 from desk.store.single_instance import DatabaseInUse
 
 
@@ -48,6 +49,9 @@ def main() -> None:
         web.run_app(create_app(settings), host=settings.host, port=settings.port, access_log=None)
     except DatabaseInUse:  # logged where it was found, with the fix
         raise SystemExit(2) from None
+    except DatabaseUnavailable as error:  # waited for at start-up (bot/runtime.py), in vain
+        print(f"The database cannot be reached: {plain(error)}", file=sys.stderr)
+        raise SystemExit(3) from None
 
 
 if __name__ == "__main__":

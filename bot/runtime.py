@@ -41,7 +41,7 @@ from desk.clock import Clock, utc_now
 from desk.customers import CustomerDirectory
 from desk.health import HealthBoard
 from desk.instances import instance_id
-from desk.outage import Outage
+from desk.outage import Outage, when_reachable
 from desk.people import Identifier
 from desk.ratelimit import Limits, SharedRateLimiter
 from desk.service import Desk
@@ -60,6 +60,8 @@ from msapi.transport import combined_bundle, http_client, msal_session
 
 logger = logging.getLogger(__name__)
 SHUTDOWN_GRACE_SECONDS = 10
+# How long start-up waits for an unreachable database (one restarting, or started after the app) before giving up.
+START_WAIT_SECONDS = 60.0
 MICROSOFT_LOGIN_HOSTS = frozenset({"login.microsoftonline.com", "login.microsoftonline.us", "login.windows.net"})
 OpenDatabase = Callable[[str, int], Awaitable[Database]]  # (DATABASE_URL, DATABASE_POOL_SIZE) -> the open database
 
@@ -91,7 +93,12 @@ class Runtime:
     heartbeat: Heartbeat | None = None  # removed from the database when the process stops
 
 
-async def start(settings: Settings, clock: Clock = utc_now, open_db: OpenDatabase = open_database) -> Runtime:
+async def start(
+    settings: Settings,
+    clock: Clock = utc_now,
+    open_db: OpenDatabase = open_database,
+    start_wait: float = START_WAIT_SECONDS,
+) -> Runtime:
     """Open the database, start the emulator (local mode), build the adapter and bot, start the sender."""
     # First of all: a second process on one SQLite database stops here, before it starts anything.
     try:
@@ -114,7 +121,9 @@ async def start(settings: Settings, clock: Clock = utc_now, open_db: OpenDatabas
         extra_ca = str(server.tls.ca_cert)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     try:
-        db = await open_db(settings.database_url, settings.database_pool_size)
+        db = await when_reachable(
+            lambda: open_db(settings.database_url, settings.database_pool_size), start_wait, "start-up"
+        )
     except BaseException:
         if instance_lock is not None:
             instance_lock.release()

@@ -3,11 +3,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
+from desk.store.database import DatabaseUnavailable
+
+T = TypeVar("T")
 logger = logging.getLogger(__name__)
 FIRST_WAIT_SECONDS = 1.0
 LONGEST_WAIT_SECONDS = 30.0
@@ -70,3 +75,25 @@ def plain(error: BaseException) -> str:
     text = _SECRET.sub(lambda m: f"{m.group(1)}=[redacted]", text)
     text = _QUOTED_HOST.sub(lambda m: f"{m.group(1)}[address]", text)
     return text[:200] or type(error).__name__
+
+
+async def when_reachable(
+    action: Callable[[], Awaitable[T]],
+    within: float,
+    what: str,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    monotonic: Callable[[], float] = time.monotonic,
+) -> T:
+    """`action`, tried again with backoff while it raises DatabaseUnavailable, for at most `within` seconds (then the
+    last error is raised). At start-up: a database restarting, or started after the app, is waited for, not a crash."""
+    deadline = monotonic() + within
+    backoff = Backoff()
+    while True:
+        try:
+            return await action()
+        except DatabaseUnavailable as error:
+            wait = backoff.next()
+            if monotonic() + wait > deadline:
+                raise
+            logger.warning("%s: the database is unreachable (%s); trying again in %.0f s", what, plain(error), wait)
+            await sleep(wait)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from desk.store.database import Database, DatabaseUnavailable
 from tests.bot.helpers import raise_ticket, rows, set_triage_channel, ticket_row
 from tests.bot.outbox_rig import chat_with, remember, text, texts
 from tests.support.activities import Channel, Chat, TeamsUser
@@ -214,3 +215,25 @@ async def test_a_message_teams_accepted_while_the_database_went_away_is_recorded
         await asyncio.sleep(0.05)
     assert await recorded() == ["sent"]
     assert texts(connector.posts(chat.conversation_id)) == ["accepted during the outage"]
+
+
+async def test_the_app_waits_at_start_up_for_a_database_that_is_not_up_yet(
+    tmp_path: Path, connector: LocalConnector, customer_chat: Chat
+) -> None:
+    # A container started before its database (or during its restart) serves once the database is up, not crash.
+    attempts: list[str] = []
+    opener = Switch()
+
+    async def not_yet_then_up(url: str, pool_size: int = 10) -> Database:
+        attempts.append(url)
+        if len(attempts) < 3:
+            raise DatabaseUnavailable("the database system is starting up")
+        return await opener.open(url, pool_size)
+
+    running = await start_desk(local_settings(tmp_path, connector), connector, open_db=not_yet_then_up)
+    try:
+        assert len(attempts) == 3
+        status, _ = await running.send(customer_chat.message("hello"))
+        assert status in (200, 201)
+    finally:
+        await running.close()
