@@ -12,6 +12,14 @@ from desk.store.single_instance import FIX
 from tests.e2e.running import ROOT, free_port, wait_http
 
 
+def gunicorn(workers: int, bind: str) -> list[str]:
+    """gunicorn serving `app:make_app()` with its aiohttp worker, as the Dockerfile runs it."""
+    return [
+        sys.executable, "-m", "gunicorn", "app:make_app()", "--worker-class", "aiohttp.GunicornWebWorker",
+        "--workers", str(workers), "--bind", bind,
+    ]  # fmt: skip
+
+
 def test_bad_setting_stops_start_up_naming_the_variable(tmp_path: Path) -> None:
     env = {**os.environ, "DATA_DIR": str(tmp_path), "PORT": "not-a-port"}
     env.pop("MicrosoftAppId", None)
@@ -32,10 +40,7 @@ def test_gunicorn_aiohttp_worker_serves_the_app(tmp_path: Path) -> None:
     port = free_port()
     env = {**os.environ, "DATA_DIR": str(tmp_path), "LOCAL_MODE": "1"}
     env.pop("MicrosoftAppId", None)
-    command = [
-        sys.executable, "-m", "gunicorn", "app:make_app()", "--worker-class", "aiohttp.GunicornWebWorker",
-        "--workers", "1", "--bind", f"127.0.0.1:{port}",
-    ]  # fmt: skip
+    command = gunicorn(1, f"127.0.0.1:{port}")
     server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_http(f"http://127.0.0.1:{port}/readyz", 60)
@@ -53,10 +58,7 @@ def test_gunicorn_refuses_local_mode_unless_asked_for(tmp_path: Path) -> None:
     env = {**os.environ, "DATA_DIR": str(tmp_path)}
     env.pop("MicrosoftAppId", None)
     env.pop("LOCAL_MODE", None)
-    command = [
-        sys.executable, "-m", "gunicorn", "app:make_app()", "--worker-class", "aiohttp.GunicornWebWorker",
-        "--workers", "1", "--bind", f"0.0.0.0:{free_port()}",
-    ]  # fmt: skip
+    command = gunicorn(1, f"0.0.0.0:{free_port()}")
     done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode != 0
     assert "MicrosoftAppId" in done.stderr and "LOCAL_MODE=1" in done.stderr
@@ -85,10 +87,7 @@ def test_a_second_process_on_the_same_sqlite_database_refuses_to_start_naming_th
 def test_gunicorn_with_two_workers_on_sqlite_refuses_to_start_naming_the_fix(tmp_path: Path) -> None:
     env = {**os.environ, "DATA_DIR": str(tmp_path), "LOCAL_MODE": "1"}
     env.pop("MicrosoftAppId", None)
-    command = [
-        sys.executable, "-m", "gunicorn", "app:make_app()", "--worker-class", "aiohttp.GunicornWebWorker",
-        "--workers", "2", "--bind", f"127.0.0.1:{free_port()}",
-    ]  # fmt: skip
+    command = gunicorn(2, f"127.0.0.1:{free_port()}")
     done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode != 0
     assert FIX in done.stderr
