@@ -102,10 +102,10 @@ class DeskScenarios:
         self.wait_for_triage_cards(start, len(submitted))
         url = self.runner.service_url
 
-        def text(lane: int, k: int) -> str:
+        def text(lane: int, k: int | str) -> str:
             return f"It is still slow. [bench {lane}-{k}]"
 
-        warm = messages(lanes, url, WARM_UP_PER_LANE * lanes.count, lambda lane, k: text(lane, -1 - k))
+        warm = messages(lanes, url, WARM_UP_PER_LANE * lanes.count, lambda lane, k: text(lane, f"w{k}"))
         results, sent = self.runner.turns(bot, "", warm, measure=False)
         with self.around(bot, "relay"):
             measured, measured_sent = self.runner.turns(bot, ROWS["relay"], messages(lanes, url, turns, text))
@@ -113,7 +113,8 @@ class DeskScenarios:
         sent += measured_sent
         check_replies(self.checks, ROWS["relay"], results, sent, is_relayed)
         expected = [_marker(result.activity["text"]) for result in results if result.ok]
-        thread_posts = [marker for item in sent if not item["reply_to"] for marker in item["markers"]]
+        in_threads = [item for item in sent if item["conversation"].startswith(f"{TRIAGE.channel_id};messageid=")]
+        thread_posts = [marker for item in in_threads if item["method"] == "POST" for marker in item["markers"]]
         doubled = [marker for marker, count in Counter(thread_posts).items() if count > 1]
         self.checks.expect(not doubled, ROWS["relay"], f"{len(doubled)} messages posted to their thread twice")
 
