@@ -1,6 +1,8 @@
 """Where a desk turn's CPU goes: bench/turns.py drives one kind of turn while py-spy samples the desk's process
 (`python app.py`, authentication on) during the measured run only; prints the functions with the most CPU of their
-own and those with the most CPU below them (inclusive), each as a share of the samples and in ms per turn.
+own and those with the most CPU below them (inclusive), each as a share of the samples and in ms per turn (that
+share of the process's CPU per turn). py-spy keeps only samples of a thread holding the GIL (`--gil`): a thread
+waiting on a queue, a lock or the network is not running Python, though py-spy would count it as active.
 
     python -m bench.profile [--kind submit] [--turns 2000] [--seconds 20] [--rate 250] [--top 15]
                             [--raw FILE] [--speedscope FILE] [--cprofile]
@@ -54,7 +56,7 @@ def sampled(command: str, bot: Bot, raw: Path, rate: int) -> Iterator[None]:
     """py-spy records `bot`'s process while the block runs (SIGINT makes it write its file)."""
     record = [command, "record", "--pid", str(bot.pid), "--format", "raw", "--output", str(raw)]
     recorder = subprocess.Popen(
-        [*record, "--rate", str(rate), "--function", "--nonblocking"],
+        [*record, "--rate", str(rate), "--function", "--nonblocking", "--gil"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
@@ -123,7 +125,8 @@ def main() -> int:
     figures = run.figures()
     cpu = figures["CPU ms/turn"]
     print(f"{run.name}: {figures['turns']} turns, {figures['turns/s']:.1f} turns/s, {cpu:.2f} ms of CPU per turn")
-    print_profile(profile, figures["CPU ms/turn"], args.top, "py-spy" if command else "cProfile (event loop thread)")
+    source = "py-spy, samples holding the GIL" if command else "cProfile, the event loop's thread"
+    print_profile(profile, cpu, args.top, source)
     if args.speedscope:
         write_speedscope(profile, args.speedscope, run.name)
     for failure in outcome.checks.failures:
