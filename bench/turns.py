@@ -81,6 +81,10 @@ def bench(options: Options, folder: Path) -> Outcome:
                 outcome.tickets += desk.run(kind, options.turns)
     finally:
         fakes.stop()
+        if options.engine == "postgresql":
+            from tests.support.engines import SCHEMAS
+
+            SCHEMAS.drop_all()  # the desks' schemas (tests/support/engines.py made them)
     return outcome
 
 
