@@ -2,11 +2,14 @@
 beside a stock Bot Framework echo bot (the baseline) and a plain aiohttp handler (the floor), each bot in its own
 process on loopback, driven by the same client with the same reused channel tokens.
 
-    python -m bench.turns [--turns 2000] [--in-flight 16] [--engine sqlite|postgresql] [--small] [--json FILE]
+    python -m bench.turns [--turns 2000] [--seconds 20] [--in-flight 16] [--engine sqlite|postgresql]
+                          [--customers mixed|healthy] [--kinds floor,echo,...] [--small] [--json FILE] [--keep DIR]
 
 Tokens are signed locally and checked by each bot against local OpenID metadata (bench/turns_fakes.py); replies go
 to a local Bot Connector; the bots' own tokens come from the emulator's Entra ID. Per row: turns/s, p50 and p99
-latency, the bot process's CPU per turn and its resident memory at rest (started, no turn yet) and after the row.
+latency, the bot process's CPU per turn and its resident memory at rest (started, no turn yet) and after the row;
+a row sends up to --turns turns but starts none after --seconds. Each row's customers write from personal chats,
+each customer on one of the --in-flight lanes (one turn at a time, as people type).
 Every turn answered 2xx is checked (bench/turns_checks.py): its reply reached the connector once; a submit answered
 with the new ticket's card, and the database holds one ticket per submitted form and one queued triage card per
 ticket; a relayed message is stored once on the ticket with one queued thread post. Exits 1 when a check fails,
