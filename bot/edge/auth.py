@@ -23,6 +23,7 @@ from botframework.connector.skills import BotFrameworkClient
 from bot.edge.connectors import ConnectorClients
 from bot.edge.credentials import CachingCredentialsFactory
 from bot.edge.service_urls import ServiceUrlPolicy
+from bot.edge.user_tokens import LazyUserTokenClient
 from desk.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -99,7 +100,8 @@ class GuardedAuthentication(BotFrameworkAuthentication):
         return GuardedConnectorFactory(inner, self.connectors, app_id_of(identity), self.get_originating_audience())
 
     async def create_user_token_client(self, claims_identity: ClaimsIdentity) -> UserTokenClient:
-        return await self._inner.create_user_token_client(claims_identity)
+        # Every turn gets one and hardly any uses it: built on first use (it costs an msrest client).
+        return LazyUserTokenClient(lambda: self._inner.create_user_token_client(claims_identity))
 
     def create_bot_framework_client(self) -> BotFrameworkClient:
         return self._inner.create_bot_framework_client()
