@@ -23,6 +23,7 @@ from botframework.connector.skills import BotFrameworkClient
 from bot.edge.connectors import ConnectorClients
 from bot.edge.credentials import CachingCredentialsFactory
 from bot.edge.service_urls import ServiceUrlPolicy
+from bot.edge.token_cache import ValidatedTokens
 from bot.edge.user_tokens import LazyUserTokenClient
 from desk.settings import Settings
 
@@ -58,7 +59,8 @@ class GuardedAuthentication(BotFrameworkAuthentication):
     """Wraps the SDK authentication: any failure to validate becomes PermissionError (HTTP 401), a missing
     header is refused unless authentication is off (local mode), activities of channels other than Teams are refused
     unless authentication is off (ChannelRefused, HTTP 403: the caller proved who it is, but the desk does not serve
-    that channel), and serviceUrls are checked."""
+    that channel), and serviceUrls are checked. A token the SDK validated is remembered (bot/edge/token_cache.py)
+    for the same channel and serviceUrl only; the channel and allowlist checks here run on every request."""
 
     def __init__(
         self,
@@ -66,15 +68,29 @@ class GuardedAuthentication(BotFrameworkAuthentication):
         policy: ServiceUrlPolicy,
         auth_disabled: bool,
         connectors: ConnectorClients | None = None,
+        tokens: ValidatedTokens | None = None,
     ) -> None:
         self._inner = inner
         self._policy = policy
         self._auth_disabled = auth_disabled
         self.connectors = connectors or ConnectorClients(policy)
+        self.tokens = tokens or ValidatedTokens()
 
     async def authenticate_request(self, activity: Activity, auth_header: str) -> AuthenticateRequestResult:
         if not auth_header and not self._auth_disabled:
             raise PermissionError("missing Authorization header")
+        result = self.tokens.get(auth_header, activity.channel_id, activity.service_url) if auth_header else None
+        if result is None:
+            result = await self._validate(activity, auth_header)
+        identity = result.claims_identity
+        if not self._auth_disabled and (activity.channel_id or "").lower() != TEAMS_CHANNEL:
+            raise ChannelRefused(f"channel {activity.channel_id!r} is not served")
+        self._policy.check(activity.service_url)
+        result.connector_factory = self._guarded(result.connector_factory, identity)
+        return result
+
+    async def _validate(self, activity: Activity, auth_header: str) -> AuthenticateRequestResult:
+        """The SDK's validation of the token for this activity (its channel's endorsement, its serviceUrl claim)."""
         try:
             result = await self._inner.authenticate_request(activity, auth_header or None)
         except PermissionError:
@@ -84,10 +100,8 @@ class GuardedAuthentication(BotFrameworkAuthentication):
         identity = result.claims_identity
         if identity is None or not identity.is_authenticated:
             raise PermissionError("token not authenticated")
-        if not self._auth_disabled and (activity.channel_id or "").lower() != TEAMS_CHANNEL:
-            raise ChannelRefused(f"channel {activity.channel_id!r} is not served")
-        self._policy.check(activity.service_url)
-        result.connector_factory = self._guarded(result.connector_factory, identity)
+        if auth_header:
+            self.tokens.put(auth_header, activity.channel_id, activity.service_url, result)
         return result
 
     async def authenticate_streaming_request(self, auth_header: str, channel_id_header: str) -> Any:
