@@ -15,6 +15,7 @@ SMALL_RUNS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("bench.outbox", ("--others", "6", "--messages", "2", "--hold", "2", "--crowd", "20")),
     ("bench.tokens", ("--tenants", "20", "--repeat", "1", "--retry-after", "1")),
     ("bench.turns", ("--small",)),
+    ("bench.turn_cost", ("--small",)),
     ("bench.unauthenticated", ("--requests", "200", "--concurrency", "4", "--no-lock-round")),
 )
 

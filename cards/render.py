@@ -25,6 +25,8 @@ def environment() -> Environment:
         undefined=StrictUndefined,
         autoescape=False,
         keep_trailing_newline=False,
+        # Templates ship with the code: compiled once, never checked against the disk again (a stat per card).
+        auto_reload=False,
     )
     # `| tojson` would otherwise turn a missing variable into a TypeError that does not name it.
     env.policies["json.dumps_kwargs"] = {"sort_keys": True, "default": _undefined_is_an_error}

@@ -40,6 +40,15 @@ AFTER_HOURS_MARK = "after_hours:"
 
 
 @dataclass(frozen=True)
+class TriageContext:
+    """What a triage card needs to be posted: the triage channel (None until a technician chose it) and the Teams
+    user ids that get its technician view."""
+
+    channel: Conversation | None
+    refresh_ids: list[str]
+
+
+@dataclass(frozen=True)
 class Lease:
     """A named lease as one instance found it: `held` by it (until `until`), or another's until `until`."""
 
@@ -150,6 +159,16 @@ class DirectoryService(DeskBase):
     async def refresh_user_ids(self) -> list[str]:
         """Teams user ids that should get the technician view of triage cards."""
         return await self.db.run(people_sql.refresh_user_ids)
+
+    async def triage_context(self) -> TriageContext:
+        """The triage channel and the technician view's user ids, in one transaction."""
+
+        def work(cx: Cx) -> TriageContext:
+            key = conv_sql.get_meta(cx, TRIAGE_CHANNEL_KEY)
+            channel = conv_sql.get_conversation(cx, key) if key else None
+            return TriageContext(channel, people_sql.refresh_user_ids(cx))
+
+        return await self.db.run(work)
 
     async def mark_once(self, key: str, value: str) -> bool:
         """Set `key` to `value`; False when it already had that value (something was already done once)."""

@@ -9,6 +9,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import time
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlparse
 
@@ -23,6 +25,9 @@ from botframework.connector.auth import (
 from msrest.authentication import Authentication
 
 logger = logging.getLogger(__name__)
+# MSAL renews a cached token when less than 5 minutes of it are left, or once its `refresh_on` has passed (a blocking
+# HTTP call); `warm` fetches it off the event loop this long before either.
+RENEW_MARGIN_SECONDS = 600
 
 
 class BotAppCredentials(AppCredentials):
@@ -36,10 +41,13 @@ class BotAppCredentials(AppCredentials):
         oauth_scope: str,
         validate_authority: bool,
         http_session: requests.Session,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         super().__init__(app_id=app_id, oauth_scope=oauth_scope)
         self.oauth_endpoint = authority
         self._lock = threading.Lock()
+        self._clock = clock
+        self._fresh_until = 0.0  # before this (wall-clock seconds, as MSAL counts) MSAL answers from its cache
         self._app = msal.ConfidentialClientApplication(
             client_id=app_id,
             client_credential=password,
@@ -54,16 +62,32 @@ class BotAppCredentials(AppCredentials):
     def get_access_token(self, force_refresh: bool = False) -> str:
         """A valid access token; the token endpoint is called only when MSAL's cached token is near expiry."""
         with self._lock:
+            now = self._clock()
             result: dict[str, Any] = self._app.acquire_token_for_client(scopes=self._scopes)
         if "access_token" in result:
+            self._fresh_until = _fresh_until(result, now)
             return str(result["access_token"])
         raise PermissionError(
             f"bot token request failed: {result.get('error', 'unknown')}: {result.get('error_description', '')}"
         )
 
     async def warm(self) -> None:
-        """Make sure a token is cached, fetching it off the event loop (msrest asks for it synchronously)."""
+        """Make sure a token is cached, fetching it off the event loop (msrest asks for it synchronously) unless MSAL
+        will answer from its cache: every turn and send calls this, and a hop to a thread costs more than the rest."""
+        if self._clock() < self._fresh_until:
+            return
         await asyncio.to_thread(self.get_access_token)
+
+
+def _fresh_until(result: dict[str, Any], now: float) -> float:
+    """Until when MSAL will serve the token in `result` from its cache without a call, less a margin."""
+    try:
+        until = now + float(result["expires_in"]) - RENEW_MARGIN_SECONDS
+        if "refresh_on" in result:
+            until = min(until, float(result["refresh_on"]) - RENEW_MARGIN_SECONDS)
+    except (KeyError, TypeError, ValueError):
+        return 0.0
+    return until
 
 
 class CachingCredentialsFactory(ServiceClientCredentialsFactory):

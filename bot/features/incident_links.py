@@ -32,9 +32,9 @@ async def link_active_incidents(services: Services, ticket: Ticket) -> list[Link
     if not matches:
         return []
     desk = services.desk
-    channel = await desk.triage_channel()
+    triage = await desk.triage_context()
+    channel, refresh_ids = triage.channel, triage.refresh_ids
     chat = await desk.conversation(ticket.requester.conversation_key)
-    refresh_ids = await desk.refresh_user_ids()
     t_customer = Translator(chat.locale if chat else None)
     linked = [LinkedIncident(issue.id, issue.title, issue.status, _latest(issue)) for issue in matches]
     known = await desk.incidents_of(ticket.id)

@@ -114,11 +114,11 @@ async def create_ticket(
         email=person.email or await turn.services.who.email(turn.context),
         conversation_key=conversation_key(turn.activity),
     )
-    channel = await services.desk.triage_channel()
-    refresh_ids = await services.desk.refresh_user_ids()
+    triage = await services.desk.triage_context()
+    channel = triage.channel
 
     def notices(ticket: Ticket) -> list[Outgoing]:
-        return [triage_post(channel, ticket, services.clock(), refresh_ids)] if channel is not None else []
+        return [triage_post(channel, ticket, services.clock(), triage.refresh_ids)] if channel is not None else []
 
     created = await services.desk.create_ticket(
         key, requester, fields, notices, draft_id=draft_id, customer_card=customer_card

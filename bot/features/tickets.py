@@ -24,11 +24,12 @@ async def audience_for(turn: Turn, ticket: Ticket) -> Audience:
     technicians = [
         (tech.aad_id, tech.name) for tech in await desk.technicians() if not allowed or tech.aad_id in allowed
     ]
+    triage = await desk.triage_context()
     return Audience(
-        triage=await desk.triage_channel(),
+        triage=triage.channel,
         customer=await desk.conversation(ticket.requester.conversation_key),
         partner_name=services.settings.support.partner_name,
-        refresh_ids=await desk.refresh_user_ids(),
+        refresh_ids=triage.refresh_ids,
         technicians=technicians,
         incidents=await desk.incidents_of(ticket.id),
     )

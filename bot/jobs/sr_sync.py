@@ -53,11 +53,12 @@ async def _sync(services: Services, ticket: Ticket) -> int:
 
 async def _apply(services: Services, ticket: Ticket, change: SrUpdate) -> None:
     desk = services.desk
+    triage = await desk.triage_context()
     audience = Audience(
-        triage=await desk.triage_channel(),
+        triage=triage.channel,
         customer=None,  # the customer hears of the escalation itself, not of Microsoft's internal notes
         partner_name=services.settings.support.partner_name,
-        refresh_ids=await desk.refresh_user_ids(),
+        refresh_ids=triage.refresh_ids,
         technicians=[(t.aad_id, t.name) for t in await desk.technicians()],
         incidents=await desk.incidents_of(ticket.id),
     )

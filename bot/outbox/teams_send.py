@@ -10,6 +10,7 @@ from botbuilder.schema import Activity, ConversationParameters, ConversationRefe
 from msrest.exceptions import DeserializationError
 
 from bot.edge.adapter import DeskAdapter
+from bot.edge.outgoing import without_copies
 from desk.outbox import Card, Operation
 from desk.store import outbox as outbox_sql
 from desk.store import tickets as ticket_sql
@@ -36,7 +37,7 @@ class TeamsSend:
         """Send (or update) the message; returns the activity id Teams gave it. Raises the SDK's
         ErrorResponseException for an error answer, Undeliverable when the card it targets was never posted."""
         out = message.outgoing
-        activity = Activity().deserialize(out.activity)
+        activity = without_copies(Activity().deserialize(out.activity))
         reference = ConversationReference().deserialize(conversation.reference)
         reference.activity_id = None
         if out.operation is Operation.POST and conversation.kind == "channel" and not out.thread_id:

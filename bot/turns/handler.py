@@ -10,6 +10,7 @@ from botbuilder.core import ConversationState, InvokeResponse, MessageFactory, T
 from botbuilder.core.teams import TeamsActivityHandler
 from botbuilder.schema import ChannelAccount
 
+from bot.edge.outgoing import SentJson
 from bot.features import follow
 from bot.features import help as help_feature
 from bot.turns.actions import ActionResult, ActionRouter, CardAction, parse_action
@@ -127,7 +128,7 @@ class DeskBot(TeamsActivityHandler):
                 refusal = turn_context.turn_state.get(REFUSAL_KEY) or _refusal_text(self._services, t)
                 return _invoke(200, MESSAGE_TYPE, refusal)
             if redelivered.response is not None:
-                return InvokeResponse(status=200, body=redelivered.response)  # the first answer, as it was
+                return InvokeResponse(status=200, body=SentJson(redelivered.response))  # the first answer, as it was
             return _invoke(200, MESSAGE_TYPE, t("delivery.already_done"))
         result = await self._dispatch(turn, action)
         if result.card is not None:
@@ -259,4 +260,4 @@ def _refusal_text(services: Services, t: Translator) -> str:
 
 
 def _invoke(status: int, kind: str, value: Any) -> InvokeResponse:
-    return InvokeResponse(status=200, body={"statusCode": status, "type": kind, "value": value})
+    return InvokeResponse(status=200, body=SentJson({"statusCode": status, "type": kind, "value": value}))

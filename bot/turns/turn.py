@@ -6,8 +6,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from botbuilder.core import MessageFactory, TurnContext
-from botbuilder.schema import Activity, Attachment
+from botbuilder.schema import Activity
 
+from bot.edge.outgoing import SentAttachment
 from bot.turns.services import Services
 from cards.render import CARD_CONTENT_TYPE
 from desk.deliveries import Delivery
@@ -44,7 +45,7 @@ class Turn:
 
 def card_activity(card: dict[str, Any], summary: str = "") -> Activity:
     """A message activity carrying one Adaptive Card."""
-    activity = Activity(type="message", attachments=[Attachment(content_type=CARD_CONTENT_TYPE, content=card)])
+    activity = Activity(type="message", attachments=[SentAttachment(content_type=CARD_CONTENT_TYPE, content=card)])
     if summary:
         activity.summary = summary
     return activity

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -109,3 +110,26 @@ def test_card_below_the_size_limit_renders() -> None:
     """A large card that still fits renders normally."""
     card = render("offer", question="Open a ticket?", quoted="x" * (MAX_CARD_BYTES - 1000), actions=[])
     assert card["body"][1]["items"][0]["inlines"][0]["text"] == "x" * (MAX_CARD_BYTES - 1000)
+
+
+def test_a_template_is_read_from_disk_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Templates ship with the code: once compiled, a render does not ask the disk whether they changed (a `stat`
+    per card otherwise, on every turn)."""
+    render("offer", question="Open a ticket?", quoted="Mail is down", actions=[])
+    asked: list[str] = []
+    real_isfile, real_getmtime = os.path.isfile, os.path.getmtime
+
+    def isfile(path: str) -> bool:
+        asked.append(str(path))
+        return real_isfile(path)
+
+    def getmtime(path: str) -> float:
+        asked.append(str(path))
+        return real_getmtime(path)
+
+    monkeypatch.setattr(os.path, "isfile", isfile)
+    monkeypatch.setattr(os.path, "getmtime", getmtime)
+    for _ in range(3):
+        render("offer", question="Open a ticket?", quoted="Mail is down", actions=[])
+
+    assert [path for path in asked if "templates" in path] == []

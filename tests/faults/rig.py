@@ -20,7 +20,7 @@ import httpx
 import msal.individual_cache
 import pytest
 
-import bot.edge.auth
+import bot.edge.connectors
 import msapi.transport
 from bot.runtime import Runtime
 from desk.clock import from_iso
@@ -185,7 +185,7 @@ def short_timeouts(monkeypatch: pytest.MonkeyPatch) -> None:
     client is made or its request sent."""
     monkeypatch.setattr(msapi.transport, "DEFAULT_TIMEOUT", httpx.Timeout(SHORT_TIMEOUT))
     monkeypatch.setattr(msapi.transport, "MSAL_TIMEOUT_SECONDS", SHORT_TIMEOUT)
-    monkeypatch.setattr(bot.edge.auth, "CONNECTOR_TIMEOUT_SECONDS", SHORT_TIMEOUT)
+    monkeypatch.setattr(bot.edge.connectors, "CONNECTOR_TIMEOUT_SECONDS", SHORT_TIMEOUT)
 
 
 def msal_on(monkeypatch: pytest.MonkeyPatch, clock: MsalClock) -> None:
