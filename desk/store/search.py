@@ -1,0 +1,88 @@
+"""Searching tickets by words: SQLite's FTS5 table, PostgreSQL's tsvector column (migration 14), ranked (bm25,
+ts_rank), read through their indexes only; a ticket number among the words is matched exactly.
+
+The words are a technician's input. Each becomes the runs of letters and digits in it, lower-cased, and each run
+must begin a word of the ticket's title, description, customer or requester ("outl" finds Outlook); every run is
+passed as a quoted term, never as query syntax, so quotes, `*`, `-`, `:`, `^`, parentheses, NEAR, AND, OR or NOT
+typed in a search neither raise nor change its meaning: they are separators, or words like any other.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from desk.store.database import Cx
+from desk.store.tickets import fields, ticket_of_row
+from desk.tickets import Ticket, parse_ticket_number
+
+# Runs of letters and digits: what SQLite's unicode61 tokenizer and PostgreSQL's search document keep as words.
+_RUN = re.compile(r"[^\W_]+")
+# Column weights for bm25, in the FTS table's order: title, description, customer_name, requester_name (PostgreSQL:
+# weights A, D, B, B in the generated column).
+_BM25 = "bm25(tickets_fts, 4.0, 1.0, 2.0, 2.0)"
+
+
+@dataclass(frozen=True)
+class Terms:
+    """What a search looks for: word beginnings (all of them), and the one ticket a number names."""
+
+    runs: tuple[str, ...] = ()
+    ticket_id: int | None = None
+    contradictory: bool = False  # two different ticket numbers: no ticket has both
+
+    @property
+    def empty(self) -> bool:
+        return not self.runs and self.ticket_id is None
+
+
+def terms(words: list[str]) -> Terms:
+    """The terms of the words typed: "T-1001" (or "t1001") is a ticket number, anything else its runs of letters and
+    digits (so "100%_" is "100", and "-" or "*" nothing)."""
+    runs: list[str] = []
+    numbers: set[int] = set()
+    for word in words:
+        number = parse_ticket_number(word) if word[:1] in ("t", "T") else None
+        if number is not None:
+            numbers.add(number)
+        else:
+            runs.extend(run for run in _RUN.findall(word.lower()) if run not in runs)
+    ticket_id = min(numbers) if numbers else None
+    return Terms(tuple(runs), ticket_id, len(numbers) > 1)
+
+
+def search_tickets(cx: Cx, words: list[str], limit: int = 20) -> list[Ticket]:
+    """Tickets matching every term, best match first (then newest); none for words with no letters or digits."""
+    wanted = terms(words)
+    if wanted.empty or wanted.contradictory:
+        return []
+    if not wanted.runs:
+        row = cx.one(f"SELECT {fields()} FROM tickets WHERE id = ?", (wanted.ticket_id,))
+        return [ticket_of_row(row)] if row else []
+    only = " AND t.id = ?" if wanted.ticket_id is not None else ""
+    number = (wanted.ticket_id,) if wanted.ticket_id is not None else ()
+    if cx.dialect == "postgresql":
+        query = " & ".join(_pg_term(run) for run in wanted.runs)
+        rows = cx.all(
+            f"SELECT {fields('t')} FROM tickets t WHERE t.search_vector @@ to_tsquery('simple', ?){only}"
+            " ORDER BY ts_rank(t.search_vector, to_tsquery('simple', ?)) DESC, t.id DESC LIMIT ?",
+            (query, *number, query, limit),
+        )
+    else:
+        query = " AND ".join(_fts_term(run) for run in wanted.runs)
+        rows = cx.all(
+            f"SELECT {fields('t')} FROM tickets_fts JOIN tickets t ON t.id = tickets_fts.rowid"
+            f" WHERE tickets_fts MATCH ?{only} ORDER BY {_BM25}, t.id DESC LIMIT ?",
+            (query, *number, limit),
+        )
+    return [ticket_of_row(row) for row in rows]
+
+
+def _fts_term(run: str) -> str:
+    """An FTS5 prefix query of one run, as a string (a run has no quotes; doubled anyway, as FTS5 escapes them)."""
+    return '"' + run.replace('"', '""') + '"*'
+
+
+def _pg_term(run: str) -> str:
+    """A to_tsquery prefix term of one run, quoted (quotes and backslashes escaped, though a run has neither)."""
+    return "'" + run.replace("\\", "\\\\").replace("'", "''") + "':*"
