@@ -55,19 +55,24 @@ def page(cx: Cx, only: QueueFilter, after: Position | None, limit: int) -> list[
 
 
 def count(cx: Cx, only: QueueFilter) -> int:
-    """How many open tickets match `only`."""
+    """How many open tickets match `only`: counted in the page's two parts, each through the queue's indexes (a
+    plain COUNT over open tickets has SQLite scan all of tickets_status instead)."""
     where, params = _where(only)
-    row = cx.one(f"SELECT COUNT(*) AS n FROM tickets WHERE {where}", params)
+    row = cx.one(
+        f"SELECT (SELECT COUNT(*) FROM tickets WHERE {where} AND next_due_at IS NOT NULL)"
+        f" + (SELECT COUNT(*) FROM tickets WHERE {where} AND next_due_at IS NULL) AS n",
+        (*params, *params),
+    )
     return int(row["n"]) if row else 0
 
 
 def open_customer_names(cx: Cx) -> list[str]:
-    """The customer names on open tickets, each once (index tickets_open_customer)."""
+    """The customer names on open tickets, each once (read from the index tickets_open_customer)."""
     return [row["name"] for row in cx.all(f"SELECT DISTINCT customer_name AS name FROM tickets WHERE {OPEN}")]
 
 
 def open_counts(cx: Cx) -> dict[str, int]:
-    """Open tickets per customer tenant."""
+    """Open tickets per customer tenant (read from the index tickets_open_tenant)."""
     rows = cx.all(
         f"SELECT customer_tenant_id AS tenant, COUNT(*) AS n FROM tickets WHERE {OPEN} GROUP BY customer_tenant_id"
     )

@@ -256,8 +256,8 @@ MIGRATIONS: list[list[Statement]] = [
         " WHERE status NOT IN ('resolved', 'closed')",
         "CREATE INDEX tickets_queue_severity ON tickets (severity, next_due_at, id)"
         " WHERE status NOT IN ('resolved', 'closed')",
-        "CREATE INDEX tickets_open_customer ON tickets (customer_name, customer_tenant_id)"
-        " WHERE status NOT IN ('resolved', 'closed')",
+        "CREATE INDEX tickets_open_customer ON tickets (customer_name) WHERE status NOT IN ('resolved', 'closed')",
+        "CREATE INDEX tickets_open_tenant ON tickets (customer_tenant_id) WHERE status NOT IN ('resolved', 'closed')",
         "CREATE INDEX tickets_next_alert ON tickets (next_alert_at) WHERE next_alert_at IS NOT NULL",
         {
             "sqlite": "CREATE VIRTUAL TABLE tickets_fts USING fts5(title, description, customer_name, requester_name,"

@@ -1,5 +1,6 @@
 """Searching tickets by words: SQLite's FTS5 table, PostgreSQL's tsvector column (migration 14), ranked (bm25,
-ts_rank), read through their indexes only; a ticket number among the words is matched exactly.
+ts_rank) among the most recent matches, read through their indexes; a ticket number among the words is matched
+exactly.
 
 The words are a technician's input. Each becomes the runs of letters and digits in it, lower-cased, and each run
 must begin a word of the ticket's title, description, customer or requester ("outl" finds Outlook); every run is
@@ -21,6 +22,9 @@ _RUN = re.compile(r"[^\W_]+")
 # Column weights for bm25, in the FTS table's order: title, description, customer_name, requester_name (PostgreSQL:
 # weights A, D, B, B in the generated column).
 _BM25 = "bm25(tickets_fts, 4.0, 1.0, 2.0, 2.0)"
+# Matches ranked: the most recent ones. A word in thousands of tickets then costs no more than a rarer one, and the
+# best of recent tickets come first; fewer matches than this are all ranked.
+RANKED = 500
 
 
 @dataclass(frozen=True)
@@ -52,29 +56,37 @@ def terms(words: list[str]) -> Terms:
 
 
 def search_tickets(cx: Cx, words: list[str], limit: int = 20) -> list[Ticket]:
-    """Tickets matching every term, best match first (then newest); none for words with no letters or digits."""
+    """Tickets matching every term, best match first (then newest), among the RANKED most recent matches; none for
+    words with no letters or digits."""
     wanted = terms(words)
     if wanted.empty or wanted.contradictory:
         return []
     if not wanted.runs:
         row = cx.one(f"SELECT {fields()} FROM tickets WHERE id = ?", (wanted.ticket_id,))
         return [ticket_of_row(row)] if row else []
-    only = " AND t.id = ?" if wanted.ticket_id is not None else ""
     number = (wanted.ticket_id,) if wanted.ticket_id is not None else ()
+    # Innermost: the most recent matches, from the search index in id order; then the best `limit` of them; only
+    # those are read from tickets.
     if cx.dialect == "postgresql":
         query = " & ".join(_pg_term(run) for run in wanted.runs)
-        rows = cx.all(
-            f"SELECT {fields('t')} FROM tickets t WHERE t.search_vector @@ to_tsquery('simple', ?){only}"
-            " ORDER BY ts_rank(t.search_vector, to_tsquery('simple', ?)) DESC, t.id DESC LIMIT ?",
-            (query, *number, query, limit),
+        only = " AND id = ?" if number else ""
+        ranked = (
+            "SELECT id, ts_rank(search_vector, to_tsquery('simple', ?)) AS score FROM (SELECT id, search_vector"
+            f" FROM tickets WHERE search_vector @@ to_tsquery('simple', ?){only} ORDER BY id DESC LIMIT ?) m"
+            " ORDER BY score DESC, id DESC LIMIT ?"
         )
+        order = "f.score DESC, t.id DESC"
+        params: tuple[object, ...] = (query, query, *number, RANKED, limit)
     else:
         query = " AND ".join(_fts_term(run) for run in wanted.runs)
-        rows = cx.all(
-            f"SELECT {fields('t')} FROM tickets_fts JOIN tickets t ON t.id = tickets_fts.rowid"
-            f" WHERE tickets_fts MATCH ?{only} ORDER BY {_BM25}, t.id DESC LIMIT ?",
-            (query, *number, limit),
+        only = " AND rowid = ?" if number else ""
+        ranked = (
+            f"SELECT id, score FROM (SELECT rowid AS id, {_BM25} AS score FROM tickets_fts WHERE tickets_fts MATCH ?"
+            f"{only} ORDER BY rowid DESC LIMIT ?) m ORDER BY score, id DESC LIMIT ?"
         )
+        order = "f.score, t.id DESC"  # bm25: lower is better
+        params = (query, *number, RANKED, limit)
+    rows = cx.all(f"SELECT {fields('t')} FROM ({ranked}) f JOIN tickets t ON t.id = f.id ORDER BY {order}", params)
     return [ticket_of_row(row) for row in rows]
 
 
