@@ -232,15 +232,15 @@ MIGRATIONS: list[list[Statement]] = [
         SELECT 'teams:conversation:' || conversation_key, sent_at FROM outbox
         WHERE status = 'sent' AND sent_at IS NOT NULL""",
     ],
-    # 14: the database does the queue's work. next_due_at, the SLA deadline that matters now (cards.queue.next_due:
-    # first response until answered, then resolution, none while the resolution clock stands), is a generated column:
-    # the engine keeps it right on every write, in the same statement, whoever writes (ISO texts in UTC sort as their
+    # 14: the database does the queue's work. next_due_at, the SLA deadline that matters now (Ticket.next_due: first
+    # response until answered, then resolution, none while the resolution clock stands), is a generated column: the
+    # engine keeps it right on every write, in the same statement, whoever writes (ISO texts in UTC sort as their
     # instants do). next_alert_at, when the SLA check next has something to send for the ticket, is the desk's
     # (desk/sla_plan.py: business hours and the alerts already sent decide it); rows from before stay NULL until the
     # first check plans them all. Partial indexes over open tickets serve the queue's order and filters, the counts
-    # per customer and the check. Full-text search: SQLite's FTS5 over the ticket's words (an external-content table
-    # kept in step by triggers), PostgreSQL's tsvector (a generated column, GIN-indexed), both built for the rows
-    # already there.
+    # per customer, the check and the tickets still without a triage card. Full-text search: SQLite's FTS5 over the
+    # ticket's words (an external-content table kept in step by triggers), PostgreSQL's tsvector (a generated
+    # column, GIN-indexed), both built for the rows already there.
     [
         {
             "sqlite": "ALTER TABLE tickets ADD COLUMN next_due_at TEXT GENERATED ALWAYS AS (CASE WHEN"
@@ -259,6 +259,9 @@ MIGRATIONS: list[list[Statement]] = [
         "CREATE INDEX tickets_open_customer ON tickets (customer_name) WHERE status NOT IN ('resolved', 'closed')",
         "CREATE INDEX tickets_open_tenant ON tickets (customer_tenant_id) WHERE status NOT IN ('resolved', 'closed')",
         "CREATE INDEX tickets_next_alert ON tickets (next_alert_at) WHERE next_alert_at IS NOT NULL",
+        # Open tickets whose triage card was never posted (`triage here` posts them): a handful, not a table scan.
+        "CREATE INDEX tickets_without_card ON tickets (id)"
+        " WHERE triage_activity_id IS NULL AND status NOT IN ('resolved', 'closed')",
         {
             "sqlite": "CREATE VIRTUAL TABLE tickets_fts USING fts5(title, description, customer_name, requester_name,"
             " content='tickets', content_rowid='id', tokenize='unicode61 remove_diacritics 0')",

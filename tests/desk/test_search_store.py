@@ -132,6 +132,7 @@ async def test_search_and_the_queue_read_through_indexes_only(db: Database) -> N
         queue_sql.count(spy, queue_sql.QueueFilter())
         queue_sql.open_counts(spy)
         ticket_sql.alerts_due(spy, NOW)
+        ticket_sql.open_without_triage_card(spy)
 
     await db.read(recorded)
     await desk.queue_page(queue_query("", "aad-me"))
