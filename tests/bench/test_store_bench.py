@@ -6,7 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from bench.common import Table
-from bench.store import Checks, Size, postgres_engine, run_engine, sqlite_engine
+from bench.store import postgres_engine, run_engine, sqlite_engine
+from bench.store_reads import Checks, Size
 from tests.support.engines import postgres_only, postgres_server_url
 
 TINY = Size(tickets=300, open_share=0.3, repeat=2, repeat_old=1, inserts=5, messages=20)
