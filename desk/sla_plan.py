@@ -56,8 +56,9 @@ def plan_batch(cx: Cx, sla: SlaPolicy, after_id: int) -> int | None:
     """Plan the next BATCH open tickets after `after_id`; the last id planned, or None once every one is (then the
     policy is recorded as the one planned with)."""
     tickets = ticket_sql.open_after(cx, after_id, BATCH)
+    sent = alert_sql.sent_between(cx, tickets[0].id, tickets[-1].id) if tickets else {}
     for ticket in tickets:
-        plan_alerts(cx, ticket, sla)
+        ticket_sql.set_next_alert(cx, ticket.id, next_alert(ticket, sent.get(ticket.id, set()), sla))
     if len(tickets) < BATCH:
         meta_sql.set_meta(cx, PLANNED_WITH, policy_mark(sla))
         return None

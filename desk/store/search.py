@@ -6,6 +6,11 @@ The words are a technician's input. Each becomes the runs of letters and digits 
 must begin a word of the ticket's title, description, customer or requester ("outl" finds Outlook); every run is
 passed as a quoted term, never as query syntax, so quotes, `*`, `-`, `:`, `^`, parentheses, NEAR, AND, OR or NOT
 typed in a search neither raise nor change its meaning: they are separators, or words like any other.
+
+SQLite: https://www.sqlite.org/fts5.html (external content tables and their triggers, the 'delete' and 'rebuild'
+commands, prefix queries, bm25 with column weights). PostgreSQL:
+https://www.postgresql.org/docs/15/textsearch-tables.html (a generated tsvector column with a GIN index) and
+https://www.postgresql.org/docs/15/textsearch-controls.html (to_tsquery's prefix terms, ts_rank, setweight).
 """
 
 from __future__ import annotations

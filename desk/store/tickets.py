@@ -147,8 +147,17 @@ def open_without_triage_card(cx: Cx) -> list[Ticket]:
 
 
 def set_next_alert(cx: Cx, ticket_id: int, at: datetime | None) -> None:
-    """Store when the SLA check next has something to send for a ticket (desk/sla_plan.py decides)."""
-    cx.execute("UPDATE tickets SET next_alert_at = ? WHERE id = ?", (to_iso(at), ticket_id))
+    """Store when the SLA check next has something to send for a ticket (desk/sla_plan.py decides). Written only
+    when it changes: on PostgreSQL every UPDATE leaves a dead row version behind, which the queue's counts then
+    step over until vacuum."""
+    if at is None:
+        cx.execute("UPDATE tickets SET next_alert_at = NULL WHERE id = ? AND next_alert_at IS NOT NULL", (ticket_id,))
+    else:
+        stamp = to_iso(at)
+        cx.execute(
+            "UPDATE tickets SET next_alert_at = ? WHERE id = ? AND (next_alert_at IS NULL OR next_alert_at <> ?)",
+            (stamp, ticket_id, stamp),
+        )
 
 
 def alerts_due(cx: Cx, now: datetime) -> list[Ticket]:
