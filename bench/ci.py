@@ -13,6 +13,7 @@ import time
 # (module, arguments for a small run); one line per benchmark in bench/.
 SMALL_RUNS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("bench.outbox", ("--others", "6", "--messages", "2", "--hold", "2", "--crowd", "20")),
+    ("bench.store", ("--small",)),
     ("bench.tokens", ("--tenants", "20", "--repeat", "1", "--retry-after", "1")),
     ("bench.turns", ("--small",)),
     ("bench.turn_cost", ("--small",)),

@@ -10,20 +10,17 @@ from cards.format import Translate, card_time, clip
 from cards.render import render
 from desk.tickets import Ticket
 
-
-def next_due(ticket: Ticket) -> datetime | None:
-    """The SLA deadline that matters now: first response until answered, then resolution (none while its clock
-    is paused, waiting on the customer)."""
-    if ticket.first_response_at is None and ticket.first_response_due is not None:
-        return ticket.first_response_due
-    return ticket.resolution_due if ticket.sla_paused_at is None else None
+MORE_VERB = "queue.more"
 
 
-def queue_card(t: Translate, heading: str, tickets: list[Ticket], now: datetime) -> dict[str, Any]:
-    """Rows with number, title, customer, severity, status, assignee and due time; a row opens the ticket."""
+def queue_card(
+    t: Translate, heading: str, tickets: list[Ticket], now: datetime, more: str | None = None
+) -> dict[str, Any]:
+    """Rows with number, title, customer, severity, status, assignee and due time; a row opens the ticket. With
+    `more` (desk.queue.next_token), a button shows the next page."""
     rows = []
     for ticket in tickets:
-        due = next_due(ticket)
+        due = ticket.next_due
         parts = [
             ticket.requester.customer_name,
             t(f"severity.{ticket.fields.severity.value}"),
@@ -42,4 +39,5 @@ def queue_card(t: Translate, heading: str, tickets: list[Ticket], now: datetime)
                 "open": execute(t("action.open"), "ticket.show", ticket.number),
             }
         )
-    return render("queue", heading=heading, rows=rows, empty=t("queue.empty"))
+    more_action = execute(t("queue.more"), MORE_VERB, more, with_inputs=False) if more else None
+    return render("queue", heading=heading, rows=rows, empty=t("queue.empty"), more=more_action)

@@ -18,6 +18,7 @@ from desk.changes import Actor, Escalate
 from desk.escalation import EscalationDraft, Filing, Send, decide
 from desk.outbox import Outgoing
 from desk.service_base import DeskBase
+from desk.sla_plan import plan_alerts
 from desk.store import escalations as escalation_sql
 from desk.store import events as event_sql
 from desk.store import outbox as outbox_sql
@@ -144,6 +145,7 @@ class EscalationService(DeskBase):
             event_sql.add_event(cx, event)
             after = ticket_sql.get_ticket(cx, before.id)
             assert after is not None
+            plan_alerts(cx, after, self.sla)
             outbox_sql.enqueue(cx, late(before, after, linked), now)
             return Recorded(after, linked, before)
 

@@ -77,6 +77,23 @@ class BusinessHours:
                 counted = stop
         return total
 
+    def before(self, end: datetime, duration: timedelta) -> datetime:
+        """The earliest instant from which at most `duration` of business time is left until `end`: `elapsed(t, end)
+        <= duration` holds for every `t` at or after it and for none before. Closed time just before the instant
+        counts for nothing, so it is the end of an opening when the duration fills whole openings. Beyond the
+        horizon, the horizon's start (earlier than needed, never later)."""
+        remaining = max(duration, timedelta())
+        floor = end  # business time at or after this instant is counted already
+        for begin, finish in self._intervals_back(end):
+            finish = min(finish, floor)
+            if begin >= finish:
+                continue
+            if remaining < finish - begin:
+                return (finish - remaining).astimezone(self.timezone)
+            remaining -= finish - begin
+            floor = begin
+        return (end - timedelta(days=_HORIZON_DAYS)).astimezone(self.timezone)
+
     def schedulable(self) -> timedelta:
         """Business time `add` can count from any start: the horizon's full weeks, less every holiday and
         daylight-saving change each taken as the longest day (a lower bound, so SLA targets can be checked)."""
@@ -87,6 +104,16 @@ class BusinessHours:
 
     def _intervals_around(self, at: datetime) -> Iterator[tuple[datetime, datetime]]:
         yield from self._intervals_from(at - timedelta(days=1), days=3)
+
+    def _intervals_back(self, at: datetime) -> Iterator[tuple[datetime, datetime]]:
+        """Open intervals in UTC, latest first, starting on the local day after `at`."""
+        last = at.astimezone(self.timezone).date() + timedelta(days=1)
+        for offset in range(_HORIZON_DAYS):
+            day = last - timedelta(days=offset)
+            if day in self.holidays:
+                continue
+            for opens, closes in reversed(self.weekly[day.weekday()]):
+                yield _utc(day, opens, self.timezone), _utc_end(day, closes, self.timezone)
 
     def _intervals_from(self, at: datetime, days: int = _HORIZON_DAYS) -> Iterator[tuple[datetime, datetime]]:
         """Open intervals in UTC, in order, starting on the local day before `at`."""

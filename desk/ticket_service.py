@@ -12,10 +12,12 @@ from desk.outbox import Outgoing
 from desk.people import Person
 from desk.service_base import DeskBase
 from desk.sla import SlaPolicy
+from desk.sla_plan import plan_alerts
 from desk.store import deliveries as delivery_sql
 from desk.store import drafts as draft_sql
 from desk.store import events as event_sql
 from desk.store import outbox as outbox_sql
+from desk.store import search as search_sql
 from desk.store import tickets as ticket_sql
 from desk.store.database import Cx
 from desk.store.drafts import Draft
@@ -77,6 +79,7 @@ class TicketService(DeskBase):
                 ticket_sql.record_card(cx, ticket_id, "customer", customer_card)
             ticket = ticket_sql.get_ticket(cx, ticket_id)
             assert ticket is not None
+            plan_alerts(cx, ticket, self.sla)
             outbox_sql.enqueue(cx, notices(ticket), now)
             return Created(ticket, True)
 
@@ -120,17 +123,14 @@ class TicketService(DeskBase):
         """A customer's own tickets, newest first."""
         return await self.db.run(lambda cx: ticket_sql.tickets_of_requester(cx, tenant_id, aad_id))
 
-    async def open_tickets(self) -> list[Ticket]:
-        """Every open ticket."""
-        return await self.db.run(ticket_sql.open_tickets)
-
     async def open_tickets_without_card(self) -> list[Ticket]:
         """Open tickets whose triage card was never posted (no channel yet, or the post failed for good)."""
         return await self.db.run(ticket_sql.open_without_triage_card)
 
     async def search(self, words: list[str]) -> list[Ticket]:
-        """Tickets matching every word (number, title, description, customer, requester)."""
-        return await self.db.run(lambda cx: ticket_sql.search_tickets(cx, words))
+        """Tickets matching every word (a ticket number, or the start of a word of the title, description, customer
+        or requester), best match first."""
+        return await self.db.read(lambda cx: search_sql.search_tickets(cx, words))
 
     async def ticket_of_thread(self, root_activity_id: str) -> Ticket | None:
         """The ticket whose triage card starts this channel thread."""
@@ -158,5 +158,6 @@ def write_change(
         event_sql.add_event(cx, replace(event, text=spec.text))
     after = ticket_sql.get_ticket(cx, before.id)
     assert after is not None
+    plan_alerts(cx, after, sla)
     outbox_sql.enqueue(cx, announce(before, after, change, actor), now)
     return after

@@ -150,6 +150,14 @@ class Ticket:
         """Whether technicians still have work to do on it."""
         return self.status in OPEN_STATUSES
 
+    @property
+    def next_due(self) -> datetime | None:
+        """The SLA deadline that matters now: first response until answered, then resolution (none while its clock
+        is paused, waiting on the customer). The store keeps it in next_due_at (migration 14), for the queue's order."""
+        if self.first_response_at is None and self.first_response_due is not None:
+            return self.first_response_due
+        return self.resolution_due if self.sla_paused_at is None else None
+
 
 def ticket_number(ticket_id: int) -> str:
     """The short readable number shown to people, e.g. T-1001."""

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from functools import partial
 
 from desk.outbox import Outgoing
 from desk.service_base import DeskBase
+from desk.sla_plan import plan_alerts, plan_batch, planned_with, policy_mark
 from desk.sla_watch import Alert
 from desk.store import alerts as alert_sql
 from desk.store import events as event_sql
@@ -21,8 +24,21 @@ from desk.tickets import Ticket
 class WatchService(DeskBase):
     """Records of the SLA watch and the health monitor, each one transaction."""
 
-    async def send_sla_alerts(self, sla_alerts: list[Alert], messages: Callable[[Alert], list[Outgoing]]) -> int:
-        """Queue the messages of every alert not sent before, recording them as sent in the same transaction."""
+    async def sla_due(self, now: datetime) -> list[Ticket]:
+        """Open tickets whose next SLA alert time has come (after planning every open ticket again when the stored
+        times were planned with another policy, or never)."""
+        mark = policy_mark(self.sla)
+        if await self.db.read(planned_with) != mark:
+            after: int | None = 0
+            while after is not None:
+                after = await self.db.run(partial(plan_batch, sla=self.sla, after_id=after))
+        return await self.db.read(lambda cx: ticket_sql.alerts_due(cx, now))
+
+    async def send_sla_alerts(
+        self, sla_alerts: list[Alert], messages: Callable[[Alert], list[Outgoing]], read: Sequence[Ticket] = ()
+    ) -> int:
+        """Queue the messages of every alert not sent before, recording them as sent in the same transaction; the
+        tickets of the alerts, and those `read` for them, are planned again (their next alert is a later one)."""
         now = self._clock()
 
         def work(cx: Cx) -> int:
@@ -31,6 +47,10 @@ class WatchService(DeskBase):
                 if alert_sql.record_sent(cx, alert.ticket.id, alert.kind, alert.due, now):
                     outbox_sql.enqueue(cx, messages(alert), now)
                     sent += 1
+            for ticket_id in sorted({t.id for t in read} | {a.ticket.id for a in sla_alerts}):
+                current = ticket_sql.get_ticket(cx, ticket_id)  # as it stands now, not as read before
+                if current is not None:
+                    plan_alerts(cx, current, self.sla)
             return sent
 
         sent = await self.db.run(work)

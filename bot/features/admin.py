@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import Counter
 
 from bot.features.escalate import sign_in_prompt
 from bot.features.health import one_customer
@@ -110,6 +109,6 @@ async def customers(turn: Turn, _: str) -> None:
         logger.exception("could not list customers")
         await turn.say(turn.t("customers.unavailable"))
         return
-    counts = Counter(t.requester.tenant_id for t in await turn.services.desk.open_tickets())
+    counts = await turn.services.desk.open_counts()
     rows = sorted(((c.name, counts.get(c.tenant_id, 0)) for c in listed), key=lambda r: (-r[1], r[0].casefold()))
     await turn.show(customers_card(turn.t, rows))

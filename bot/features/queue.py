@@ -8,16 +8,17 @@ import uuid
 
 from bot.features.sign_in_errors import NotSignedIn
 from bot.features.tickets import apply_change, find_ticket, refusal, technician_view, thread_ticket
-from bot.turns.actions import ActionRouter
+from bot.turns.actions import ActionResult, ActionRouter, CardAction
 from bot.turns.commands import CommandRouter
 from bot.turns.conversations import CHANNEL, GROUP, PERSONAL
 from bot.turns.turn import Turn
 from cards.echo import echoed
 from cards.messages import message_card
-from cards.queue import next_due, queue_card
+from cards.queue import MORE_VERB, queue_card
 from cards.triage_actions import history_block
 from desk.people import Role
-from desk.tickets import Severity, Ticket, parse_ticket_number
+from desk.queue import Position, QueueQuery, next_token, parse_token, queue_query
+from desk.tickets import Ticket, parse_ticket_number
 from desk.workflow import Change, Note, Refused, Reply
 from msapi.errors import MicrosoftApiError
 
@@ -29,6 +30,7 @@ ANYWHERE = (PERSONAL, CHANNEL, GROUP)
 
 def register(commands: CommandRouter, actions: ActionRouter) -> None:
     """Register the technicians' commands."""
+    actions.add(MORE_VERB, more, roles=TECHNICIANS)
     for phrase, handler, usage in (
         ("queue", queue, "mine | unassigned | critical | fabrikam"),
         ("ticket", ticket, "T-1001"),
@@ -41,23 +43,25 @@ def register(commands: CommandRouter, actions: ActionRouter) -> None:
 
 
 async def queue(turn: Turn, args: str) -> None:
-    """Open tickets, most urgent SLA first, filtered by the words given."""
-    tickets = await turn.services.desk.open_tickets()
-    words = args.lower().split()
-    if "mine" in words:
-        tickets = [t for t in tickets if t.assignee_id == turn.person.aad_id]
-    if "unassigned" in words:
-        tickets = [t for t in tickets if t.assignee_id is None]
-    severities = {s for s in Severity if s.value in words}
-    if severities:
-        tickets = [t for t in tickets if t.fields.severity in severities]
-    rest = " ".join(w for w in words if w not in {"mine", "unassigned"} and w not in {s.value for s in Severity})
-    if rest:
-        tickets = [t for t in tickets if _customer_matches(t, rest)]
-    far = turn.services.clock().replace(year=9999)
-    tickets.sort(key=lambda t: (next_due(t) or far, t.id))
-    heading = turn.t("queue.heading", count=len(tickets))
-    await turn.show(queue_card(turn.t, heading, tickets[:25], turn.services.clock()))
+    """Open tickets, most urgent SLA first, filtered by the words given (desk/queue.py); the first page."""
+    await _show_queue(turn, queue_query(args, turn.person.aad_id), None)
+
+
+async def more(turn: Turn, action: CardAction) -> ActionResult:
+    """The queue card's "show more": the next page, after the last row shown, asked again with the same words."""
+    parsed = parse_token(action.target, turn.person.aad_id)
+    if parsed is None:
+        return ActionResult(message=turn.t("queue.stale"), refused=True)
+    await _show_queue(turn, *parsed)
+    return ActionResult()
+
+
+async def _show_queue(turn: Turn, query: QueueQuery, after: Position | None) -> None:
+    page = await turn.services.desk.queue_page(query, after)
+    heading = turn.t("queue.heading", count=page.total)
+    more_token = next_token(query, page.tickets[-1]) if page.more else None
+    card = queue_card(turn.t, heading, page.tickets, turn.services.clock(), more_token)
+    await turn.show(card)
 
 
 async def ticket(turn: Turn, args: str) -> None:
@@ -151,8 +155,3 @@ async def _ticket_from(turn: Turn, args: str) -> Ticket | None:
     if found is None:
         await turn.say(turn.t("refusal.no_such_ticket"))
     return found
-
-
-def _customer_matches(ticket: Ticket, words: str) -> bool:
-    name = ticket.requester.customer_name.lower()
-    return name.startswith(words) or words in name or any(part.startswith(words) for part in name.split())

@@ -17,9 +17,11 @@ async def check_sla(services: Services) -> int:
     channel = await desk.triage_channel()
     if channel is None:
         return 0
-    alerts = due_alerts(await desk.open_tickets(), services.clock(), desk.sla)
-    if not alerts:
+    now = services.clock()
+    tickets = await desk.sla_due(now)  # only those whose next alert time has come, not every open ticket
+    if not tickets:
         return 0
+    alerts = due_alerts(tickets, now, desk.sla)
     t = Translator(channel.locale)
 
     def messages(alert: Alert) -> list[Outgoing]:
@@ -37,4 +39,4 @@ async def check_sla(services: Services) -> int:
         card = Card.TRIAGE if ticket.triage_activity_id else None
         return [Outgoing(channel.key, operation, card_message(message_card(heading), heading), ticket.id, card)]
 
-    return await desk.send_sla_alerts(alerts, messages)
+    return await desk.send_sla_alerts(alerts, messages, tickets)

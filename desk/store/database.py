@@ -220,7 +220,9 @@ def migrate(cx: Cx) -> int:
         if version <= current:
             continue
         for statement in statements:
-            cx.execute(ddl(statement, cx.dialect))
+            sql = ddl(statement, cx.dialect) if isinstance(statement, str) else statement.get(cx.dialect)
+            if sql:
+                cx.execute(sql)
         cx.execute("INSERT INTO schema_version (version) VALUES (?)", (version,))
         current = version
     return current

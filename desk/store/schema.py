@@ -1,8 +1,16 @@
-"""Schema migrations, applied in order; never edit a released migration, append a new one."""
+"""Schema migrations, applied in order; never edit a released migration, append a new one.
+
+A statement is SQLite's spelling, translated for PostgreSQL by desk.store.dialect.ddl; where the engines need
+different statements (full-text search, generated columns), it is a mapping from dialect to statement, and a
+dialect it does not name skips it."""
 
 from __future__ import annotations
 
-MIGRATIONS: list[list[str]] = [
+from collections.abc import Mapping
+
+Statement = str | Mapping[str, str]
+
+MIGRATIONS: list[list[Statement]] = [
     # 1: foundation
     [
         "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
@@ -223,5 +231,73 @@ MIGRATIONS: list[list[str]] = [
         """INSERT INTO rate_limit_slots (key, at)
         SELECT 'teams:conversation:' || conversation_key, sent_at FROM outbox
         WHERE status = 'sent' AND sent_at IS NOT NULL""",
+    ],
+    # 14: the database does the queue's work. next_due_at, the SLA deadline that matters now (Ticket.next_due: first
+    # response until answered, then resolution, none while the resolution clock stands), is a generated column: the
+    # engine keeps it right on every write, in the same statement, whoever writes (ISO texts in UTC sort as their
+    # instants do). next_alert_at, when the SLA check next has something to send for the ticket, is the desk's
+    # (desk/sla_plan.py: business hours and the alerts already sent decide it); rows from before stay NULL until the
+    # first check plans them all. Partial indexes over open tickets serve the queue's order and filters, the counts
+    # per customer, the check and the tickets still without a triage card. Full-text search: SQLite's FTS5 over the
+    # ticket's words (an external-content table kept in step by triggers), PostgreSQL's tsvector (a generated
+    # column, GIN-indexed), both built for the rows already there.
+    [
+        {
+            "sqlite": "ALTER TABLE tickets ADD COLUMN next_due_at TEXT GENERATED ALWAYS AS (CASE WHEN"
+            " first_response_at IS NULL AND first_response_due IS NOT NULL THEN first_response_due WHEN sla_paused_at"
+            " IS NULL THEN resolution_due ELSE NULL END) VIRTUAL",
+            "postgresql": "ALTER TABLE tickets ADD COLUMN next_due_at TEXT GENERATED ALWAYS AS (CASE WHEN"
+            " first_response_at IS NULL AND first_response_due IS NOT NULL THEN first_response_due WHEN sla_paused_at"
+            " IS NULL THEN resolution_due ELSE NULL END) STORED",
+        },
+        "ALTER TABLE tickets ADD COLUMN next_alert_at TEXT",
+        "CREATE INDEX tickets_queue ON tickets (next_due_at, id) WHERE status NOT IN ('resolved', 'closed')",
+        "CREATE INDEX tickets_queue_assignee ON tickets (assignee_aad_id, next_due_at, id)"
+        " WHERE status NOT IN ('resolved', 'closed')",
+        "CREATE INDEX tickets_queue_severity ON tickets (severity, next_due_at, id)"
+        " WHERE status NOT IN ('resolved', 'closed')",
+        "CREATE INDEX tickets_open_customer ON tickets (customer_name) WHERE status NOT IN ('resolved', 'closed')",
+        "CREATE INDEX tickets_open_tenant ON tickets (customer_tenant_id) WHERE status NOT IN ('resolved', 'closed')",
+        "CREATE INDEX tickets_next_alert ON tickets (next_alert_at) WHERE next_alert_at IS NOT NULL",
+        # Open tickets whose triage card was never posted (`triage here` posts them): a handful, not a table scan.
+        "CREATE INDEX tickets_without_card ON tickets (id)"
+        " WHERE triage_activity_id IS NULL AND status NOT IN ('resolved', 'closed')",
+        {
+            "sqlite": "CREATE VIRTUAL TABLE tickets_fts USING fts5(title, description, customer_name, requester_name,"
+            " content='tickets', content_rowid='id', tokenize='unicode61 remove_diacritics 0')",
+            "postgresql": "ALTER TABLE tickets ADD COLUMN search_vector tsvector GENERATED ALWAYS AS ("
+            "setweight(to_tsvector('simple', regexp_replace(title, '[^[:alnum:]]+', ' ', 'g')), 'A')"
+            " || setweight(to_tsvector('simple', regexp_replace(customer_name || ' ' || requester_name,"
+            " '[^[:alnum:]]+', ' ', 'g')), 'B')"
+            " || setweight(to_tsvector('simple', regexp_replace(description, '[^[:alnum:]]+', ' ', 'g')), 'D')"
+            ") STORED",
+        },
+        {
+            "sqlite": "CREATE TRIGGER tickets_fts_insert AFTER INSERT ON tickets BEGIN"
+            " INSERT INTO tickets_fts (rowid, title, description, customer_name, requester_name)"
+            " VALUES (new.id, new.title, new.description, new.customer_name, new.requester_name); END",
+            "postgresql": "CREATE INDEX tickets_search ON tickets USING GIN (search_vector)",
+        },
+        {
+            "sqlite": "CREATE TRIGGER tickets_fts_delete AFTER DELETE ON tickets BEGIN"
+            " INSERT INTO tickets_fts (tickets_fts, rowid, title, description, customer_name, requester_name)"
+            " VALUES ('delete', old.id, old.title, old.description, old.customer_name, old.requester_name); END",
+        },
+        {
+            "sqlite": "CREATE TRIGGER tickets_fts_update AFTER UPDATE OF title, description, customer_name,"
+            " requester_name ON tickets BEGIN"
+            " INSERT INTO tickets_fts (tickets_fts, rowid, title, description, customer_name, requester_name)"
+            " VALUES ('delete', old.id, old.title, old.description, old.customer_name, old.requester_name);"
+            " INSERT INTO tickets_fts (rowid, title, description, customer_name, requester_name)"
+            " VALUES (new.id, new.title, new.description, new.customer_name, new.requester_name); END",
+        },
+        {"sqlite": "INSERT INTO tickets_fts (tickets_fts) VALUES ('rebuild')"},
+        # Open tickets are the rows changed all day and the rows the queue counts with index-only scans, which read
+        # the table for pages changed since the last vacuum: vacuum after 2% of the tickets changed, not 20%.
+        # https://www.postgresql.org/docs/15/sql-createtable.html#SQL-CREATETABLE-STORAGE-PARAMETERS
+        {
+            "postgresql": "ALTER TABLE tickets SET (autovacuum_vacuum_scale_factor = 0.02,"
+            " autovacuum_vacuum_insert_scale_factor = 0.02, autovacuum_analyze_scale_factor = 0.02)"
+        },
     ],
 ]

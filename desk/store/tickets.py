@@ -10,6 +10,25 @@ from desk.store.database import Cx, Row
 from desk.tickets import Product, Requester, Severity, Status, Ticket, TicketFields, ticket_number
 
 _COLUMNS_BY_CARD = {"triage": "triage_activity_id", "customer": "customer_card_activity_id"}
+# What a Ticket is read from, named rather than `*`: PostgreSQL's search_vector (and whatever columns only queries
+# use) stays in the database.
+_COLUMNS = (
+    "id, number, customer_tenant_id, customer_name, requester_aad_id, requester_name, requester_email, "
+    "requester_conversation, product, service, severity, title, description, contact, status, created_at, "
+    "updated_at, updated_by, assignee_aad_id, assignee_name, first_response_due, resolution_due, first_response_at,"
+    " resolved_at, triage_activity_id, customer_card_activity_id, resolution, closed_at, rating, rating_comment, "
+    "sr_id, sr_status, sr_vehicle, sr_escalated_by, sr_notes_seen, sla_paused_at, sla_paused_seconds, version"
+)
+_NAMES = _COLUMNS.split(", ")
+
+
+def fields(alias: str = "") -> str:
+    """The columns a Ticket is read from (by `ticket_of_row`), each prefixed with `alias.` when given."""
+    return ", ".join(f"{alias}.{name}" if alias else name for name in _NAMES)
+
+
+_FIELDS = fields()
+_T_FIELDS = fields("t")
 
 
 def insert_ticket(
@@ -97,20 +116,20 @@ def update_ticket(cx: Cx, ticket_id: int, version: int, columns: dict[str, Any],
 
 def ticket_by_key(cx: Cx, idempotency_key: str) -> Ticket | None:
     """The ticket created under an idempotency key, if any."""
-    row = cx.one("SELECT * FROM tickets WHERE idempotency_key = ?", (idempotency_key,))
+    row = cx.one(f"SELECT {_FIELDS} FROM tickets WHERE idempotency_key = ?", (idempotency_key,))
     return _ticket(row) if row else None
 
 
 def get_ticket(cx: Cx, ticket_id: int) -> Ticket | None:
     """A ticket by id."""
-    row = cx.one("SELECT * FROM tickets WHERE id = ?", (ticket_id,))
+    row = cx.one(f"SELECT {_FIELDS} FROM tickets WHERE id = ?", (ticket_id,))
     return _ticket(row) if row else None
 
 
 def tickets_of_requester(cx: Cx, tenant_id: str, aad_id: str, limit: int = 20) -> list[Ticket]:
     """A customer's own tickets, newest first."""
     rows = cx.all(
-        "SELECT * FROM tickets WHERE customer_tenant_id = ? AND requester_aad_id = ? ORDER BY id DESC LIMIT ?",
+        f"SELECT {_FIELDS} FROM tickets WHERE customer_tenant_id = ? AND requester_aad_id = ? ORDER BY id DESC LIMIT ?",
         (tenant_id, aad_id, limit),
     )
     return [_ticket(row) for row in rows]
@@ -119,52 +138,64 @@ def tickets_of_requester(cx: Cx, tenant_id: str, aad_id: str, limit: int = 20) -
 def open_without_triage_card(cx: Cx) -> list[Ticket]:
     """Open tickets with no triage card and no triage post still waiting in the outbox."""
     rows = cx.all(
-        "SELECT t.* FROM tickets t WHERE t.triage_activity_id IS NULL AND t.status NOT IN ('resolved', 'closed')"
-        " AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.ticket_id = t.id AND o.card = 'triage'"
+        f"SELECT {_T_FIELDS} FROM tickets t WHERE t.triage_activity_id IS NULL"
+        " AND t.status NOT IN ('resolved', 'closed') AND NOT EXISTS (SELECT 1 FROM outbox o"
+        " WHERE o.ticket_id = t.id AND o.card = 'triage'"
         " AND o.operation = 'post' AND o.status = 'pending') ORDER BY t.id"
     )
     return [_ticket(row) for row in rows]
 
 
-def open_tickets(cx: Cx) -> list[Ticket]:
-    """Every ticket not yet resolved or closed."""
-    rows = cx.all("SELECT * FROM tickets WHERE status NOT IN ('resolved', 'closed') ORDER BY id")
+def set_next_alert(cx: Cx, ticket_id: int, at: datetime | None) -> None:
+    """Store when the SLA check next has something to send for a ticket (desk/sla_plan.py decides). Written only
+    when it changes: on PostgreSQL every UPDATE leaves a dead row version behind, which the queue's counts then
+    step over until vacuum."""
+    if at is None:
+        cx.execute("UPDATE tickets SET next_alert_at = NULL WHERE id = ? AND next_alert_at IS NOT NULL", (ticket_id,))
+    else:
+        stamp = to_iso(at)
+        cx.execute(
+            "UPDATE tickets SET next_alert_at = ? WHERE id = ? AND (next_alert_at IS NULL OR next_alert_at <> ?)",
+            (stamp, ticket_id, stamp),
+        )
+
+
+def alerts_due(cx: Cx, now: datetime) -> list[Ticket]:
+    """Open tickets whose next SLA alert time has come (index tickets_next_alert), earliest first."""
+    rows = cx.all(
+        f"SELECT {_FIELDS} FROM tickets WHERE next_alert_at <= ? AND status NOT IN ('resolved', 'closed')"
+        " ORDER BY next_alert_at, id",
+        (to_iso(now),),
+    )
     return [_ticket(row) for row in rows]
 
 
-def search_tickets(cx: Cx, words: list[str], limit: int = 20) -> list[Ticket]:
-    """Tickets whose number, title, description, customer or requester contain every word, newest first."""
-    clauses = []
-    params: list[Any] = []
-    for word in words:
-        pattern = "%" + word.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        clauses.append(
-            "(LOWER(number) LIKE ? ESCAPE '\\' OR LOWER(title) LIKE ? ESCAPE '\\' OR LOWER(description) LIKE ? ESCAPE"
-            " '\\' OR LOWER(customer_name) LIKE ? ESCAPE '\\' OR LOWER(requester_name) LIKE ? ESCAPE '\\')"
-        )
-        params += [pattern] * 5
-    where = " AND ".join(clauses) or "1 = 1"
-    rows = cx.all(f"SELECT * FROM tickets WHERE {where} ORDER BY id DESC LIMIT ?", (*params, limit))
+def open_after(cx: Cx, after_id: int, limit: int) -> list[Ticket]:
+    """Open tickets by id, after `after_id`: a batch to plan SLA alerts for."""
+    rows = cx.all(
+        f"SELECT {_FIELDS} FROM tickets WHERE id > ? AND status NOT IN ('resolved', 'closed') ORDER BY id LIMIT ?",
+        (after_id, limit),
+    )
     return [_ticket(row) for row in rows]
 
 
 def ticket_by_card(cx: Cx, card: str, activity_id: str) -> Ticket | None:
     """The ticket whose triage (or customer) card is this activity."""
     column = _COLUMNS_BY_CARD[card]
-    row = cx.one(f"SELECT * FROM tickets WHERE {column} = ?", (activity_id,))
+    row = cx.one(f"SELECT {_FIELDS} FROM tickets WHERE {column} = ?", (activity_id,))
     return _ticket(row) if row else None
 
 
 def ticket_by_message(cx: Cx, conversation_key: str, activity_id: str) -> Ticket | None:
     """The ticket a message the desk sent (its card or any notice) belongs to."""
     row = cx.one(
-        "SELECT t.* FROM tickets t JOIN outbox o ON o.ticket_id = t.id"
+        f"SELECT {_T_FIELDS} FROM tickets t JOIN outbox o ON o.ticket_id = t.id"
         " WHERE o.conversation_key = ? AND o.activity_id = ? LIMIT 1",
         (conversation_key, activity_id),
     )
     if row is None:
         row = cx.one(
-            "SELECT * FROM tickets WHERE requester_conversation = ? AND customer_card_activity_id = ?",
+            f"SELECT {_FIELDS} FROM tickets WHERE requester_conversation = ? AND customer_card_activity_id = ?",
             (conversation_key, activity_id),
         )
     return _ticket(row) if row else None
@@ -173,7 +204,7 @@ def ticket_by_message(cx: Cx, conversation_key: str, activity_id: str) -> Ticket
 def active_tickets_of_requester(cx: Cx, tenant_id: str, aad_id: str) -> list[Ticket]:
     """A requester's tickets that are open or awaiting their confirmation, most recently changed first."""
     rows = cx.all(
-        "SELECT * FROM tickets WHERE customer_tenant_id = ? AND requester_aad_id = ? AND status != 'closed'"
+        f"SELECT {_FIELDS} FROM tickets WHERE customer_tenant_id = ? AND requester_aad_id = ? AND status != 'closed'"
         " ORDER BY updated_at DESC, id DESC",
         (tenant_id, aad_id),
     )
@@ -194,6 +225,8 @@ def card_activity(cx: Cx, ticket_id: int, card: str) -> str | None:
 
 
 def _ticket(row: Row) -> Ticket:
+    """A Ticket from a row of `fields()`."""
+
     def when(name: str) -> datetime | None:
         return from_iso(row[name])
 
@@ -245,5 +278,10 @@ def _ticket(row: Row) -> Ticket:
 
 def tickets_with_open_sr(cx: Cx) -> list[Ticket]:
     """Tickets escalated to Microsoft whose service request is not closed yet."""
-    rows = cx.all("SELECT * FROM tickets WHERE sr_id IS NOT NULL AND COALESCE(sr_status, '') != 'closed' ORDER BY id")
+    rows = cx.all(
+        f"SELECT {_FIELDS} FROM tickets WHERE sr_id IS NOT NULL AND COALESCE(sr_status, '') != 'closed' ORDER BY id"
+    )
     return [_ticket(row) for row in rows]
+
+
+ticket_of_row = _ticket
