@@ -41,9 +41,15 @@ class Outage:
             self._since = self._monotonic()
             logger.warning("database unreachable (%s: %s): background work waits and retries", who, plain(error))
 
-    def succeeded(self) -> None:
-        """An attempt reached the database."""
-        if self._since is not None:
+    def attempt(self) -> float:
+        """When an attempt begins; pass it to `succeeded`."""
+        return self._monotonic()
+
+    def succeeded(self, began: float | None = None) -> None:
+        """An attempt (begun at `began`, from `attempt()`) reached the database. One begun before another loop saw
+        the database go away says nothing about now: on a pool, a call under way as the server stopped may still be
+        answered after the first failure, and announcing "back" then would log the one outage twice."""
+        if self._since is not None and (began is None or began >= self._since):
             away = self._monotonic() - self._since
             self._since = None
             logger.info("database is back after %.0f s: background work resumes", away)

@@ -73,12 +73,13 @@ class Periodic:
         restart does not stampede Microsoft's APIs) and none runs; stop ours when another instance has the lease.
         Returns the seconds until the next beat."""
         self._reap()
+        began = self._outage.attempt()
         try:
             lease = await self._desk.hold_lease(self.name, self._holder, LEASE)
         except DatabaseUnavailable as error:
             self._outage.failed(error, f"job {self.name}")
             return self._backoff.next()
-        self._outage.succeeded()
+        self._outage.succeeded(began)
         self._backoff.reset()
         now = self._clock()
         if self._next_round is None:

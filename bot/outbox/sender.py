@@ -89,6 +89,7 @@ class OutboxSender:
             while not self._stopping:
                 try:
                     self._wake.clear()  # before dispatching: a kick, an ending delivery or a stop is not lost
+                    began = self._outage.attempt()
                     await self._dispatch()
                     timeout = self.policy.idle_poll
                     if self._room():  # else an ending delivery wakes us
@@ -103,7 +104,7 @@ class OutboxSender:
                     logger.exception("outbox pass failed; retrying shortly")
                     await self._sleep(1)
                     continue
-                self._outage.succeeded()
+                self._outage.succeeded(began)
                 self._backoff.reset()
                 await self._pause(timeout)
             await self._settle()

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
-from desk.outage import when_reachable
+from desk.outage import Outage, when_reachable
 from desk.store.database import DatabaseUnavailable
 
 
@@ -57,3 +59,22 @@ async def test_other_errors_are_not_waited_for() -> None:
     with pytest.raises(ValueError):
         await when_reachable(connect, 60, "start-up", time.sleep, time.monotonic)
     assert time.waits == []
+
+
+def test_an_attempt_begun_before_the_outage_was_noticed_does_not_announce_the_database_back(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO, logger="desk.outage")
+    time = FakeTime()
+    outage = Outage(time.monotonic)
+    early = outage.attempt()  # a call under way when the database went away, answered after another loop failed
+    time.now = 1.0
+    outage.failed(DatabaseUnavailable("connection refused"), "outbox sender")
+    time.now = 2.0
+    outage.succeeded(early)
+    assert outage.down, "an answer to a call begun before the failure says nothing about now"
+    later = outage.attempt()
+    time.now = 3.0
+    outage.succeeded(later)
+    assert not outage.down
+    assert [r.levelname for r in caplog.records if r.name == "desk.outage"] == ["WARNING", "INFO"]
