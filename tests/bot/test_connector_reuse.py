@@ -65,6 +65,16 @@ async def test_turns_and_the_outbox_share_one_connector_client(production: Produ
     assert {s.authorization for s in production.connector.sent} == {production.connector.sent[0].authorization}
 
 
+async def test_sends_reuse_one_connection_to_the_connector(production: Production) -> None:
+    for _ in range(5):
+        assert await production.post(production.chat.message("help")) == 201
+    await production.desk.delivered()
+
+    sent = production.connector.sent
+    assert len(sent) >= 5
+    assert len({s.peer for s in sent}) == 1, {s.peer for s in sent}  # one at a time: one kept-alive connection
+
+
 async def _open_form(running: Production) -> str:
     assert await running.post(running.chat.message("new ticket")) == 201
     card = running.connector.posts(running.chat.conversation_id)[-1].cards[0]

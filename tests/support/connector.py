@@ -26,6 +26,7 @@ class Sent:
     body: dict[str, Any]
     authorization: str
     response_id: str | None = None  # the activity id the connector gave a successful send
+    peer: str | None = None  # the bot's end of the TCP connection it came over ("host:port")
 
     @property
     def cards(self) -> list[dict[str, Any]]:
@@ -138,6 +139,7 @@ class LocalConnector:
                     request.match_info.get("activity"),
                     body,
                     request.headers.get("Authorization", ""),
+                    peer=_peer(request),
                 )
             )
             for index, (method, path, exact, reply) in enumerate(self.script):
@@ -186,6 +188,11 @@ class LocalConnector:
         if member is None:
             return web.json_response({"error": {"code": "MemberNotFoundInConversation"}}, status=404)
         return web.json_response(member)
+
+
+def _peer(request: web.Request) -> str | None:
+    address = request.transport.get_extra_info("peername") if request.transport is not None else None
+    return f"{address[0]}:{address[1]}" if address else None
 
 
 async def _scripted(reply: Reply) -> web.Response:
