@@ -29,7 +29,7 @@ _RUN = re.compile(r"[^\W_]+")
 _BM25 = "bm25(tickets_fts, 4.0, 1.0, 2.0, 2.0)"
 # Matches ranked: the most recent ones. A word in thousands of tickets then costs no more than a rarer one, and the
 # best of recent tickets come first; fewer matches than this are all ranked.
-RANKED = 500
+RANKED = 200
 
 
 @dataclass(frozen=True)

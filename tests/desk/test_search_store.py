@@ -90,6 +90,17 @@ async def test_title_matches_rank_first_then_newer_tickets(db: Database) -> None
     assert [t.id for t in found] == [4, 2, 1]
 
 
+async def test_only_the_most_recent_matches_are_ranked(db: Database, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A word in thousands of tickets costs no more than a rarer one: the best of the RANKED newest matches."""
+    from desk.store import search
+
+    await db.run(lambda cx: write(cx, [shape("Outlook down"), shape("VPN", "outlook"), shape("Printer", "outlook")]))
+    monkeypatch.setattr(search, "RANKED", 2)
+    assert [t.id for t in await db.read(lambda cx: search_tickets(cx, ["outlook"]))] == [3, 2]
+    monkeypatch.setattr(search, "RANKED", 3)
+    assert [t.id for t in await db.read(lambda cx: search_tickets(cx, ["outlook"]))] == [1, 3, 2]
+
+
 async def test_ticket_numbers_are_exact_and_punctuation_is_no_wildcard(db: Database) -> None:
     await db.run(lambda cx: write(cx, [shape("Mail is down", "Case 1002 again"), shape("Mail is down"), shape("VPN")]))
 
