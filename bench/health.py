@@ -5,6 +5,8 @@ answering every call after a network latency; wall time next to the ideal the co
     python -m bench.health [--tenants 1000] [--latency-ms 100] [--repeat 3] [--retry-after 2]
                            [--database URL] [--profile FILE] [--small] [--json FILE]
 
+`--small`: 50 tenants, 20 ms a call, one repetition (CI). `--profile`: cProfile of the event loop's thread.
+
 The ideal (bench/health_sweep.py `ideal`): HealthBoard.sweep reads SWEEP_CONCURRENCY tenants at a time; a tenant
 holds its slot for its round trips, each one latency L: its two Graph reads (healthOverviews, issues) go together,
 one round; its first token adds two rounds before them (MSAL's OpenID discovery of the tenant, the token request).
@@ -15,9 +17,12 @@ So, for N tenants and C = SWEEP_CONCURRENCY:
     throttled    max(2L + R, ceil((N - 1 + (2L + R) / L) / C) × L), one tenant answering 429 with Retry-After R
 
 — that is N × 2 calls × L / (2C calls in flight), plus the token rounds. Graph's service communications limits
-(240 requests per 60 s and 800 per hour, per app per tenant) would bound it too when a tenant's requests did not fit
-in them; a sweep makes 2 per tenant, so they never do (`limits_floor` is 0). Medians over the repetitions; the
-bare row is a bare httpx client making the same reads, as many tenants at a time, with tokens in hand.
+(240 requests per 60 s and 800 per hour, per app per tenant:
+https://learn.microsoft.com/graph/throttling-limits#service-communications-service-limits) would bound it too when a
+tenant's requests did not fit in them; a sweep makes 2 per tenant, so they never do (`limits_floor` is 0), and the
+page documents no concurrency limit for them (130,000 requests per 10 s per app across all tenants). Medians over
+the repetitions; the bare row is a bare httpx client making the same reads, as many tenants at a time, with tokens
+in hand: what the machine and the emulator allow whatever our clients do.
 
 Checks (the run exits 1 when one fails, never because of a time): every tenant asks Entra ID for exactly one token
 per repetition; no tenant unreadable; every tenant's services read; the shared incident merged across exactly the
