@@ -14,9 +14,9 @@ import time
 SMALL_RUNS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("bench.outbox", ("--others", "6", "--messages", "2", "--hold", "2", "--crowd", "20")),
     ("bench.store", ("--small",)),
-    ("bench.tokens", ("--tenants", "20", "--repeat", "1", "--retry-after", "1")),
     ("bench.turns", ("--small",)),
     ("bench.turn_cost", ("--small",)),
+    ("bench.health", ("--small",)),
     ("bench.unauthenticated", ("--requests", "200", "--concurrency", "4", "--no-lock-round")),
 )
 

@@ -15,11 +15,15 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Protocol
 
 from desk.clock import Clock, utc_now
-from desk.store.database import Database
-from desk.store.ratelimit import SqlSlotLog
+from desk.store.database import Cx, Database
+from desk.store.ratelimit import PreloadedSlotLog
+
+# Reservations one transaction makes at most (its statements carry two parameters a reservation).
+BATCH_LIMIT = 500
 
 
 @dataclass(frozen=True)
@@ -82,8 +86,11 @@ def reserve(log: SlotLog, key: str, limits: Limits, now: datetime) -> datetime:
 class SharedRateLimiter:
     """msapi.limits.RateLimit for one API, its state in the database: every instance of the desk shares it.
 
-    `acquire` reserves the key's first free slot (one transaction) and sleeps until it; a caller cancelled while
-    asleep leaves its slot unused, which only errs on the side of the limit."""
+    `acquire` reserves the key's first free slot and sleeps until it; a caller cancelled while asleep leaves its
+    slot unused, which only errs on the side of the limit. Callers that ask while a reservation is being written
+    are served together by the next transaction, in the order they asked: a health sweep's requests ask at once
+    (two per tenant, SWEEP_CONCURRENCY tenants), and one transaction each made the database, not Graph, the pace
+    of the sweep (on PostgreSQL, serializable transactions that conflict with each other and run again)."""
 
     def __init__(
         self,
@@ -98,12 +105,52 @@ class SharedRateLimiter:
         self.limits = limits
         self._clock = clock
         self._sleep = sleep
+        self._asking: list[tuple[str, asyncio.Future[tuple[datetime, datetime]]]] = []
+        self._writer: asyncio.Task[None] | None = None
 
     async def acquire(self, key: str) -> None:
         """Return once a request under `key` (a tenant id: compared without case) fits every window."""
-        name = f"{self._name}:{key.lower()}"
-        now = self._clock()
-        slot = await self._db.run(lambda cx: reserve(SqlSlotLog(cx), name, self.limits, now))
+        loop = asyncio.get_running_loop()
+        reserved: asyncio.Future[tuple[datetime, datetime]] = loop.create_future()
+        self._asking.append((f"{self._name}:{key.lower()}", reserved))
+        if self._writer is None or self._writer.done() or self._writer.get_loop() is not loop:
+            self._writer = loop.create_task(self._reserve_for_askers())
+        now, slot = await reserved
         wait = (slot - now).total_seconds()
         if wait > 0:
             await self._sleep(wait)
+
+    async def _reserve_for_askers(self) -> None:
+        """Reserve, one transaction at a time, a slot for everyone who asked before it began; each waiter gets its
+        slot, or the transaction's error. A limiter serves one event loop at a time (a test's loop, once closed,
+        leaves nobody waiting): callers of another loop are not served here."""
+        loop = asyncio.get_running_loop()
+        while self._asking:
+            waiting = [(name, asked) for name, asked in self._asking if asked.get_loop() is loop and not asked.done()]
+            batch, self._asking = waiting[:BATCH_LIMIT], waiting[BATCH_LIMIT:]
+            if not batch:
+                continue
+            now = self._clock()
+            names = [name for name, _ in batch]
+            try:
+                slots = await self._db.run(partial(self._reserve_all, names=names, now=now))
+            except asyncio.CancelledError:  # the loop is shutting down: so are the callers
+                for _, asked in batch:
+                    asked.cancel()
+                raise
+            except Exception as error:  # DatabaseUnavailable above all: each caller decides, as with its own call
+                for _, asked in batch:
+                    if not asked.done():
+                        asked.set_exception(error)
+                continue
+            for (_, asked), slot in zip(batch, slots, strict=True):
+                if not asked.done():
+                    asked.set_result((now, slot))
+
+    def _reserve_all(self, cx: Cx, names: list[str], now: datetime) -> list[datetime]:
+        """Each name's slot, in order, in the caller's transaction (re-runnable: it only reads and writes there)."""
+        longest = max(seconds for _, seconds in self.limits.windows)
+        log = PreloadedSlotLog(cx, sorted(set(names)), now - timedelta(seconds=longest))
+        slots = [reserve(log, name, self.limits, now) for name in names]
+        log.write()
+        return slots

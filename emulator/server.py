@@ -50,6 +50,8 @@ def _faults_and_log(state: EmulatorState):  # type: ignore[no-untyped-def]
         tenant = str(claims.get("tid")) if claims else request.match_info.get("tenant")
         fault = state.take_fault(request.path, tenant)
         response: web.StreamResponse
+        if state.latency > 0:
+            await state.pause(state.latency)
         if fault is not None and fault.delay:
             await asyncio.sleep(fault.delay)
         if fault is not None and fault.status and fault.after_handling:

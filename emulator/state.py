@@ -3,12 +3,13 @@ customer's service health (changed by tests and the monitor's demo while it runs
 
 from __future__ import annotations
 
+import asyncio
 import math
 import secrets
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -108,6 +109,11 @@ class EmulatorState:
     graph_limits: tuple[tuple[int, float], ...] = GRAPH_LIMITS
     monotonic: Callable[[], float] = time.monotonic
     graph_sent: dict[tuple[str, str], deque[float]] = field(default_factory=dict)
+    # Seconds every Microsoft API request (Entra ID, Graph, Partner Center) waits before it is answered, as over a
+    # real network; 0 (the default) answers at once. The control routes never wait. Benchmarks set it; tests may
+    # record the waits with a `pause` of their own.
+    latency: float = 0.0
+    pause: Callable[[float], Awaitable[None]] = asyncio.sleep
 
     def __post_init__(self) -> None:
         if not self.demo_health:

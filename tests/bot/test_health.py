@@ -92,7 +92,7 @@ async def test_a_failing_tenant_does_not_fail_the_sweep(desk, triage_channel, te
 
 
 async def test_sweep_reads_every_one_of_hundreds_of_tenants(tmp_path, connector, triage_channel, technician):
-    # How long it takes is measured by `python -m bench.tokens` (no timed tests).
+    # How long it takes is measured by `python -m bench.health` (no timed tests).
     desk = await start_desk(local_settings(tmp_path, connector), connector)
     try:
         many = tuple(

@@ -5,17 +5,19 @@ budget, and the sliding-window arithmetic the outbox's claims use, on the SQL lo
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import random
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
 from desk.ratelimit import Limits, SharedRateLimiter, earliest, reserve, take
 from desk.store import ratelimit as rate_sql
-from desk.store.database import Cx, Database, open_database
-from desk.store.ratelimit import SqlSlotLog
+from desk.store.database import Cx, Database, DatabaseUnavailable, open_database
+from desk.store.ratelimit import PreloadedSlotLog, SqlSlotLog
 from msapi.graph import SERVICE_COMMUNICATIONS_LIMITS
 from tests.support.engines import fresh_database_url, open_test_database
 
@@ -23,6 +25,7 @@ TENANT_A = "9c4e2b7a-3d1f-4a8e-b6c5-2f0e1d3c4b01"
 TENANT_B = "2e8d4f6a-5b3c-4e1d-9f7a-6b5c4d3e2f01"
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 GRAPH = Limits(SERVICE_COMMUNICATIONS_LIMITS)
+T = TypeVar("T")
 
 
 @dataclass
@@ -203,3 +206,93 @@ async def test_old_slots_do_not_count_and_housekeeping_drops_them_after_a_day(db
     kept = await db.run(lambda cx: cx.all("SELECT key FROM rate_limit_slots"))
     assert [row["key"] for row in kept] == ["a", "a", "a"]
     assert await db.run(lambda cx: rate_sql.next_at(cx, "b")) is None
+
+
+class CountingDatabase:
+    """A database that counts the transactions run on it, and fails them while `down`."""
+
+    def __init__(self, inner: Database) -> None:
+        self.inner = inner
+        self.runs = 0
+        self.down = False
+
+    async def run(self, work: Callable[[Cx], T]) -> T:
+        self.runs += 1
+        if self.down:
+            raise DatabaseUnavailable("the database is away")
+        return await self.inner.run(work)
+
+    async def read(self, work: Callable[[Cx], T]) -> T:
+        return await self.inner.read(work)
+
+    async def ping(self) -> None:
+        await self.inner.ping()
+
+    async def close(self) -> None:
+        await self.inner.close()
+
+
+async def slots_of(db: Database, key: str) -> int:
+    row = await db.read(lambda cx: cx.one("SELECT COUNT(*) AS n FROM rate_limit_slots WHERE key = ?", (key,)))
+    return int((row or {"n": 0})["n"])
+
+
+async def test_callers_arriving_together_reserve_their_slots_in_one_transaction(db: Database) -> None:
+    """A health sweep's requests (two for each of 16 tenants) ask at one moment: one transaction reserves all their
+    slots, not one each (2,000 for a sweep of 1,000 tenants; on PostgreSQL each a serializable transaction that
+    may conflict with the others and be run again)."""
+    counting, fake = CountingDatabase(db), FakeTime()
+    limiter = SharedRateLimiter(counting, "graph", GRAPH, clock=fake.clock, sleep=fake.sleep)
+    tenants = [f"tenant-{n:02d}" for n in range(16)]
+
+    await asyncio.gather(*(limiter.acquire(tenant) for tenant in tenants for _ in range(2)))
+
+    assert counting.runs == 1
+    assert fake.waits == []
+    assert [await slots_of(db, f"graph:{tenant}") for tenant in tenants] == [2] * 16
+
+
+async def test_a_failed_transaction_fails_every_caller_it_served_and_the_next_callers_try_again(db: Database) -> None:
+    counting, fake = CountingDatabase(db), FakeTime()
+    limiter = SharedRateLimiter(counting, "graph", Limits(((1, 10.0),)), clock=fake.clock, sleep=fake.sleep)
+    counting.down = True
+
+    outcomes = await asyncio.gather(*(limiter.acquire(TENANT_A) for _ in range(3)), return_exceptions=True)
+
+    assert [type(outcome) for outcome in outcomes] == [DatabaseUnavailable] * 3
+    assert await slots_of(db, f"graph:{TENANT_A.lower()}") == 0
+    counting.down = False
+    await asyncio.gather(limiter.acquire(TENANT_A), limiter.acquire(TENANT_A))
+    assert fake.waits == [pytest.approx(10.0)]
+
+
+async def test_the_preloaded_log_reserves_the_same_slots_as_the_statement_per_question_log(db: Database) -> None:
+    """SharedRateLimiter reserves a batch through PreloadedSlotLog; the outbox's claims through SqlSlotLog. Both give
+    the same slots for the same history: bursts past a window, pauses, several keys, slots reserved ahead."""
+    limits = Limits(((3, 1.0), (5, 10.0)))
+    rng = random.Random(7)
+    moments, now = [], START
+    for _ in range(60):
+        now += timedelta(seconds=rng.choice((0.0, 0.0, 0.2, 0.7, 3.0, 9.0)))
+        moments.append((now, [rng.choice("abc") for _ in range(rng.randint(1, 4))]))
+
+    async def replay(prefix: str, preloaded: bool) -> list[datetime]:
+        given = []
+        for moment, keys in moments:
+            names = [f"{prefix}:{key}" for key in keys]
+
+            def work(cx: Cx, names: list[str] = names, moment: datetime = moment) -> list[datetime]:
+                if not preloaded:
+                    return [reserve(SqlSlotLog(cx), name, limits, moment) for name in names]
+                log = PreloadedSlotLog(cx, sorted(set(names)), moment - timedelta(seconds=10))
+                slots = [reserve(log, name, limits, moment) for name in names]
+                log.write()
+                return slots
+
+            given += await db.run(work)
+        return given
+
+    assert await replay("preloaded", True) == await replay("sql", False)
+    for key in "abc":
+        preloaded = await db.read(lambda cx, key=key: rate_sql.next_at(cx, f"preloaded:{key}"))
+        assert preloaded == await db.read(lambda cx, key=key: rate_sql.next_at(cx, f"sql:{key}"))

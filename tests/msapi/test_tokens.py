@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import time
+from typing import Any
 
+import msal
 import pytest
 
 from emulator import demo
@@ -175,3 +178,76 @@ async def test_many_tenants_slow_to_discover_do_not_hold_up_another(graph_rig: G
     answered = [s for s in graph_rig.state.requests("/login/", method="GET") if s.path.endswith("openid-configuration")]
     assert [s.path for s in answered] == [f"/login/{NORTHWIND}/v2.0/.well-known/openid-configuration"]
     assert all(await asyncio.gather(*slow))
+
+
+# --- a token still good is handed out without asking MSAL again -----------------------------------------------------
+
+
+class Wall:
+    """The provider's wall clock (seconds since the epoch), moved by hand."""
+
+    def __init__(self) -> None:
+        self.now = time.time()
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def count_msal_lookups(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every acquire_token_for_client MSAL is asked for (its cache lookup runs on a token thread)."""
+    asked: list[str] = []
+    real = msal.ConfidentialClientApplication.acquire_token_for_client
+
+    def spy(app: msal.ConfidentialClientApplication, *args: Any, **kwargs: Any) -> Any:
+        asked.append(app.authority.token_endpoint.split("/")[-4])  # .../login/{tenant}/oauth2/v2.0/token
+        return real(app, *args, **kwargs)
+
+    monkeypatch.setattr(msal.ConfidentialClientApplication, "acquire_token_for_client", spy)
+    return asked
+
+
+async def test_a_token_far_from_expiry_is_handed_out_without_a_thread_or_msal(
+    graph_rig: GraphRig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Each Graph request asks for its token: a thread hop per request for MSAL's cache lookup, two per tenant in a
+    # sweep, where the answer is known for the next hour.
+    asked = count_msal_lookups(monkeypatch)
+    tokens = graph_rig.tokens()
+
+    first = await tokens.token(FABRIKAM, GRAPH_SCOPE)
+    again = [await tokens.token(FABRIKAM.upper(), GRAPH_SCOPE) for _ in range(10)]
+
+    assert again == [first] * 10
+    assert asked == [FABRIKAM]
+
+
+async def test_within_msals_five_minutes_of_expiry_msal_decides_again(
+    graph_rig: GraphRig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asked = count_msal_lookups(monkeypatch)
+    wall = Wall()
+    login = f"{graph_rig.server.base_url}/login"
+    tokens = TokenProvider(demo.APP_ID, demo.APP_SECRET, login, msal_session(graph_rig.bundle), False, clock=wall)
+    await tokens.token(FABRIKAM, GRAPH_SCOPE)  # the emulator's tokens live 3,599 s
+
+    wall.now += 3599 - 5 * 60 - 1
+    await tokens.token(FABRIKAM, GRAPH_SCOPE)
+    assert asked == [FABRIKAM]
+
+    wall.now += 2  # less than five minutes left: MSAL renews tokens from there on (its cache calls them expired)
+    await tokens.token(FABRIKAM, GRAPH_SCOPE)
+    assert asked == [FABRIKAM, FABRIKAM]
+
+
+async def test_a_short_lived_token_is_never_handed_out_by_the_provider_itself(
+    graph_rig: GraphRig, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asked = count_msal_lookups(monkeypatch)
+    graph_rig.state.token_lifetime = 200  # under MSAL's five minutes: every call is MSAL's to answer
+    tokens = graph_rig.tokens()
+
+    await tokens.token(FABRIKAM, GRAPH_SCOPE)
+    await tokens.token(FABRIKAM, GRAPH_SCOPE)
+
+    assert asked == [FABRIKAM, FABRIKAM]
+    assert token_posts(graph_rig, FABRIKAM) == ["200", "200"]
