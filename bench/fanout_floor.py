@@ -3,8 +3,9 @@ sends the connector refuses at random (bench/teams_connector.py `unlucky`, the s
 
 An ideal sender, which has no cost of its own and cannot know which send will be refused: per tenant, it sends
 whenever the tenant's windows have room — with the desk's limits (bot/outbox/send_policy.py), 30 sends in any 1 s —
-and retries a refused send once its Retry-After has passed, before the chats not yet sent or after them, whichever
-ends sooner. Without refusals
+in the desk's order (oldest due first: a refused send is retried once its Retry-After has passed, after the chats
+queued before it). Sending retries first instead is as often luckier as not (it changes which sends fall in the last
+window), so the floor keeps the desk's order and the ratio measures the desk's own costs. Without refusals
 that is 30 sends at 0 s, 30 at 1 s, ...: the last of n sends goes at (ceil(n / 30) - 1) s. Each refusal adds a send
 (it took a slot too), and one refused among the last sends adds its Retry-After at the end. The chats' own windows
 (7 in 1 s, 8 in 2 s, 60 in 30 s, 1,800 an hour) never bind: a chat gets one message, and its retries are a
@@ -28,23 +29,20 @@ def floor_seconds(
     limits: Limits,
     retry_after: float,
 ) -> float:
-    """Seconds from the first send to the last accepted one, for the slowest tenant; the better of the two orders
-    (a due retry first, or queue order)."""
-    return max(
-        (
-            min(tenant_floor(chats, refused, limits, retry_after, retries_first) for retries_first in (True, False))
-            for chats in chats_by_tenant.values()
-        ),
-        default=0.0,
-    )
+    """Seconds from the first send to the last accepted one, for the slowest tenant."""
+    return max((tenant_floor(chats, refused, limits, retry_after) for chats in chats_by_tenant.values()), default=0.0)
 
 
 def tenant_floor(
-    chats: list[str], refused: Callable[[str, int], bool], limits: Limits, retry_after: float, retries_first: bool
+    chats: list[str],
+    refused: Callable[[str, int], bool],
+    limits: Limits,
+    retry_after: float,
+    retries_first: bool = False,
 ) -> float:
     """The ideal sender's time for one tenant's chats (in queue order); `refused(chat, attempt)` is the connector's
-    draw for the chat's attempt-th send (0 first). A retry goes before the chats not yet sent (`retries_first`) or
-    after them (the desk's order: oldest due first, and a retry falls due after every message queued with it)."""
+    draw for the chat's attempt-th send (0 first). A retry goes after the chats queued before it (the desk's order:
+    oldest due first), or before the chats not yet sent (`retries_first`)."""
     sent: list[float] = []  # the moment of each send, in order
     fresh = deque(chats)
     retries: list[tuple[float, int, str]] = []  # (due, tie-break, chat)
