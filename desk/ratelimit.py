@@ -12,7 +12,7 @@ A sliding log rather than a token bucket: a bucket of `count` refilled over `sec
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
@@ -36,8 +36,9 @@ class Limits:
 class SlotLog(Protocol):
     """Where the limiter keeps each key's slots and when its next slot opens (read and written in one transaction)."""
 
-    def nth_newest(self, key: str, after: datetime, n: int) -> datetime | None:
-        """The `n`-th newest slot of `key` later than `after`, or None when there are fewer."""
+    def newest(self, key: str, after: datetime, ranks: Sequence[int]) -> dict[int, datetime]:
+        """For each rank n of `ranks` (1: the newest), the n-th newest slot of `key` later than `after`, when there
+        are that many (one query for all of them)."""
         ...
 
     def add(self, key: str, at: datetime) -> None:
@@ -49,33 +50,78 @@ class SlotLog(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class Window:
+    """What the log says of one key: its n-th newest slots, for the ranks its limits need (read once for a slot)."""
+
+    key: str
+    limits: Limits
+    nth: dict[int, datetime]
+
+    def earliest(self, not_before: datetime) -> datetime:
+        """The first moment at or after `not_before` when the key may take a slot.
+
+        One pass suffices: a window's answer is the moment the count-th newest slot leaves it, and a later moment
+        only leaves every window emptier, so a window satisfied earlier in the pass stays satisfied. The count-th
+        newest slot later than the first moment's window start (`read`) is the count-th newest in any later one, if
+        it is in it at all."""
+        slot = not_before
+        for count, seconds in self.limits.windows:
+            span = timedelta(seconds=seconds)
+            oldest = self.nth.get(count)
+            if oldest is not None and oldest > slot - span:
+                slot = max(slot, oldest + span)
+        return slot
+
+    def with_slot(self, slot: datetime) -> Window:
+        """The key's window once `slot` is added (for `earliest` only: it knows the counts' ranks, not the ranks
+        before them): the n-th newest is then the (n-1)-th before, `slot` itself, or the n-th before, whichever falls
+        between."""
+        nth: dict[int, datetime] = {}
+        for rank in {count for count, _ in self.limits.windows}:
+            newer = slot if rank == 1 else self.nth.get(rank - 1)
+            if newer is None:
+                continue
+            before = self.nth.get(rank)
+            nth[rank] = max(before, min(slot, newer)) if before is not None else min(slot, newer)
+        return Window(self.key, self.limits, nth)
+
+
+def read(log: SlotLog, key: str, limits: Limits, not_before: datetime) -> Window:
+    """The key's slots that count from `not_before` on (one query): the count-th newest of each window, and the
+    (count-1)-th, from which `Window.with_slot` knows the windows after one more slot without reading again."""
+    longest = timedelta(seconds=max(seconds for _, seconds in limits.windows))
+    ranks = sorted({count for count, _ in limits.windows} | {count - 1 for count, _ in limits.windows if count > 1})
+    return Window(key, limits, log.newest(key, not_before - longest, ranks))
+
+
 def earliest(log: SlotLog, key: str, limits: Limits, not_before: datetime) -> datetime:
-    """The first moment at or after `not_before` when `key` may take a slot.
-
-    One pass suffices: a window's answer is the moment the count-th newest slot leaves it, and a later moment only
-    leaves every window emptier, so a window satisfied earlier in the pass stays satisfied."""
-    slot = not_before
-    for count, seconds in limits.windows:
-        span = timedelta(seconds=seconds)
-        oldest = log.nth_newest(key, slot - span, count)
-        if oldest is not None:
-            slot = max(slot, oldest + span)
-    return slot
+    """The first moment at or after `not_before` when `key` may take a slot."""
+    return read(log, key, limits, not_before).earliest(not_before)
 
 
-def take(log: SlotLog, key: str, limits: Limits, slot: datetime) -> datetime:
+def take(
+    log: SlotLog,
+    key: str,
+    limits: Limits,
+    slot: datetime,
+    window: Window | None = None,
+) -> datetime:
     """Record `slot` (from `earliest`) for `key`; returns when its next slot opens (also remembered in the log).
-    Old slots stay until housekeeping (desk/store/retention.py): the queries read only each window's span of them."""
+    `window`: the key's slots as read for this slot (`read`), when the caller has them. Old slots stay until
+    housekeeping (desk/store/retention.py): the queries read only each window's span of them."""
+    before = window if window is not None else read(log, key, limits, slot)
     log.add(key, slot)
-    following = earliest(log, key, limits, slot)
+    following = before.with_slot(slot).earliest(slot)
     log.set_next(key, following)
     return following
 
 
 def reserve(log: SlotLog, key: str, limits: Limits, now: datetime) -> datetime:
     """Take the key's first free slot from `now`; returns it (the caller waits until then)."""
-    slot = earliest(log, key, limits, now)
-    take(log, key, limits, slot)
+    window = read(log, key, limits, now)
+    slot = window.earliest(now)
+    take(log, key, limits, slot, window=window)
     return slot
 
 

@@ -60,16 +60,17 @@ def claim_heads(
                 (outbox_sql.conversation_pace(conversation.key), policy.conversation_limits(conversation.kind)),
                 (outbox_sql.tenant_pace(conversation.tenant_id), policy.tenant_limits),
             )
-            opens = [ratelimit.earliest(log, key, limits, now) for key, limits in paces]
+            windows = [ratelimit.read(log, key, limits, now) for key, limits in paces]
+            opens = [window.earliest(now) for window in windows]
             if any(at > now for at in opens):
                 # Filled by a claim just before in this pass (the tenant), or never noted (slots carried over by the
                 # upgrade): note when it opens, so the next passes' query passes over it.
-                for (key, _), at in zip(paces, opens, strict=True):
+                for window, at in zip(windows, opens, strict=True):
                     if at > now:
-                        log.set_next(key, at)
+                        log.set_next(window.key, at)
                 continue
-            for key, limits in paces:
-                ratelimit.take(log, key, limits, now)
+            for window in windows:
+                ratelimit.take(log, window.key, window.limits, now, window)
         outbox_sql.claim(cx, message.id, holder, until)
         claimed.append(head)
     return claimed

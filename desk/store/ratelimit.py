@@ -3,6 +3,7 @@ opens, kept so that a query can pass over keys that must wait (the outbox's clai
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from desk.clock import from_iso, from_iso_not_null, to_iso
@@ -15,12 +16,17 @@ class SqlSlotLog:
     def __init__(self, cx: Cx) -> None:
         self._cx = cx
 
-    def nth_newest(self, key: str, after: datetime, n: int) -> datetime | None:
-        row = self._cx.one(
-            "SELECT at FROM rate_limit_slots WHERE key = ? AND at > ? ORDER BY at DESC LIMIT 1 OFFSET ?",
-            (key, to_iso(after), n - 1),
+    def newest(self, key: str, after: datetime, ranks: Sequence[int]) -> dict[int, datetime]:
+        # One statement, one index probe per rank: a round trip per rank is what a claim on PostgreSQL waited for.
+        columns = ", ".join(
+            f"(SELECT at FROM rate_limit_slots WHERE key = ? AND at > ? ORDER BY at DESC LIMIT 1 OFFSET ?) AS r{n}"
+            for n in range(len(ranks))
         )
-        return from_iso_not_null(row["at"]) if row else None
+        stamp = to_iso(after)
+        row = self._cx.one(f"SELECT {columns}", [value for rank in ranks for value in (key, stamp, rank - 1)])
+        if row is None:
+            return {}
+        return {rank: from_iso_not_null(row[f"r{n}"]) for n, rank in enumerate(ranks) if row[f"r{n}"] is not None}
 
     def add(self, key: str, at: datetime) -> None:
         self._cx.execute("INSERT INTO rate_limit_slots (key, at) VALUES (?, ?)", (key, to_iso(at)))

@@ -5,12 +5,14 @@ budget, and the sliding-window arithmetic the outbox's claims use, on the SQL lo
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from desk.ratelimit import Limits, SharedRateLimiter, earliest, reserve, take
 from desk.store import ratelimit as rate_sql
@@ -203,3 +205,54 @@ async def test_old_slots_do_not_count_and_housekeeping_drops_them_after_a_day(db
     kept = await db.run(lambda cx: cx.all("SELECT key FROM rate_limit_slots"))
     assert [row["key"] for row in kept] == ["a", "a", "a"]
     assert await db.run(lambda cx: rate_sql.next_at(cx, "b")) is None
+
+
+class MemoryLog:
+    """A SlotLog in a list, and the per-window reading (one query per window) that `read` replaced, as the
+    reference."""
+
+    def __init__(self, slots: list[datetime]) -> None:
+        self.slots = list(slots)
+        self.next: datetime | None = None
+
+    def newest(self, key: str, after: datetime, ranks: Sequence[int]) -> dict[int, datetime]:
+        ordered = sorted((at for at in self.slots if at > after), reverse=True)
+        return {rank: ordered[rank - 1] for rank in ranks if rank <= len(ordered)}
+
+    def add(self, key: str, at: datetime) -> None:
+        self.slots.append(at)
+
+    def set_next(self, key: str, at: datetime) -> None:
+        self.next = at
+
+    def reference_earliest(self, limits: Limits, not_before: datetime) -> datetime:
+        slot = not_before
+        for count, seconds in limits.windows:
+            span = timedelta(seconds=seconds)
+            ordered = sorted((at for at in self.slots if at > slot - span), reverse=True)
+            if len(ordered) >= count:
+                slot = max(slot, ordered[count - 1] + span)
+        return slot
+
+
+# Milliseconds around START: mostly within a few seconds (full windows), some up to an hour back.
+moments = st.lists(
+    st.one_of(st.integers(min_value=-3000, max_value=1000), st.integers(min_value=-4000_000, max_value=1000)),
+    max_size=40,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(taken=moments, at=st.integers(min_value=-2000, max_value=2000), teams=st.booleans())
+def test_one_reading_of_the_log_gives_what_reading_each_window_gave(taken: list[int], at: int, teams: bool) -> None:
+    """`earliest` and the next slot `take` notes, from one query per key, equal the per-window reading, for any log
+    (slots in milliseconds around START, future ones included) and any moment."""
+    limits = Limits(((7, 1.0), (8, 2.0), (60, 30.0), (1800, 3600.0))) if teams else Limits(((3, 1.0), (5, 4.0)))
+    slots = [START + timedelta(milliseconds=ms) for ms in taken]
+    moment = START + timedelta(milliseconds=at)
+    log = MemoryLog(slots)
+
+    assert earliest(log, "k", limits, moment) == log.reference_earliest(limits, moment)
+    slot = earliest(log, "k", limits, moment)
+    following = take(log, "k", limits, slot)
+    assert following == log.reference_earliest(limits, slot) == log.next
