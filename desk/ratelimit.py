@@ -7,6 +7,11 @@ which msapi.limits.RateLimit names). The algorithm below is the only one; `SlotL
 
 A sliding log rather than a token bucket: a bucket of `count` refilled over `seconds` lets through up to twice
 `count` in one window, and Microsoft publishes its limits as "so many in so many seconds".
+
+Microsoft counts a request when it arrives, which is after the slot was taken by a time that varies (the claim's
+transaction, the SDK, the network); two requests a window apart in the log may then arrive less than a window apart.
+A slot taken with an `owner` (the outbox names its send) is moved, once the answer came back, to that moment
+(`answered`): the request arrived by then, so a window counted from there is never shorter than Microsoft's.
 """
 
 from __future__ import annotations
@@ -41,8 +46,12 @@ class SlotLog(Protocol):
         are that many (one query for all of them)."""
         ...
 
-    def add(self, key: str, at: datetime) -> None:
-        """Record a slot."""
+    def add(self, key: str, at: datetime, owner: str | None = None) -> None:
+        """Record a slot, taken by `owner` when it is named."""
+        ...
+
+    def move(self, owner: str, at: datetime) -> int:
+        """Move `owner`'s slots (of every key) to `at` where they are earlier; returns how many moved."""
         ...
 
     def set_next(self, key: str, at: datetime) -> None:
@@ -105,16 +114,24 @@ def take(
     key: str,
     limits: Limits,
     slot: datetime,
+    owner: str | None = None,
     window: Window | None = None,
 ) -> datetime:
-    """Record `slot` (from `earliest`) for `key`; returns when its next slot opens (also remembered in the log).
-    `window`: the key's slots as read for this slot (`read`), when the caller has them. Old slots stay until
-    housekeeping (desk/store/retention.py): the queries read only each window's span of them."""
+    """Record `slot` (from `earliest`) for `key`, taken by `owner` when named; returns when its next slot opens (also
+    remembered in the log). `window`: the key's slots as read for this slot (`read`), when the caller has them. Old
+    slots stay until housekeeping (desk/store/retention.py): the queries read only each window's span of them."""
     before = window if window is not None else read(log, key, limits, slot)
-    log.add(key, slot)
+    log.add(key, slot, owner)
     following = before.with_slot(slot).earliest(slot)
     log.set_next(key, following)
     return following
+
+
+def answered(log: SlotLog, owner: str, at: datetime) -> None:
+    """The request `owner` took its slots for was answered at `at`: count it from then. The keys' next slots, noted
+    when the slots were taken, may now be early; whoever takes a slot checks the log first (`earliest`) and notes the
+    later moment then (bot/outbox/claims.py)."""
+    log.move(owner, at)
 
 
 def reserve(log: SlotLog, key: str, limits: Limits, now: datetime) -> datetime:

@@ -63,14 +63,16 @@ def claim_heads(
             windows = [ratelimit.read(log, key, limits, now) for key, limits in paces]
             opens = [window.earliest(now) for window in windows]
             if any(at > now for at in opens):
-                # Filled by a claim just before in this pass (the tenant), or never noted (slots carried over by the
-                # upgrade): note when it opens, so the next passes' query passes over it.
+                # Filled by a claim just before in this pass (the tenant), by sends answered after their claims
+                # (desk/ratelimit.py `answered`), or never noted (slots carried over by the upgrade): note when it
+                # opens, so the next passes' query passes over it.
                 for window, at in zip(windows, opens, strict=True):
                     if at > now:
                         log.set_next(window.key, at)
                 continue
+            owner = outbox_sql.pace_owner(message.id, message.attempts)  # moved to the answer's time after the send
             for window in windows:
-                ratelimit.take(log, window.key, window.limits, now, window)
+                ratelimit.take(log, window.key, window.limits, now, owner, window)
         outbox_sql.claim(cx, message.id, holder, until)
         claimed.append(head)
     return claimed

@@ -191,6 +191,7 @@ class OutboxSender:
 
         def finished(done: asyncio.Task[None]) -> None:
             self._in_flight.pop(key, None)
+            self._outcomes.forget(head.message)
             self._ended += 1
             self._wake.set()
             for watcher in self._watchers:
@@ -219,7 +220,10 @@ class OutboxSender:
             self._urls.check(conversation.service_url)
             # Bounded, so that our claim (which outlives the timeout) never expires while the request may still land.
             async with asyncio.timeout(self.policy.send_timeout):
-                activity_id = await self._teams.send(message, conversation)
+                try:
+                    activity_id = await self._teams.send(message, conversation)
+                finally:
+                    self._outcomes.answered(message, self._clock())  # when Teams had the request, at the latest
         except (Undeliverable, ServiceUrlRefused) as error:
             logger.warning("outbox %s not deliverable: %s", message.id, error)
             reason = str(error)

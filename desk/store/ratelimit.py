@@ -1,5 +1,6 @@
-"""SQL behind the shared rate limiter (desk/ratelimit.py): each key's recent slots, and the moment its next slot
-opens, kept so that a query can pass over keys that must wait (the outbox's claim does)."""
+"""SQL behind the shared rate limiter (desk/ratelimit.py): each key's recent slots (with the send that took them, when
+it is named), and the moment its next slot opens, kept so that a query can pass over keys that must wait (the
+outbox's claim does)."""
 
 from __future__ import annotations
 
@@ -28,8 +29,14 @@ class SqlSlotLog:
             return {}
         return {rank: from_iso_not_null(row[f"r{n}"]) for n, rank in enumerate(ranks) if row[f"r{n}"] is not None}
 
-    def add(self, key: str, at: datetime) -> None:
-        self._cx.execute("INSERT INTO rate_limit_slots (key, at) VALUES (?, ?)", (key, to_iso(at)))
+    def add(self, key: str, at: datetime, owner: str | None = None) -> None:
+        self._cx.execute("INSERT INTO rate_limit_slots (key, at, owner) VALUES (?, ?, ?)", (key, to_iso(at), owner))
+
+    def move(self, owner: str, at: datetime) -> int:
+        # Only ever later: a slot moved earlier would open its windows sooner than Teams does.
+        return self._cx.execute(
+            "UPDATE rate_limit_slots SET at = ? WHERE owner = ? AND at < ?", (to_iso(at), owner, to_iso(at))
+        )
 
     def set_next(self, key: str, at: datetime) -> None:
         self._cx.execute(

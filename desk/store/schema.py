@@ -224,4 +224,10 @@ MIGRATIONS: list[list[str]] = [
         SELECT 'teams:conversation:' || conversation_key, sent_at FROM outbox
         WHERE status = 'sent' AND sent_at IS NOT NULL""",
     ],
+    # 14: a slot the outbox sender takes names its send (`owner`), so that the slot can be moved to when Teams
+    # answered: Teams counts a send on arrival, which may be after the claim (bot/outbox/sender.py).
+    [
+        "ALTER TABLE rate_limit_slots ADD COLUMN owner TEXT",
+        "CREATE INDEX rate_limit_slots_owner ON rate_limit_slots (owner)",
+    ],
 ]

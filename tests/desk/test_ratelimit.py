@@ -14,7 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from desk.ratelimit import Limits, SharedRateLimiter, earliest, reserve, take
+from desk.clock import to_iso
+from desk.ratelimit import Limits, SharedRateLimiter, answered, earliest, reserve, take
 from desk.store import ratelimit as rate_sql
 from desk.store.database import Cx, Database, open_database
 from desk.store.ratelimit import SqlSlotLog
@@ -207,6 +208,31 @@ async def test_old_slots_do_not_count_and_housekeeping_drops_them_after_a_day(db
     assert await db.run(lambda cx: rate_sql.next_at(cx, "b")) is None
 
 
+async def test_a_slot_answered_later_counts_from_its_answer_and_never_moves_earlier(db: Database) -> None:
+    """A send's slots (named by their owner) move to when Teams answered it: 2 in any second, both taken at START and
+    answered 0.25 s and 0.5 s later, let the next go at 1.25 s rather than at 1 s. A slot is never moved earlier."""
+    limits = Limits(((2, 1.0),))
+
+    def work(cx: Cx) -> list[datetime]:
+        log = SqlSlotLog(cx)
+        take(log, "a", limits, START, owner="send-1")
+        take(log, "a", limits, START, owner="send-2")
+        take(log, "b", limits, START, owner="send-3")
+        before = earliest(log, "a", limits, START)
+        answered(log, "send-1", START + timedelta(seconds=0.25))
+        answered(log, "send-2", START + timedelta(seconds=0.5))
+        answered(log, "send-3", START - timedelta(seconds=5))  # earlier than taken: stays
+        return [before, earliest(log, "a", limits, START)]
+
+    assert await db.run(work) == [START + timedelta(seconds=1), START + timedelta(seconds=1.25)]
+    slots = await db.run(lambda cx: cx.all("SELECT owner, at FROM rate_limit_slots ORDER BY owner"))
+    assert [(row["owner"], row["at"]) for row in slots] == [
+        ("send-1", to_iso(START + timedelta(seconds=0.25))),
+        ("send-2", to_iso(START + timedelta(seconds=0.5))),
+        ("send-3", to_iso(START)),
+    ]
+
+
 class MemoryLog:
     """A SlotLog in a list, and the per-window reading (one query per window) that `read` replaced, as the
     reference."""
@@ -219,8 +245,11 @@ class MemoryLog:
         ordered = sorted((at for at in self.slots if at > after), reverse=True)
         return {rank: ordered[rank - 1] for rank in ranks if rank <= len(ordered)}
 
-    def add(self, key: str, at: datetime) -> None:
+    def add(self, key: str, at: datetime, owner: str | None = None) -> None:
         self.slots.append(at)
+
+    def move(self, owner: str, at: datetime) -> int:
+        return 0
 
     def set_next(self, key: str, at: datetime) -> None:
         self.next = at
