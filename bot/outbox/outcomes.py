@@ -19,6 +19,7 @@ from botbuilder.schema import ErrorResponseException
 from bot.outbox.claims import Head
 from bot.outbox.send_policy import GONE, RETRY_WITH_BACKOFF, SendPolicy, retry_after, within_a_message
 from bot.outbox.triage_hold import hold_refused
+from bot.outbox.writes import SerialWrites
 from desk import ratelimit
 from desk.clock import Clock
 from desk.outbox import Operation
@@ -26,7 +27,7 @@ from desk.store import conversations as conv_sql
 from desk.store import events as event_sql
 from desk.store import outbox as outbox_sql
 from desk.store.conversations import Conversation
-from desk.store.database import Cx, Database, DatabaseUnavailable
+from desk.store.database import Cx, DatabaseUnavailable
 from desk.store.events import Event
 from desk.store.outbox import OutboxMessage
 from desk.store.ratelimit import SqlSlotLog
@@ -39,14 +40,14 @@ class Outcomes:
 
     def __init__(
         self,
-        db: Database,
+        writes: SerialWrites,
         holder: str,
         policy: SendPolicy,
         clock: Clock,
         rand: Callable[[], float],
         kick: Callable[[], None],
     ) -> None:
-        self._db = db
+        self._writes = writes
         self._holder = holder
         self._policy = policy
         self._clock = clock
@@ -131,8 +132,9 @@ class Outcomes:
         await self.record(message, work)
 
     async def record(self, message: OutboxMessage, work: Callable[[Cx], None]) -> bool:
-        """Run `work` (the message's outcome) in one transaction with the end of our claim on it; nothing is recorded,
-        and False returned, when the claim is no longer ours."""
+        """Run `work` (the message's outcome) in one transaction with the end of our claim on it (and with the
+        outcomes of other deliveries that ended meanwhile: bot/outbox/writes.py); nothing is recorded, and False
+        returned, when the claim is no longer ours."""
 
         at = self._answers.get(message.id)
         owner = outbox_sql.pace_owner(message.id, message.attempts)
@@ -145,7 +147,7 @@ class Outcomes:
             work(cx)
             return True
 
-        if await self._db.run(fenced):
+        if await self._writes.record(fenced):
             return True
         logger.warning("outbox %s: our claim expired and another sender took it over; not recorded", message.id)
         return False
