@@ -61,11 +61,13 @@ class SlotLog(Protocol):
 
 @dataclass(frozen=True)
 class Window:
-    """What the log says of one key: its n-th newest slots, for the ranks its limits need (read once for a slot)."""
+    """What the log says of one key: its n-th newest slots for the ranks read (`read`), so that the key's windows
+    are known, also after slots are added (`with_slot`), without reading again."""
 
     key: str
     limits: Limits
-    nth: dict[int, datetime]
+    ranks: frozenset[int]  # the ranks known (1: the newest)
+    nth: dict[int, datetime]  # rank -> the slot of that rank, for the known ranks that have one
 
     def earliest(self, not_before: datetime) -> datetime:
         """The first moment at or after `not_before` when the key may take a slot.
@@ -76,6 +78,8 @@ class Window:
         it is in it at all."""
         slot = not_before
         for count, seconds in self.limits.windows:
+            if count not in self.ranks:
+                raise ValueError(f"{self.key}: more slots added than read for")
             span = timedelta(seconds=seconds)
             oldest = self.nth.get(count)
             if oldest is not None and oldest > slot - span:
@@ -83,25 +87,25 @@ class Window:
         return slot
 
     def with_slot(self, slot: datetime) -> Window:
-        """The key's window once `slot` is added (for `earliest` only: it knows the counts' ranks, not the ranks
-        before them): the n-th newest is then the (n-1)-th before, `slot` itself, or the n-th before, whichever falls
-        between."""
+        """The key's window once `slot` is added: the n-th newest is then the (n-1)-th before, `slot` itself, or the
+        n-th before, whichever falls between. The lowest rank read but the newest is no longer known after."""
+        ranks = frozenset(rank for rank in self.ranks if rank == 1 or rank - 1 in self.ranks)
         nth: dict[int, datetime] = {}
-        for rank in {count for count, _ in self.limits.windows}:
+        for rank in ranks:
             newer = slot if rank == 1 else self.nth.get(rank - 1)
-            if newer is None:
+            if newer is None:  # fewer than rank - 1 before: fewer than rank after
                 continue
             before = self.nth.get(rank)
             nth[rank] = max(before, min(slot, newer)) if before is not None else min(slot, newer)
-        return Window(self.key, self.limits, nth)
+        return Window(self.key, self.limits, ranks, nth)
 
 
-def read(log: SlotLog, key: str, limits: Limits, not_before: datetime) -> Window:
+def read(log: SlotLog, key: str, limits: Limits, not_before: datetime, adding: int = 1) -> Window:
     """The key's slots that count from `not_before` on (one query): the count-th newest of each window, and the
-    (count-1)-th, from which `Window.with_slot` knows the windows after one more slot without reading again."""
+    `adding` ranks before it, from which `Window.with_slot` knows the windows after as many more slots."""
     longest = timedelta(seconds=max(seconds for _, seconds in limits.windows))
-    ranks = sorted({count for count, _ in limits.windows} | {count - 1 for count, _ in limits.windows if count > 1})
-    return Window(key, limits, log.newest(key, not_before - longest, ranks))
+    ranks = {count - back for count, _ in limits.windows for back in range(adding + 1) if count - back >= 1}
+    return Window(key, limits, frozenset(ranks), log.newest(key, not_before - longest, sorted(ranks)))
 
 
 def earliest(log: SlotLog, key: str, limits: Limits, not_before: datetime) -> datetime:

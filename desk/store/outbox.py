@@ -115,9 +115,14 @@ def heads(cx: Cx, now: datetime, limit: int, busy: Collection[str] = ()) -> list
     return [_message(row) for row in rows]
 
 
-def claim(cx: Cx, message_id: int, holder: str, until: datetime) -> None:
-    """Mark a head (from `heads`, in the same transaction) as `holder`'s until `until`."""
-    cx.execute("UPDATE outbox SET claimed_by = ?, claimed_until = ? WHERE id = ?", (holder, to_iso(until), message_id))
+def claim(cx: Cx, message_ids: Collection[int], holder: str, until: datetime) -> None:
+    """Mark heads (from `heads`, in the same transaction) as `holder`'s until `until`."""
+    if message_ids:
+        marks = ", ".join("?" * len(message_ids))
+        cx.execute(
+            f"UPDATE outbox SET claimed_by = ?, claimed_until = ? WHERE id IN ({marks})",
+            (holder, to_iso(until), *message_ids),
+        )
 
 
 def unclaim(cx: Cx, message_id: int, holder: str) -> bool:

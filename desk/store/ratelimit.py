@@ -46,6 +46,27 @@ class SqlSlotLog:
         )
 
 
+def add_slots(cx: Cx, slots: Sequence[tuple[str, datetime, str | None]]) -> None:
+    """Record several slots, (key, at, owner) each, in one statement."""
+    if slots:
+        values = ", ".join("(?, ?, ?)" for _ in slots)
+        params = [value for key, at, owner in slots for value in (key, to_iso(at), owner)]
+        cx.execute(f"INSERT INTO rate_limit_slots (key, at, owner) VALUES {values}", params)
+
+
+def set_next_many(cx: Cx, nexts: dict[str, datetime]) -> None:
+    """Remember when each key's next slot opens, in one statement (a key once: PostgreSQL refuses to update one row
+    twice in one statement)."""
+    if nexts:
+        values = ", ".join("(?, ?)" for _ in nexts)
+        params = [value for key, at in nexts.items() for value in (key, to_iso(at))]
+        cx.execute(
+            f"INSERT INTO rate_limits (key, next_at) VALUES {values}"
+            " ON CONFLICT (key) DO UPDATE SET next_at = excluded.next_at",
+            params,
+        )
+
+
 def next_at(cx: Cx, key: str) -> datetime | None:
     """When `key` may take its next slot, as last recorded (None: at once)."""
     row = cx.one("SELECT next_at FROM rate_limits WHERE key = ?", (key,))

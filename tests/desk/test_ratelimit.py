@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from desk.clock import to_iso
-from desk.ratelimit import Limits, SharedRateLimiter, answered, earliest, reserve, take
+from desk.ratelimit import Limits, SharedRateLimiter, answered, earliest, read, reserve, take
 from desk.store import ratelimit as rate_sql
 from desk.store.database import Cx, Database, open_database
 from desk.store.ratelimit import SqlSlotLog
@@ -285,3 +285,27 @@ def test_one_reading_of_the_log_gives_what_reading_each_window_gave(taken: list[
     slot = earliest(log, "k", limits, moment)
     following = take(log, "k", limits, slot)
     assert following == log.reference_earliest(limits, slot) == log.next
+
+
+@settings(max_examples=200, deadline=None)
+@given(taken=moments, at=st.integers(min_value=-2000, max_value=2000), adding=st.integers(min_value=1, max_value=8))
+def test_a_window_read_once_stays_right_while_a_claim_adds_its_slots(taken: list[int], at: int, adding: int) -> None:
+    """A claim reads a tenant's window once, for as many slots as it may add, and adds them in memory: after each,
+    the window says what reading the log again would."""
+    limits = Limits(((3, 1.0), (5, 4.0)))
+    log = MemoryLog([START + timedelta(milliseconds=ms) for ms in taken])
+    moment = START + timedelta(milliseconds=at)
+    window = read(log, "k", limits, moment, adding)
+    for _ in range(adding):
+        slot = window.earliest(moment)
+        assert slot == log.reference_earliest(limits, moment)
+        log.add("k", slot)
+        window = window.with_slot(slot)
+        assert window.earliest(slot) == log.reference_earliest(limits, slot)
+
+
+def test_a_window_refuses_to_answer_for_more_slots_than_it_was_read_for() -> None:
+    window = read(MemoryLog([START] * 40), "k", Limits(((30, 1.0),)), START, adding=1)
+    assert window.with_slot(START).earliest(START) == START + timedelta(seconds=1)
+    with pytest.raises(ValueError):
+        window.with_slot(START).with_slot(START).earliest(START)
