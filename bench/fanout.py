@@ -1,12 +1,17 @@
 """Fan-out: one incident notice to many customers' personal chats, through the outbox: `python -m bench.fanout`.
 
-The real app (local mode, the SDK adapter, the outbox sender) queues one notice per chat in one transaction — as the
-desk queues what it announces (desk.queue) — and delivers them to a local connector on loopback that enforces Teams'
-limits (bench/teams_connector.py: 7/1 s, 8/2 s, 60/30 s, 1,800/h per personal chat, 30/s per tenant) and answers a
-seeded fraction of sends 429 at random. Figures: the wall time from queueing to the last accepted send, next to the
-Teams floor (`floor_seconds`); 429s answered; RSS at rest and after. Checked: every chat got its notice exactly once,
-every outbox row is sent, and the connector never had to refuse a send for exceeding a limit; the command exits 1
-otherwise (never on a time).
+The real app (local mode, the SDK adapter, the outbox sender) queues one notice per chat in one transaction and
+delivers them to a local connector on loopback that enforces Teams' limits (bench/teams_connector.py: 7/1 s, 8/2 s,
+60/30 s, 1,800/h per personal chat, 30/s per tenant) and answers a seeded fraction of sends 429 at random. The notice
+is the one a customer gets when their ticket matches a Microsoft incident (bot/features/incident_links.py); the health
+monitor itself posts one card to the triage channel (bot/jobs/monitor.py), so the fan-out is queued the way the desk
+queues anything it announces — `desk.queue`, one transaction, then the sender is woken — as the monitor's
+`record_incidents` does.
+
+Figures: the wall time from queueing to the last accepted send, next to the Teams floor (bench/fanout_floor.py); 429s
+answered (at random, and for a limit); CPU and RSS at rest and after. Checked: every chat got its notice exactly
+once and every outbox row is sent — the command exits 1 otherwise (never on a time); sends refused for a limit are
+reported.
 
 On SQLite by default; with DESK_TEST_POSTGRES set (bench/ci.py under tests.support.pg_server), on PostgreSQL too.
 """
@@ -101,15 +106,15 @@ def notice(chat: Chat, number: int) -> Outgoing:
     return Outgoing(chat.conversation_id, Operation.POST, text_message(text))
 
 
-async def wait_for(connector: TeamsLimitsConnector, chats: list[Chat], limit: float) -> float:
-    """Seconds until every chat has at least one accepted send (or `limit`, reported as infinite)."""
-    started = time.monotonic()
+async def wait_for(connector: TeamsLimitsConnector, chats: list[Chat], limit: float) -> bool:
+    """Wait until every chat has at least one accepted send; False after `limit` seconds without."""
+    deadline = time.monotonic() + limit
     keys = [chat.conversation_id for chat in chats]
     while any(not connector.accepted.get(key) for key in keys):
-        if time.monotonic() - started > limit:
-            return math.inf
+        if time.monotonic() > deadline:
+            return False
         await asyncio.sleep(0.005)
-    return time.monotonic() - started
+    return True
 
 
 async def run_once(engine: str, chats: int, tenants: int, random_429: float, seed: int) -> Outcome:
@@ -130,9 +135,9 @@ async def run_once(engine: str, chats: int, tenants: int, random_429: float, see
             rss_rest, cpu_before = rss_mb(), cpu_seconds()
             started = time.monotonic()
             await runtime.services.desk.queue([notice(chat, n) for n, chat in enumerate(made)])
-            expected_floor = (math.ceil(chats / tenants / 30) + 1) * 1.0
-            seconds = await wait_for(connector, made, 60 + 10 * expected_floor)
-            seconds = time.monotonic() - started if seconds != math.inf else seconds
+            windows = math.ceil(chats / tenants / 30) + 1
+            arrived = await wait_for(connector, made, 60 + 10 * windows)  # the lost are counted below
+            seconds = time.monotonic() - started if arrived else math.inf
             rows = await settle(runtime, 30.0)
             paced = await paced_over(runtime)
             return outcome(engine, connector, made, rows, seconds, rss_rest, cpu_seconds() - cpu_before, paced)
