@@ -12,6 +12,7 @@ import time
 
 # (module, arguments for a small run); one line per benchmark in bench/.
 SMALL_RUNS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("bench.fanout", ("--small",)),
     ("bench.outbox", ("--others", "6", "--messages", "2", "--hold", "2", "--crowd", "20")),
     ("bench.store", ("--small",)),
     ("bench.turns", ("--small",)),

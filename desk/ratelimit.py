@@ -7,12 +7,17 @@ which msapi.limits.RateLimit names). The algorithm below is the only one; `SlotL
 
 A sliding log rather than a token bucket: a bucket of `count` refilled over `seconds` lets through up to twice
 `count` in one window, and Microsoft publishes its limits as "so many in so many seconds".
+
+Microsoft counts a request when it arrives, which is after the slot was taken by a time that varies (the claim's
+transaction, the SDK, the network); two requests a window apart in the log may then arrive less than a window apart.
+A slot taken with an `owner` (the outbox names its send) is moved, once the answer came back, to that moment
+(`answered`): the request arrived by then, so a window counted from there is never shorter than Microsoft's.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
@@ -40,12 +45,17 @@ class Limits:
 class SlotLog(Protocol):
     """Where the limiter keeps each key's slots and when its next slot opens (read and written in one transaction)."""
 
-    def nth_newest(self, key: str, after: datetime, n: int) -> datetime | None:
-        """The `n`-th newest slot of `key` later than `after`, or None when there are fewer."""
+    def newest(self, key: str, after: datetime, ranks: Sequence[int]) -> dict[int, datetime]:
+        """For each rank n of `ranks` (1: the newest), the n-th newest slot of `key` later than `after`, when there
+        are that many (one query for all of them)."""
         ...
 
-    def add(self, key: str, at: datetime) -> None:
-        """Record a slot."""
+    def add(self, key: str, at: datetime, owner: str | None = None) -> None:
+        """Record a slot, taken by `owner` when it is named."""
+        ...
+
+    def move(self, owner: str, at: datetime) -> int:
+        """Move `owner`'s slots (of every key) to `at` where they are earlier; returns how many moved."""
         ...
 
     def set_next(self, key: str, at: datetime) -> None:
@@ -53,33 +63,90 @@ class SlotLog(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class Window:
+    """What the log says of one key: its n-th newest slots for the ranks read (`read`), so that the key's windows
+    are known, also after slots are added (`with_slot`), without reading again."""
+
+    key: str
+    limits: Limits
+    ranks: frozenset[int]  # the ranks known (1: the newest)
+    nth: dict[int, datetime]  # rank -> the slot of that rank, for the known ranks that have one
+
+    def earliest(self, not_before: datetime) -> datetime:
+        """The first moment at or after `not_before` when the key may take a slot.
+
+        One pass suffices: a window's answer is the moment the count-th newest slot leaves it, and a later moment
+        only leaves every window emptier, so a window satisfied earlier in the pass stays satisfied. The count-th
+        newest slot later than the first moment's window start (`read`) is the count-th newest in any later one, if
+        it is in it at all."""
+        slot = not_before
+        for count, seconds in self.limits.windows:
+            if count not in self.ranks:
+                raise ValueError(f"{self.key}: more slots added than read for")
+            span = timedelta(seconds=seconds)
+            oldest = self.nth.get(count)
+            if oldest is not None and oldest > slot - span:
+                slot = max(slot, oldest + span)
+        return slot
+
+    def with_slot(self, slot: datetime) -> Window:
+        """The key's window once `slot` is added: the n-th newest is then the (n-1)-th before, `slot` itself, or the
+        n-th before, whichever falls between. The lowest rank read but the newest is no longer known after."""
+        ranks = frozenset(rank for rank in self.ranks if rank == 1 or rank - 1 in self.ranks)
+        nth: dict[int, datetime] = {}
+        for rank in ranks:
+            newer = slot if rank == 1 else self.nth.get(rank - 1)
+            if newer is None:  # fewer than rank - 1 before: fewer than rank after
+                continue
+            before = self.nth.get(rank)
+            nth[rank] = max(before, min(slot, newer)) if before is not None else min(slot, newer)
+        return Window(self.key, self.limits, ranks, nth)
+
+
+def read(log: SlotLog, key: str, limits: Limits, not_before: datetime, adding: int = 1) -> Window:
+    """The key's slots that count from `not_before` on (one query): the count-th newest of each window, and the
+    `adding` ranks before it, from which `Window.with_slot` knows the windows after as many more slots."""
+    longest = timedelta(seconds=max(seconds for _, seconds in limits.windows))
+    ranks = {count - back for count, _ in limits.windows for back in range(adding + 1) if count - back >= 1}
+    return Window(key, limits, frozenset(ranks), log.newest(key, not_before - longest, sorted(ranks)))
+
+
 def earliest(log: SlotLog, key: str, limits: Limits, not_before: datetime) -> datetime:
-    """The first moment at or after `not_before` when `key` may take a slot.
-
-    One pass suffices: a window's answer is the moment the count-th newest slot leaves it, and a later moment only
-    leaves every window emptier, so a window satisfied earlier in the pass stays satisfied."""
-    slot = not_before
-    for count, seconds in limits.windows:
-        span = timedelta(seconds=seconds)
-        oldest = log.nth_newest(key, slot - span, count)
-        if oldest is not None:
-            slot = max(slot, oldest + span)
-    return slot
+    """The first moment at or after `not_before` when `key` may take a slot."""
+    return read(log, key, limits, not_before).earliest(not_before)
 
 
-def take(log: SlotLog, key: str, limits: Limits, slot: datetime) -> datetime:
-    """Record `slot` (from `earliest`) for `key`; returns when its next slot opens (also remembered in the log).
-    Old slots stay until housekeeping (desk/store/retention.py): the queries read only each window's span of them."""
-    log.add(key, slot)
-    following = earliest(log, key, limits, slot)
+def take(
+    log: SlotLog,
+    key: str,
+    limits: Limits,
+    slot: datetime,
+    owner: str | None = None,
+    window: Window | None = None,
+) -> datetime:
+    """Record `slot` (from `earliest`) for `key`, taken by `owner` when named; returns when its next slot opens (also
+    remembered in the log). `window`: the key's slots as read for this slot (`read`), when the caller has them. Old
+    slots stay until housekeeping (desk/store/retention.py): the queries read only each window's span of them."""
+    before = window if window is not None else read(log, key, limits, slot)
+    log.add(key, slot, owner)
+    following = before.with_slot(slot).earliest(slot)
     log.set_next(key, following)
     return following
 
 
+def answered(log: SlotLog, owner: str, at: datetime) -> None:
+    """The request `owner` took its slots for was answered at `at`: count it from then. The keys' next slots, noted
+    when the slots were taken, may now be early; whoever takes a slot checks the log first (`earliest`) and notes the
+    later moment then (bot/outbox/claims.py)."""
+    log.move(owner, at)
+
+
 def reserve(log: SlotLog, key: str, limits: Limits, now: datetime) -> datetime:
     """Take the key's first free slot from `now`; returns it (the caller waits until then)."""
-    slot = earliest(log, key, limits, now)
-    take(log, key, limits, slot)
+    window = read(log, key, limits, now)
+    slot = window.earliest(now)
+    take(log, key, limits, slot, window=window)
     return slot
 
 

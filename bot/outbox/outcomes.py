@@ -3,29 +3,34 @@
 give up and say so on the ticket. Every retry is bounded by the policy's attempts.
 
 Every outcome is recorded only while the sender's claim on the message is still its own (`record`): a sender whose
-claim expired and was taken over by another records nothing, so a message is never recorded twice."""
+claim expired and was taken over by another records nothing, so a message is never recorded twice. The same
+transaction moves the send's rate-limit slots to when Teams answered (`answered`), whoever holds the claim: Teams
+counted the request when it arrived, not when it was claimed (desk/ratelimit.py)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from botbuilder.schema import ErrorResponseException
 
 from bot.outbox.claims import Head
 from bot.outbox.send_policy import GONE, RETRY_WITH_BACKOFF, SendPolicy, retry_after, within_a_message
 from bot.outbox.triage_hold import hold_refused
+from bot.outbox.writes import SerialWrites
+from desk import ratelimit
 from desk.clock import Clock
 from desk.outbox import Operation
 from desk.store import conversations as conv_sql
 from desk.store import events as event_sql
 from desk.store import outbox as outbox_sql
 from desk.store.conversations import Conversation
-from desk.store.database import Cx, Database, DatabaseUnavailable
+from desk.store.database import Cx, DatabaseUnavailable
 from desk.store.events import Event
 from desk.store.outbox import OutboxMessage
+from desk.store.ratelimit import SqlSlotLog
 
 logger = logging.getLogger(__name__)
 
@@ -35,19 +40,28 @@ class Outcomes:
 
     def __init__(
         self,
-        db: Database,
+        writes: SerialWrites,
         holder: str,
         policy: SendPolicy,
         clock: Clock,
         rand: Callable[[], float],
         kick: Callable[[], None],
     ) -> None:
-        self._db = db
+        self._writes = writes
         self._holder = holder
         self._policy = policy
         self._clock = clock
         self._rand = rand
         self._kick = kick
+        self._answers: dict[int, datetime] = {}  # message id -> when Teams answered the send under way
+
+    def answered(self, message: OutboxMessage, at: datetime) -> None:
+        """Teams answered (or the request ended) at `at`: the outcome's transaction counts the send from then."""
+        self._answers[message.id] = at
+
+    def forget(self, message: OutboxMessage) -> None:
+        """The delivery task of `message` ended."""
+        self._answers.pop(message.id, None)
 
     async def failed_send(self, head: Head, error: ErrorResponseException) -> None:
         message, conversation = head.message, head.conversation
@@ -118,16 +132,22 @@ class Outcomes:
         await self.record(message, work)
 
     async def record(self, message: OutboxMessage, work: Callable[[Cx], None]) -> bool:
-        """Run `work` (the message's outcome) in one transaction with the end of our claim on it; nothing is recorded,
-        and False returned, when the claim is no longer ours."""
+        """Run `work` (the message's outcome) in one transaction with the end of our claim on it (and with the
+        outcomes of other deliveries that ended meanwhile: bot/outbox/writes.py); nothing is recorded, and False
+        returned, when the claim is no longer ours."""
+
+        at = self._answers.get(message.id)
+        owner = outbox_sql.pace_owner(message.id, message.attempts)
 
         def fenced(cx: Cx) -> bool:
+            if at is not None:
+                ratelimit.answered(SqlSlotLog(cx), owner, at)
             if not outbox_sql.unclaim(cx, message.id, self._holder):
                 return False
             work(cx)
             return True
 
-        if await self._db.run(fenced):
+        if await self._writes.record(fenced):
             return True
         logger.warning("outbox %s: our claim expired and another sender took it over; not recorded", message.id)
         return False

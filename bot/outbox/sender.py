@@ -28,6 +28,7 @@ from bot.outbox.outcomes import Outcomes
 from bot.outbox.send_policy import SendPolicy
 from bot.outbox.teams_send import TeamsSend, Undeliverable
 from bot.outbox.triage_hold import hold_unprobed
+from bot.outbox.writes import SerialWrites
 from desk.clock import Clock, utc_now
 from desk.outage import Backoff, Outage
 from desk.outbox import Operation
@@ -70,7 +71,8 @@ class OutboxSender:
         self._outage = outage or Outage()
         self._backoff = Backoff()
         self.holder = holder or new_holder()
-        self._outcomes = Outcomes(db, self.holder, self.policy, clock, rand, self.kick)
+        self._writes = SerialWrites(db)
+        self._outcomes = Outcomes(self._writes, self.holder, self.policy, clock, rand, self.kick)
         self._in_flight: dict[str, asyncio.Task[None]] = {}  # conversation key -> the task delivering its head
         self._watchers: set[asyncio.Event] = set()  # set whenever a delivery ends
         self._ended = 0  # deliveries ended so far
@@ -174,10 +176,18 @@ class OutboxSender:
             room = self._room()
             if not room:
                 return []
-            now = self._clock()
-            until = now + timedelta(seconds=self.policy.claim_ttl)
-            busy = frozenset(self._in_flight)
-            heads = await self._db.run(lambda cx: claim_heads(cx, self.holder, now, until, room, busy, self.policy))
+            # In turn with the sender's other writes (bot/outbox/writes.py); the clock is read once it is ours, as
+            # the claim stamps its slots with it.
+            async with self._writes.turn:
+                room = self._room()  # deliveries may have ended meanwhile
+                now = self._clock()
+                until = now + timedelta(seconds=self.policy.claim_ttl)
+                busy = frozenset(self._in_flight)
+
+                def claim(cx: Cx) -> list[Head]:
+                    return claim_heads(cx, self.holder, now, until, room, busy, self.policy)
+
+                heads = await self._db.run(claim)
             return [self._start(head) for head in heads]
 
     def _room(self) -> int:
@@ -192,6 +202,7 @@ class OutboxSender:
 
         def finished(done: asyncio.Task[None]) -> None:
             self._in_flight.pop(key, None)
+            self._outcomes.forget(head.message)
             self._ended += 1
             self._wake.set()
             for watcher in self._watchers:
@@ -220,7 +231,10 @@ class OutboxSender:
             self._urls.check(conversation.service_url)
             # Bounded, so that our claim (which outlives the timeout) never expires while the request may still land.
             async with asyncio.timeout(self.policy.send_timeout):
-                activity_id = await self._teams.send(message, conversation)
+                try:
+                    activity_id = await self._teams.send(message, conversation)
+                finally:
+                    self._outcomes.answered(message, self._clock())  # when Teams had the request, at the latest
         except (Undeliverable, ServiceUrlRefused) as error:
             logger.warning("outbox %s not deliverable: %s", message.id, error)
             reason = str(error)

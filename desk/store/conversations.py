@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -50,8 +51,18 @@ def save_conversation(cx: Cx, conversation: Conversation, now: datetime) -> None
 def get_conversation(cx: Cx, key: str) -> Conversation | None:
     """A stored conversation by key."""
     row = cx.one("SELECT * FROM conversations WHERE key = ?", (key,))
-    if row is None:
-        return None
+    return _conversation(row) if row is not None else None
+
+
+def conversations_by_key(cx: Cx, keys: Collection[str]) -> dict[str, Conversation]:
+    """The stored conversations among `keys`, in one query."""
+    if not keys:
+        return {}
+    rows = cx.all(f"SELECT * FROM conversations WHERE key IN ({', '.join('?' * len(keys))})", tuple(keys))
+    return {row["key"]: _conversation(row) for row in rows}
+
+
+def _conversation(row: Row) -> Conversation:
     return Conversation(
         key=row["key"],
         reference=json.loads(row["reference"]),

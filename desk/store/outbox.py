@@ -34,6 +34,11 @@ def tenant_pace(tenant_id: str) -> str:
     return TENANT_PACE + tenant_id.lower()
 
 
+def pace_owner(message_id: int, attempts: int) -> str:
+    """How the rate limiter's log names the slots one attempt of a message took (moved to when Teams answered it)."""
+    return f"outbox:{message_id}:{attempts}"
+
+
 @dataclass(frozen=True)
 class OutboxMessage:
     """An `Outgoing` as stored, with its delivery state."""
@@ -110,9 +115,14 @@ def heads(cx: Cx, now: datetime, limit: int, busy: Collection[str] = ()) -> list
     return [_message(row) for row in rows]
 
 
-def claim(cx: Cx, message_id: int, holder: str, until: datetime) -> None:
-    """Mark a head (from `heads`, in the same transaction) as `holder`'s until `until`."""
-    cx.execute("UPDATE outbox SET claimed_by = ?, claimed_until = ? WHERE id = ?", (holder, to_iso(until), message_id))
+def claim(cx: Cx, message_ids: Collection[int], holder: str, until: datetime) -> None:
+    """Mark heads (from `heads`, in the same transaction) as `holder`'s until `until`."""
+    if message_ids:
+        marks = ", ".join("?" * len(message_ids))
+        cx.execute(
+            f"UPDATE outbox SET claimed_by = ?, claimed_until = ? WHERE id IN ({marks})",
+            (holder, to_iso(until), *message_ids),
+        )
 
 
 def unclaim(cx: Cx, message_id: int, holder: str) -> bool:

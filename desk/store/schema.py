@@ -300,4 +300,10 @@ MIGRATIONS: list[list[Statement]] = [
             " autovacuum_vacuum_insert_scale_factor = 0.02, autovacuum_analyze_scale_factor = 0.02)"
         },
     ],
+    # 15: a slot the outbox sender takes names its send (`owner`), so that the slot can be moved to when Teams
+    # answered: Teams counts a send on arrival, which may be after the claim (bot/outbox/sender.py).
+    [
+        "ALTER TABLE rate_limit_slots ADD COLUMN owner TEXT",
+        "CREATE INDEX rate_limit_slots_owner ON rate_limit_slots (owner)",
+    ],
 ]

@@ -31,13 +31,15 @@ from tests.support.outbox_trace import record_delivered
 class TimedConnector(LocalConnector):
     """A local connector that also notes when each request arrived on the desk's clock (which stands still while the
     sender delivers, and moves only when the test moves it), for pacing checks, and can refuse whole conversations as
-    Teams does once the bot is removed from a team (every request: 403)."""
+    Teams does once the bot is removed from a team (every request: 403). A request to a conversation in `transit`
+    takes that many seconds to arrive: the clock moves on by as much before the arrival is noted."""
 
     def __init__(self, clock: FixedClock) -> None:
         super().__init__()
         self._clock = clock
         self.arrivals: list[tuple[str, datetime]] = []  # (conversation id, arrival time)
         self.refused: set[str] = set()
+        self.transit: dict[str, float] = {}
         self._times = threading.Lock()
 
     def refuse(self, conversation_id: str) -> None:
@@ -52,6 +54,7 @@ class TimedConnector(LocalConnector):
 
     def _record(self, request: web.Request, body: dict[str, Any], conversation: str) -> Reply | None:
         with self._times:
+            self._clock.advance(seconds=self.transit.get(conversation, 0.0))
             self.arrivals.append((conversation, self._clock.now))
             refused = conversation.split(";messageid=", 1)[0] in self.refused
         scripted = super()._record(request, body, conversation)

@@ -199,3 +199,25 @@ async def test_sends_to_one_tenant_stay_below_thirty_per_second(
     times = arrivals(connector, {chat.conversation_id for chat in chats})
     assert len(times) == len(chats) and most_within(times, 1) == 30
     assert times[-1] == start + timedelta(seconds=1)
+
+
+async def test_a_send_counts_in_its_tenants_window_from_when_teams_answered(
+    desk: Desk, connector: TimedConnector, clock: FixedClock
+):
+    """Teams counts a send when it arrives, which may be well after the desk claimed it. The first of 31 messages to
+    one tenant's chats takes 50 ms to arrive; the 31st waits for a second from its answer, not from its claim, so that
+    Teams never sees 31 in one second."""
+    first, *rest = [chat_with(connector, n) for n in range(31)]
+    for chat in [first, *rest]:
+        await remember(desk, chat)
+    connector.transit[first.conversation_id] = 0.05
+    start = clock()
+
+    await queue(desk, text(first, "incident"))  # claimed at `start`, arrives and is answered 50 ms later
+    await desk.runtime.services.desk.queue([text(chat, "incident") for chat in rest])
+    await deliver_over_time(desk, clock)
+
+    times = arrivals(connector, {chat.conversation_id for chat in [first, *rest]})
+    arrived = start + timedelta(seconds=0.05)
+    assert times == [arrived] * 30 + [arrived + timedelta(seconds=1)]
+    assert most_within(times, 1) == 30

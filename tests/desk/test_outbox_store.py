@@ -48,8 +48,7 @@ async def queued(db: Database, text: str) -> int:
 def claim(cx: Cx, holder: str, now: datetime, until: datetime) -> list[str]:
     """What a sender's claim does with the store: take the heads it may send now, mark them its own."""
     heads = outbox_sql.heads(cx, now, 10)
-    for message in heads:
-        outbox_sql.claim(cx, message.id, holder, until)
+    outbox_sql.claim(cx, [message.id for message in heads], holder, until)
     return [message.outgoing.activity["text"] for message in heads]
 
 

@@ -6,15 +6,18 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from desk.ratelimit import Limits, SharedRateLimiter, earliest, reserve, take
+from desk.clock import to_iso
+from desk.ratelimit import Limits, SharedRateLimiter, answered, earliest, read, reserve, take
 from desk.store import ratelimit as rate_sql
 from desk.store.database import Cx, Database, DatabaseUnavailable, open_database
 from desk.store.ratelimit import PreloadedSlotLog, SqlSlotLog
@@ -296,3 +299,106 @@ async def test_the_preloaded_log_reserves_the_same_slots_as_the_statement_per_qu
     for key in "abc":
         preloaded = await db.read(lambda cx, key=key: rate_sql.next_at(cx, f"preloaded:{key}"))
         assert preloaded == await db.read(lambda cx, key=key: rate_sql.next_at(cx, f"sql:{key}"))
+
+
+async def test_a_slot_answered_later_counts_from_its_answer_and_never_moves_earlier(db: Database) -> None:
+    """A send's slots (named by their owner) move to when Teams answered it: 2 in any second, both taken at START and
+    answered 0.25 s and 0.5 s later, let the next go at 1.25 s rather than at 1 s. A slot is never moved earlier."""
+    limits = Limits(((2, 1.0),))
+
+    def work(cx: Cx) -> list[datetime]:
+        log = SqlSlotLog(cx)
+        take(log, "a", limits, START, owner="send-1")
+        take(log, "a", limits, START, owner="send-2")
+        take(log, "b", limits, START, owner="send-3")
+        before = earliest(log, "a", limits, START)
+        answered(log, "send-1", START + timedelta(seconds=0.25))
+        answered(log, "send-2", START + timedelta(seconds=0.5))
+        answered(log, "send-3", START - timedelta(seconds=5))  # earlier than taken: stays
+        return [before, earliest(log, "a", limits, START)]
+
+    assert await db.run(work) == [START + timedelta(seconds=1), START + timedelta(seconds=1.25)]
+    slots = await db.run(lambda cx: cx.all("SELECT owner, at FROM rate_limit_slots ORDER BY owner"))
+    assert [(row["owner"], row["at"]) for row in slots] == [
+        ("send-1", to_iso(START + timedelta(seconds=0.25))),
+        ("send-2", to_iso(START + timedelta(seconds=0.5))),
+        ("send-3", to_iso(START)),
+    ]
+
+
+class MemoryLog:
+    """A SlotLog in a list, and the per-window reading (one query per window) that `read` replaced, as the
+    reference."""
+
+    def __init__(self, slots: list[datetime]) -> None:
+        self.slots = list(slots)
+        self.next: datetime | None = None
+
+    def newest(self, key: str, after: datetime, ranks: Sequence[int]) -> dict[int, datetime]:
+        ordered = sorted((at for at in self.slots if at > after), reverse=True)
+        return {rank: ordered[rank - 1] for rank in ranks if rank <= len(ordered)}
+
+    def add(self, key: str, at: datetime, owner: str | None = None) -> None:
+        self.slots.append(at)
+
+    def move(self, owner: str, at: datetime) -> int:
+        return 0
+
+    def set_next(self, key: str, at: datetime) -> None:
+        self.next = at
+
+    def reference_earliest(self, limits: Limits, not_before: datetime) -> datetime:
+        slot = not_before
+        for count, seconds in limits.windows:
+            span = timedelta(seconds=seconds)
+            ordered = sorted((at for at in self.slots if at > slot - span), reverse=True)
+            if len(ordered) >= count:
+                slot = max(slot, ordered[count - 1] + span)
+        return slot
+
+
+# Milliseconds around START: mostly within a few seconds (full windows), some up to an hour back.
+moments = st.lists(
+    st.one_of(st.integers(min_value=-3000, max_value=1000), st.integers(min_value=-4000_000, max_value=1000)),
+    max_size=40,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(taken=moments, at=st.integers(min_value=-2000, max_value=2000), teams=st.booleans())
+def test_one_reading_of_the_log_gives_what_reading_each_window_gave(taken: list[int], at: int, teams: bool) -> None:
+    """`earliest` and the next slot `take` notes, from one query per key, equal the per-window reading, for any log
+    (slots in milliseconds around START, future ones included) and any moment."""
+    limits = Limits(((7, 1.0), (8, 2.0), (60, 30.0), (1800, 3600.0))) if teams else Limits(((3, 1.0), (5, 4.0)))
+    slots = [START + timedelta(milliseconds=ms) for ms in taken]
+    moment = START + timedelta(milliseconds=at)
+    log = MemoryLog(slots)
+
+    assert earliest(log, "k", limits, moment) == log.reference_earliest(limits, moment)
+    slot = earliest(log, "k", limits, moment)
+    following = take(log, "k", limits, slot)
+    assert following == log.reference_earliest(limits, slot) == log.next
+
+
+@settings(max_examples=200, deadline=None)
+@given(taken=moments, at=st.integers(min_value=-2000, max_value=2000), adding=st.integers(min_value=1, max_value=8))
+def test_a_window_read_once_stays_right_while_a_claim_adds_its_slots(taken: list[int], at: int, adding: int) -> None:
+    """A claim reads a tenant's window once, for as many slots as it may add, and adds them in memory: after each,
+    the window says what reading the log again would."""
+    limits = Limits(((3, 1.0), (5, 4.0)))
+    log = MemoryLog([START + timedelta(milliseconds=ms) for ms in taken])
+    moment = START + timedelta(milliseconds=at)
+    window = read(log, "k", limits, moment, adding)
+    for _ in range(adding):
+        slot = window.earliest(moment)
+        assert slot == log.reference_earliest(limits, moment)
+        log.add("k", slot)
+        window = window.with_slot(slot)
+        assert window.earliest(slot) == log.reference_earliest(limits, slot)
+
+
+def test_a_window_refuses_to_answer_for_more_slots_than_it_was_read_for() -> None:
+    window = read(MemoryLog([START] * 40), "k", Limits(((30, 1.0),)), START, adding=1)
+    assert window.with_slot(START).earliest(START) == START + timedelta(seconds=1)
+    with pytest.raises(ValueError):
+        window.with_slot(START).with_slot(START).earliest(START)

@@ -146,8 +146,10 @@ class FaultRig:
         return bool(stored) and stored[0]["triage_activity_id"] is not None and bool(cards)
 
     async def outbox_unsent(self) -> list[dict[str, Any]]:
-        """Outbox rows not delivered (pending or failed)."""
-        query = "SELECT id, conversation_key, status, attempts, last_error FROM outbox WHERE status != 'sent'"
+        """Outbox rows not delivered (pending or failed), oldest first (PostgreSQL keeps no order without ORDER BY)."""
+        query = (
+            "SELECT id, conversation_key, status, attempts, last_error FROM outbox WHERE status != 'sent' ORDER BY id"
+        )
         return await rows(self.desk, query)
 
     async def deliver_all(self, rounds: int) -> None:
