@@ -252,11 +252,14 @@ MIGRATIONS: list[list[Statement]] = [
         },
         "ALTER TABLE tickets ADD COLUMN next_alert_at TEXT",
         "CREATE INDEX tickets_queue ON tickets (next_due_at, id) WHERE status NOT IN ('resolved', 'closed')",
-        "CREATE INDEX tickets_queue_assignee ON tickets (assignee_aad_id, next_due_at, id)"
+        # Each filter's index in the queue's order, with the other filters' columns after it: a combined filter's
+        # count and page are then read from the index alone.
+        "CREATE INDEX tickets_queue_assignee ON tickets (assignee_aad_id, next_due_at, id, severity)"
         " WHERE status NOT IN ('resolved', 'closed')",
-        "CREATE INDEX tickets_queue_severity ON tickets (severity, next_due_at, id)"
+        "CREATE INDEX tickets_queue_severity ON tickets (severity, next_due_at, id, assignee_aad_id)"
         " WHERE status NOT IN ('resolved', 'closed')",
-        "CREATE INDEX tickets_open_customer ON tickets (customer_name) WHERE status NOT IN ('resolved', 'closed')",
+        "CREATE INDEX tickets_open_customer ON tickets (customer_name, next_due_at, id, assignee_aad_id, severity)"
+        " WHERE status NOT IN ('resolved', 'closed')",
         "CREATE INDEX tickets_open_tenant ON tickets (customer_tenant_id) WHERE status NOT IN ('resolved', 'closed')",
         "CREATE INDEX tickets_next_alert ON tickets (next_alert_at) WHERE next_alert_at IS NOT NULL",
         # Open tickets whose triage card was never posted (`triage here` posts them): a handful, not a table scan.
