@@ -63,7 +63,7 @@ async def test_a_customers_message_takes_five_transactions(
     assert len(transactions.made) == 5, transactions.made
 
 
-async def test_a_ticket_submit_and_its_incident_check_take_twelve_transactions(
+async def test_a_ticket_submit_and_its_incident_check_take_at_most_twelve_transactions(
     desk: Desk, customer_chat: Chat, triage_channel: Channel, technician: TeamsUser, transactions: Transactions
 ) -> None:
     await set_triage_channel(desk, triage_channel, technician)
@@ -83,11 +83,16 @@ async def test_a_ticket_submit_and_its_incident_check_take_twelve_transactions(
         "complete the activity",
     ]
     incident_check = [
-        "Graph's shared rate limit, for the customer's open issues",
-        "and for its service overviews (the tenant's health is read once, then cached)",
         "the triage channel and who refreshes cards",
         "the chat",
         "known incidents",
         "link them",
     ]
-    assert len(transactions.made) == len(turn) + len(incident_check), "\n".join(transactions.made)
+    # Graph's shared rate limit, for the customer's open issues and its service overviews (the tenant's health is
+    # read once, then cached): the two requests ask together and usually share one transaction (desk/ratelimit.py
+    # serves callers that ask while a reservation is written by the next one), two when the first was already under
+    # way as the second asked.
+    limiter = [made for made in transactions.made if "_reserve_for_askers" in made]
+    others = [made for made in transactions.made if "_reserve_for_askers" not in made]
+    assert 1 <= len(limiter) <= 2, "\n".join(transactions.made)
+    assert len(others) == len(turn) + len(incident_check), "\n".join(transactions.made)
