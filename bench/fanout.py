@@ -118,7 +118,17 @@ async def wait_for(connector: TeamsLimitsConnector, chats: list[Chat], limit: fl
 
 
 async def run_once(engine: str, chats: int, tenants: int, random_429: float, seed: int) -> Outcome:
-    logging.disable(logging.WARNING)  # the sender logs every 429 it is told to retry
+    """One fan-out, with the sender's warning per 429 it is told to retry silenced meanwhile (and only meanwhile:
+    a test runs this in the test process, whose other tests read the logs)."""
+    silenced = logging.root.manager.disable
+    logging.disable(logging.WARNING)
+    try:
+        return await _run_once(engine, chats, tenants, random_429, seed)
+    finally:
+        logging.disable(silenced)
+
+
+async def _run_once(engine: str, chats: int, tenants: int, random_429: float, seed: int) -> Outcome:
     with tempfile.TemporaryDirectory() as folder:
         tenant_of: dict[str, str] = {}
         connector = TeamsLimitsConnector(tenant_of, random_429=random_429, seed=seed)
