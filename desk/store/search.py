@@ -73,6 +73,10 @@ def search_tickets(cx: Cx, words: list[str], limit: int = 20) -> list[Ticket]:
     # Innermost: the most recent matches, from the search index in id order; then the best `limit` of them; only
     # those are read from tickets.
     if cx.dialect == "postgresql":
+        # One statement serves every search: a plan cached for a rare word (read the whole match list through the
+        # index) is ten times slower for a common one (walk the newest tickets), so each search is planned anew.
+        # https://www.postgresql.org/docs/15/runtime-config-query.html#GUC-PLAN-CACHE-MODE
+        cx.execute("SET LOCAL plan_cache_mode = force_custom_plan")
         query = " & ".join(_pg_term(run) for run in wanted.runs)
         only = " AND id = ?" if number else ""
         ranked = (

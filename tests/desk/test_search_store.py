@@ -148,6 +148,8 @@ async def test_search_and_the_queue_read_through_indexes_only(db: Database) -> N
     await db.read(recorded)
     await desk.queue_page(queue_query("", "aad-me"))
     for sql, params in statements:
+        if not sql.startswith("SELECT"):
+            continue  # PostgreSQL's SET LOCAL for the search
         plan = await db.read(lambda cx, s=sql, p=params: _plan(cx, s, p))
         assert not re.search(r"\bSCAN (tickets|t)\b(?! USING)|Seq Scan", plan), (sql, plan)
 
