@@ -27,6 +27,7 @@ from bot.features.sign_ins import SignIns
 from bot.jobs.background import Periodic
 from bot.jobs.heartbeat import Heartbeat
 from bot.jobs.monitor import monitor_round
+from bot.jobs.ms_response import check_ms_response
 from bot.jobs.sla_alerts import check_sla
 from bot.jobs.spawner import Spawner
 from bot.jobs.sr_sync import sync_service_requests
@@ -201,6 +202,7 @@ async def start(
         job("health-monitor", settings.health_poll_seconds, lambda: monitor_round(services)),
         job("sr-sync", settings.sr_sync_seconds, lambda: sync_service_requests(services)),
         job("support-profile", 3600, lambda: refresh_profile(services)),
+        job("ms-response-clock", settings.sla_check_seconds, lambda: check_ms_response(services)),
     ]
     # The first beat lands before the process serves: a turn it claims never looks dead for want of a heartbeat.
     await heartbeat.beat()

@@ -31,8 +31,10 @@ def escalation_form(
     values: Mapping[str, str],
     vehicle: Vehicle,
     errors: Mapping[str, str] | None = None,
+    guidance: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """The service request about to be filed, prefilled from the ticket and editable."""
+    """The service request about to be filed, prefilled from the ticket and editable; `guidance` is the
+    per-service block (cards/guidance.py) saying where this product's escalations belong."""
     errors = errors or {}
     severities = [(s.value, t(f"severity.{s.value}")) for s in Severity]
     inputs: list[dict[str, Any]] = [
@@ -45,6 +47,7 @@ def escalation_form(
     body: list[dict[str, Any]] = [
         {"type": "TextBlock", "text": vehicle_text(t, vehicle), "wrap": True, "isSubtle": True},
         {"type": "TextBlock", "text": t("escalation.commercial_hint"), "wrap": True, "size": "Small", "isSubtle": True},
+        *(guidance or []),
     ]
     if errors:
         body.append({"type": "TextBlock", "text": t("form.fix_problems"), "color": "Attention", "wrap": True})

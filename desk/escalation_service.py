@@ -16,12 +16,14 @@ from enum import StrEnum
 
 from desk.changes import Actor, Escalate
 from desk.escalation import EscalationDraft, Filing, Send, decide
+from desk.ms_response import plan_key
 from desk.outbox import Outgoing
 from desk.service_base import DeskBase
 from desk.sla_plan import plan_alerts
 from desk.store import escalations as escalation_sql
 from desk.store import events as event_sql
 from desk.store import outbox as outbox_sql
+from desk.store import sr_clocks as clock_sql
 from desk.store import tickets as ticket_sql
 from desk.store.database import Cx
 from desk.store.events import Event
@@ -119,6 +121,9 @@ class EscalationService(DeskBase):
             escalation_sql.filed(cx, draft_id, change.sr_id)
             draft = escalation_sql.get_draft(cx, draft_id)
             assert draft is not None
+            # Microsoft's response clock starts with the filing, whatever became of the ticket meanwhile.
+            severity = draft.fields.get("severity", "")
+            clock_sql.start(cx, draft.ticket_id, change.sr_id, plan_key(change.vehicle), severity, now)
             before = ticket_sql.get_ticket(cx, draft.ticket_id)
             assert before is not None, "tickets are never deleted"
             if before.sr_id == change.sr_id:

@@ -13,6 +13,7 @@ from dotenv import dotenv_values
 
 from desk.clouds import CLOUDS, CloudEndpoints
 from desk.env import EnvReader, SettingsError
+from desk.ms_response import parse_response_targets
 from desk.settings_service_urls import is_loopback, service_url_allowlist
 from desk.settings_support import given_support_variables, sla_targets, support_profile
 from desk.support import SlaTargets, SupportProfile
@@ -83,6 +84,8 @@ class Settings:
     sign_in_flow: str = "auto"
     log_level: str = "INFO"
     database_pool_size: int = 10  # connections each process keeps to PostgreSQL (README: "Several instances")
+    # Microsoft's initial-response targets in minutes by severity, over the published ones (desk/ms_response.py).
+    ms_response_targets: Mapping[str, int] = field(default_factory=dict)
 
     @property
     def local_mode(self) -> bool:
@@ -156,6 +159,7 @@ def _build(env: EnvReader) -> Settings:
         sign_in_flow=env.choice("SIGN_IN_FLOW", {"auto": "auto", "device": "device"}, "auto"),
         log_level=env.choice("LOG_LEVEL", {n: n for n in ("DEBUG", "INFO", "WARNING", "ERROR")}, "INFO"),
         database_pool_size=env.int("DATABASE_POOL_SIZE", 10, minimum=1, maximum=100),
+        ms_response_targets=env.parsed("MS_RESPONSE_TARGETS", parse_response_targets, ""),
     )
 
 

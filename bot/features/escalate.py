@@ -16,7 +16,9 @@ from bot.turns.commands import CommandRouter
 from bot.turns.conversations import CHANNEL, GROUP, PERSONAL, conversation_key, record_of
 from bot.turns.turn import Turn
 from cards.escalation import escalation_form, sign_in_card
+from cards.guidance import guidance_block
 from desk.escalation import FIELDS, EscalationDraft, fitting_topics, validate, vehicle_for
+from desk.guidance import guidance_for
 from desk.people import Role
 from desk.tickets import Ticket
 from msapi.errors import MicrosoftApiError, TokenError
@@ -162,7 +164,10 @@ async def _show_draft(
     names = {t.id: t.name for t in topics}
     vehicle = vehicle_for(names.get(draft.fields.get("topic", ""), ""), turn.services.settings.support_plan)
     choices = [(t.id, t.name) for t in ordered]
-    return ActionResult(card=escalation_form(turn.t, draft.id, ticket, choices, draft.fields, vehicle, errors))
+    advice = guidance_block(
+        turn.t, guidance_for(ticket.fields.product, turn.services.settings.cloud, ticket.requester.tenant_id)
+    )
+    return ActionResult(card=escalation_form(turn.t, draft.id, ticket, choices, draft.fields, vehicle, errors, advice))
 
 
 async def _topics(turn: Turn) -> list | None:  # type: ignore[type-arg]

@@ -7,8 +7,11 @@ from typing import Any
 
 from bot.features.notices import Audience, announcer, technician_card
 from bot.turns.turn import Turn
+from cards.guidance import guidance_block
+from cards.ms_response import response_clock_block
 from cards.render import MAX_CARD_BYTES, card_size
 from cards.triage_actions import history_block
+from desk.guidance import guidance_for
 from desk.people import Role
 from desk.tickets import Ticket, parse_ticket_number
 from desk.workflow import Actor, Change, Refused
@@ -89,11 +92,25 @@ async def technician_view(turn: Turn, ticket: Ticket, with_history: bool = False
     """The triage card as a technician sees it (actions), optionally with the ticket's history."""
     audience = await audience_for(turn, ticket)
     now = turn.services.clock()
-    card = technician_card(turn.t, ticket, now, audience, viewer=turn.person.aad_id)
+    blocks = await escalation_blocks(turn, ticket)
+    card = technician_card(turn.t, ticket, now, audience, blocks, viewer=turn.person.aad_id)
     if not with_history:
         return card
     # The history gets what the card leaves of Teams' message size (a long description of emoji or CJK text
     # takes three or four bytes a character).
     budget = MAX_CARD_BYTES - card_size(card) - HISTORY_MARGIN
     extra = history_block(turn.t, await turn.services.desk.history(ticket.id), budget=max(budget, 0))
-    return technician_card(turn.t, ticket, now, audience, extra, viewer=turn.person.aad_id)
+    return technician_card(turn.t, ticket, now, audience, blocks + extra, viewer=turn.person.aad_id)
+
+
+async def escalation_blocks(turn: Turn, ticket: Ticket) -> list[dict[str, Any]]:
+    """Microsoft's response clock once the ticket has a service request; before that, while it is open, where
+    its escalation should go by product."""
+    services = turn.services
+    if ticket.sr_id:
+        clock = await services.desk.sr_clock(ticket.id, ticket.sr_id)
+        return response_clock_block(turn.t, clock, services.clock(), services.settings.ms_response_targets)
+    if not ticket.is_open:
+        return []
+    tenant = ticket.requester.tenant_id
+    return guidance_block(turn.t, guidance_for(ticket.fields.product, services.settings.cloud, tenant))

@@ -8,6 +8,7 @@ import logging
 
 from bot.features.notices import Audience, announcer
 from bot.turns.services import Services
+from desk.ms_response import is_response
 from desk.people import Role
 from desk.tickets import Ticket
 from desk.workflow import Actor, Refused, SrUpdate
@@ -40,9 +41,14 @@ async def _sync(services: Services, ticket: Ticket) -> int:
     request = await services.partner_center.service_request(token, ticket.sr_id)
     ours = {tech.name.casefold() for tech in await services.desk.technicians()}
     fresh = request.notes[ticket.sr_notes_seen :]
-    from_microsoft = tuple(
-        f"{note.created_by}: {note.text}" for note in fresh if note.created_by.casefold() not in ours
-    )
+    theirs = [note for note in fresh if note.created_by.casefold() not in ours]
+    from_microsoft = tuple(f"{note.created_by}: {note.text}" for note in theirs)
+    # Microsoft's response clock: this read happened, and whether it shows Microsoft's first response (stamped by
+    # Partner Center when it says when; desk/ms_response.py says what counts).
+    responded = is_response(ticket.sr_status, request.status, theirs)
+    stamps = [note.created for note in theirs if note.created is not None]
+    at = min(stamps, default=request.last_modified or services.clock()) if responded else None
+    await services.desk.sr_checked(ticket.id, ticket.sr_id, at)
     if request.status == ticket.sr_status and not from_microsoft:
         if len(request.notes) != ticket.sr_notes_seen:
             await _apply(services, ticket, SrUpdate(request.status, len(request.notes)))

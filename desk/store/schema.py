@@ -309,4 +309,11 @@ MIGRATIONS: list[list[Statement]] = [
         "ALTER TABLE rate_limit_slots ADD COLUMN owner TEXT",
         "CREATE INDEX rate_limit_slots_owner ON rate_limit_slots (owner)",
     ],
+    # 16: Microsoft's response clock — one row per filed service request: its plan and severity at filing, when the
+    # desk last read it, when Microsoft first responded, and the late note (sent at most once, recorded with it).
+    [
+        "CREATE TABLE sr_clocks (ticket_id INTEGER NOT NULL REFERENCES tickets (id), sr_id TEXT NOT NULL,"
+        " plan TEXT NOT NULL, severity TEXT NOT NULL, filed_at TEXT NOT NULL, checked_at TEXT, responded_at TEXT,"
+        " late_noted_at TEXT, PRIMARY KEY (ticket_id, sr_id))",
+    ],
 ]
