@@ -59,7 +59,7 @@ def message_resource(message: DemoMessage) -> dict[str, Any]:
     """A serviceUpdateMessage object (viewPoint is null under application permissions)."""
     return {
         "startDateTime": iso(message.start),
-        "endDateTime": None,
+        "endDateTime": iso(message.end),
         "lastModifiedDateTime": iso(message.last_modified),
         "title": message.title,
         "id": message.id,
