@@ -58,6 +58,7 @@ async def test_posts_follow_next_links_newest_change_first(graph_rig: GraphRig) 
     assert [c.status for c in graph_rig.graph_calls("/messages")] == [200, 200, 200]
     first, second, third = graph_rig.urls[-3:]
     assert query_of(first) == {"$orderby": ["lastModifiedDateTime desc"]}
+    assert query_of(second) == {"$orderby": ["lastModifiedDateTime desc"], "$skip": ["100"]}
     assert query_of(third) == {"$orderby": ["lastModifiedDateTime desc"], "$skip": ["200"]}
 
 
