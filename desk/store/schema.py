@@ -309,4 +309,9 @@ MIGRATIONS: list[list[Statement]] = [
         "ALTER TABLE rate_limit_slots ADD COLUMN owner TEXT",
         "CREATE INDEX rate_limit_slots_owner ON rate_limit_slots (owner)",
     ],
+    # 16: Message center — the weekly digest queued per ISO week (desk/store/digests.py), one row each.
+    [
+        "CREATE TABLE message_center_digests (week TEXT PRIMARY KEY, conversation_key TEXT NOT NULL,"
+        " sent_at TEXT NOT NULL)",
+    ],
 ]
