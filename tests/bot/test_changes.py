@@ -80,7 +80,7 @@ async def test_a_long_list_is_capped_and_says_how_many_more(desk, triage_channel
 
     text = await said(desk, triage_channel, technician, "changes fabrikam")
 
-    assert "60 posts" in text and "…and 45 more in the Message center." in text
+    assert "60 posts" in text and "…and 45 more posts in the Message center." in text
     assert text.count(MESSAGE_CENTER) == 15
 
 
