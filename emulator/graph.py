@@ -16,6 +16,7 @@ from emulator.graph_wire import (
     graph_error,
     issue_from_json,
     issue_resource,
+    message_from_json,
     message_resource,
     service_resource,
     too_many_requests,
@@ -91,7 +92,8 @@ def routes(state: EmulatorState) -> list[web.RouteDef]:
 
 
 def control_routes(state: EmulatorState, control: str) -> list[web.RouteDef]:
-    """POST {control}/graph/issues (upsert), .../issues/{id}/posts ({"text", "status"?}), .../issues/{id}/resolve."""
+    """POST {control}/graph/issues (upsert), .../issues/{id}/posts ({"text", "status"?}), .../issues/{id}/resolve;
+    POST {control}/graph/messages (a Message center post, added or replaced)."""
 
     async def upsert(request: web.Request) -> web.Response:
         body = await _body(request)
@@ -112,7 +114,18 @@ def control_routes(state: EmulatorState, control: str) -> list[web.RouteDef]:
     async def resolve(request: web.Request) -> web.Response:
         return _changed(state.resolve_issue, request)
 
+    async def upsert_message(request: web.Request) -> web.Response:
+        try:
+            message = message_from_json(await _body(request), state.clock())
+        except ValueError as error:
+            return web.json_response({"error": str(error)}, status=400)
+        with state.lock:
+            existed = message.id in state.messages
+            state.messages[message.id] = message
+        return web.json_response(message_resource(message), status=200 if existed else 201)
+
     return [
+        web.post(control + "/graph/messages", upsert_message),
         web.post(control + "/graph/issues", upsert),
         web.post(control + "/graph/issues/{id}/posts", add_post),
         web.post(control + "/graph/issues/{id}/resolve", resolve),

@@ -6,7 +6,7 @@ from __future__ import annotations
 import jwt
 
 from emulator import demo
-from tests.emulator.test_graph_emulator import get
+from tests.emulator.test_graph_emulator import control, get
 from tests.msapi.graph_rig import GraphRig
 
 FABRIKAM = demo.FABRIKAM.tenant_id
@@ -68,3 +68,24 @@ async def test_app_token_without_the_permission_gets_graphs_403(graph_rig: Graph
     assert error["code"] == "Forbidden" and "not have enough permission" in error["message"]
     assert error["innerError"]["request-id"] == answer.headers["request-id"]
     assert (await get(graph_rig, FABRIKAM, "/healthOverviews")).status_code == 200
+
+
+async def test_a_post_added_through_the_control_route_reaches_its_tenants_only(graph_rig: GraphRig) -> None:
+    post = {
+        "id": "MC555001",
+        "title": "Teams: new town hall limits",
+        "category": "PlanForChange",
+        "isMajorChange": True,
+        "actionRequiredByDateTime": "2026-12-20T00:00:00Z",
+        "services": ["Microsoft Teams"],
+        "body": {"contentType": "Html", "content": "<p>Plan for it.</p>"},
+        "tenants": [FABRIKAM],
+    }
+    added = await control(graph_rig, "/messages", post)
+    assert added.status_code == 201 and added.json()["actionRequiredByDateTime"] == "2026-12-20T00:00:00.000Z"
+    assert (await control(graph_rig, "/messages", {"id": "MC555002"})).status_code == 400
+
+    fabrikam = (await get(graph_rig, FABRIKAM, "/messages")).json()["value"]
+    northwind = (await get(graph_rig, demo.NORTHWIND.tenant_id, "/messages")).json()["value"]
+    assert any(p["id"] == "MC555001" and p["isMajorChange"] is True for p in fabrikam)
+    assert all(p["id"] != "MC555001" for p in northwind)
