@@ -26,6 +26,8 @@ from bot.features.registry import register_all
 from bot.features.sign_ins import SignIns
 from bot.jobs.background import Periodic
 from bot.jobs.heartbeat import Heartbeat
+from bot.jobs.message_digest import CHECK_SECONDS as DIGEST_CHECK_SECONDS
+from bot.jobs.message_digest import weekly_digest
 from bot.jobs.monitor import monitor_round
 from bot.jobs.ms_response import check_ms_response
 from bot.jobs.sla_alerts import check_sla
@@ -203,6 +205,7 @@ async def start(
         job("sr-sync", settings.sr_sync_seconds, lambda: sync_service_requests(services)),
         job("support-profile", 3600, lambda: refresh_profile(services)),
         job("ms-response-clock", settings.sla_check_seconds, lambda: check_ms_response(services)),
+        job("message-center-digest", DIGEST_CHECK_SECONDS, lambda: weekly_digest(services)),
     ]
     # The first beat lands before the process serves: a turn it claims never looks dead for want of a heartbeat.
     await heartbeat.beat()

@@ -132,6 +132,7 @@ class DemoMessage:
     action_required_by: datetime | None = None
     is_major_change: bool = False
     tags: tuple[str, ...] = ()
+    end: datetime | None = None
 
 
 # Microsoft Support's progress on every service request in local-mode demos (EmulatorState.sr_script; tests leave

@@ -111,8 +111,71 @@ def demo_issues(started: datetime) -> list[DemoIssue]:
 
 
 def demo_messages(started: datetime) -> list[DemoMessage]:
-    """Message center items (two per customer)."""
+    """Message center items: two every customer sees, and Fabrikam's own (a major change to act on within 30 days,
+    one to act on later, a rollout starting soon, and one only to stay informed)."""
     everyone = tuple(tenant.tenant_id for tenant in CUSTOMERS)
+    return [*_fabrikam_messages(started), *_shared_messages(started, everyone)]
+
+
+def _fabrikam_messages(started: datetime) -> list[DemoMessage]:
+    fabrikam = (FABRIKAM.tenant_id,)
+    return [
+        DemoMessage(
+            id="MC700010",
+            title="Exchange Online: legacy Exchange Online tokens are turned off for Outlook add-ins",
+            category="PlanForChange",
+            severity="High",
+            services=("Exchange Online", "Microsoft 365 apps"),
+            body="<p>Legacy Exchange user identity and callback tokens will be turned off. <b>Update or replace "
+            "add-ins</b> that still use them before the date below.</p>",
+            start=started - timedelta(days=10),
+            last_modified=started - timedelta(days=2),
+            action_required_by=started + timedelta(days=12),
+            is_major_change=True,
+            tenants=fabrikam,
+            tags=("Admin impact", "Retirement"),
+        ),
+        DemoMessage(
+            id="MC700011",
+            title="Microsoft Entra ID: enforce multifactor authentication for Azure portal sign-ins",
+            category="PreventOrFixIssue",
+            severity="Normal",
+            services=("Microsoft Entra",),
+            body="<p>Make sure every administrator can complete MFA before enforcement begins.</p>",
+            start=started - timedelta(days=5),
+            last_modified=started - timedelta(days=5),
+            action_required_by=started + timedelta(days=45),
+            tenants=fabrikam,
+            tags=("Admin impact",),
+        ),
+        DemoMessage(
+            id="MC700012",
+            title="SharePoint Online: new default sharing link for new sites",
+            category="PlanForChange",
+            severity="Normal",
+            services=("SharePoint Online",),
+            body="<p>New sites will default to links that work for people in your organization.</p>",
+            start=started + timedelta(days=20),
+            last_modified=started - timedelta(hours=6),
+            tenants=fabrikam,
+            tags=("User impact",),
+        ),
+        DemoMessage(
+            id="MC700013",
+            title="Microsoft Teams: updated meeting join experience on the web",
+            category="StayInformed",
+            severity="Normal",
+            services=("Microsoft Teams",),
+            body="<p>The join screen gets a new look. No action is required.</p>",
+            start=started - timedelta(days=1),
+            last_modified=started - timedelta(hours=1),
+            tenants=fabrikam,
+            tags=("User impact", "Updated message"),
+        ),
+    ]
+
+
+def _shared_messages(started: datetime, everyone: tuple[str, ...]) -> list[DemoMessage]:
     return [
         DemoMessage(
             id="MC700001",

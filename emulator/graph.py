@@ -16,6 +16,7 @@ from emulator.graph_wire import (
     graph_error,
     issue_from_json,
     issue_resource,
+    message_from_json,
     message_resource,
     service_resource,
     too_many_requests,
@@ -27,6 +28,7 @@ PREFIX = "/graph"
 ANNOUNCEMENTS = "/v1.0/admin/serviceAnnouncement"
 AUDIENCES = ("https://graph.microsoft.com", "https://graph.microsoft.us")
 DEFAULT_PAGE, MAX_PAGE = 100, 1000
+MESSAGES_PERMISSION = "ServiceMessage.Read.All"
 _RESOLVED_FILTER = re.compile(r"^\s*isResolved\s+eq\s+(true|false)\s*$", re.IGNORECASE)
 _ORDER_BY = re.compile(r"^\s*(\w+)(?:\s+(asc|desc))?\s*$", re.IGNORECASE)
 Handler = Callable[[web.Request], Awaitable[web.Response]]
@@ -74,7 +76,9 @@ def routes(state: EmulatorState) -> list[web.RouteDef]:
         return _json({"@odata.context": context, **issue_resource(found)})
 
     async def messages(request: web.Request) -> web.Response:
-        tenant, audience = _authorize(state, request)
+        # https://learn.microsoft.com/graph/api/serviceannouncement-list-messages: ServiceMessage.Read.All,
+        # delegated (work or school) or application.
+        tenant, audience = _authorize(state, request, MESSAGES_PERMISSION)
         items = [message_resource(message) for message in state.tenant_messages(tenant)]
         return _collection(request, items, f"{audience}/v1.0/$metadata#admin/serviceAnnouncement/messages")
 
@@ -88,7 +92,8 @@ def routes(state: EmulatorState) -> list[web.RouteDef]:
 
 
 def control_routes(state: EmulatorState, control: str) -> list[web.RouteDef]:
-    """POST {control}/graph/issues (upsert), .../issues/{id}/posts ({"text", "status"?}), .../issues/{id}/resolve."""
+    """POST {control}/graph/issues (upsert), .../issues/{id}/posts ({"text", "status"?}), .../issues/{id}/resolve;
+    POST {control}/graph/messages (a Message center post, added or replaced)."""
 
     async def upsert(request: web.Request) -> web.Response:
         body = await _body(request)
@@ -109,17 +114,29 @@ def control_routes(state: EmulatorState, control: str) -> list[web.RouteDef]:
     async def resolve(request: web.Request) -> web.Response:
         return _changed(state.resolve_issue, request)
 
+    async def upsert_message(request: web.Request) -> web.Response:
+        try:
+            message = message_from_json(await _body(request), state.clock())
+        except ValueError as error:
+            return web.json_response({"error": str(error)}, status=400)
+        with state.lock:
+            existed = message.id in state.messages
+            state.messages[message.id] = message
+        return web.json_response(message_resource(message), status=200 if existed else 201)
+
     return [
+        web.post(control + "/graph/messages", upsert_message),
         web.post(control + "/graph/issues", upsert),
         web.post(control + "/graph/issues/{id}/posts", add_post),
         web.post(control + "/graph/issues/{id}/resolve", resolve),
     ]
 
 
-def _authorize(state: EmulatorState, request: web.Request) -> tuple[str, str]:
+def _authorize(state: EmulatorState, request: web.Request, permission: str | None = None) -> tuple[str, str]:
     """The caller's tenant and token audience; raises Graph's 401 when the token will not do, 403 when its kind
-    (app-only or App+User) is not one the route's contract row lists, and 429 when the app has used up one of the
-    tenant's service communications limits (`state.graph_limits`)."""
+    (app-only or App+User) is not one the route's contract row lists or it does not carry `permission` (an app-only
+    token's `roles`, a user token's `scp`), and 429 when the app has used up one of the tenant's service
+    communications limits (`state.graph_limits`)."""
     claims = read_token(state, request)
     if claims is None:
         empty = not request.headers.get("Authorization")
@@ -139,10 +156,24 @@ def _authorize(state: EmulatorState, request: web.Request) -> tuple[str, str]:
         # No service communications row refuses a kind today (each page lists delegated and application
         # permissions); should one, Graph's 403 body is the emulator's choice, as no page shows this refusal.
         raise Refused(403, "Forbidden", f"This API does not accept {contract.kind_of(claims).value} tokens.")
+    if permission is not None and permission not in _permissions(claims):
+        # Graph's 403 for a token without the permission: https://learn.microsoft.com/graph/errors (403 Forbidden,
+        # "Access is denied to the requested resource. The user might not have enough permission") and
+        # https://learn.microsoft.com/graph/resolve-auth-errors ("403 Forbidden error: have you chosen the right set of
+        # permissions?"); the code is Graph's generic "Forbidden".
+        message = "Access is denied to the requested resource. The user might not have enough permission."
+        raise Refused(403, "Forbidden", message)
     wait = state.graph_throttle(str(claims.get("appid")), tenant)
     if wait is not None:
         raise Refused(429, "TooManyRequests", "Please retry again later.", too_many_requests(str(wait)))
     return tenant, audience
+
+
+def _permissions(claims: dict[str, object]) -> set[str]:
+    if contract.kind_of(claims) is contract.USER:
+        return set(str(claims.get("scp") or "").split())
+    roles = claims.get("roles")
+    return {str(role) for role in roles} if isinstance(roles, list) else set()
 
 
 def _collection(

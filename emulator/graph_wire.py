@@ -59,7 +59,7 @@ def message_resource(message: DemoMessage) -> dict[str, Any]:
     """A serviceUpdateMessage object (viewPoint is null under application permissions)."""
     return {
         "startDateTime": iso(message.start),
-        "endDateTime": None,
+        "endDateTime": iso(message.end),
         "lastModifiedDateTime": iso(message.last_modified),
         "title": message.title,
         "id": message.id,
@@ -135,6 +135,37 @@ def issue_from_json(body: Any, existing: DemoIssue | None, now: datetime) -> Dem
     if issue.start is None:
         raise ValueError("startDateTime must be a timestamp")
     return issue
+
+
+def message_from_json(body: Any, now: datetime) -> DemoMessage:
+    """A Message center post from the control route's JSON: Graph's field names (serviceUpdateMessage) plus the
+    `tenants` that see it; body.content is HTML. ValueError if bad."""
+    if not isinstance(body, dict):
+        raise ValueError("the body must be a JSON object")
+    post_id, title = body.get("id"), body.get("title")
+    if not isinstance(post_id, str) or not post_id.strip() or "/" in post_id or not isinstance(title, str):
+        raise ValueError("id (a non-empty string without '/') and title are required")
+    tenants, services = body.get("tenants"), body.get("services", [])
+    if not isinstance(tenants, list) or not tenants or not all(isinstance(t, str) for t in tenants):
+        raise ValueError("tenants must be a non-empty list of tenant ids")
+    if not isinstance(services, list) or not all(isinstance(s, str) for s in services):
+        raise ValueError("services must be a list of strings")
+    content = body.get("body", {}).get("content", "") if isinstance(body.get("body"), dict) else ""
+    return DemoMessage(
+        id=post_id,
+        title=title,
+        category=str(body.get("category") or "StayInformed"),
+        severity=str(body.get("severity") or "Normal"),
+        services=tuple(services),
+        body=str(content),
+        start=_time(body.get("startDateTime"), "startDateTime") or now,
+        last_modified=now,
+        tenants=tuple(t.lower() for t in tenants),
+        action_required_by=_time(body.get("actionRequiredByDateTime"), "actionRequiredByDateTime"),
+        is_major_change=body.get("isMajorChange") is True,
+        tags=tuple(str(tag) for tag in body.get("tags", []) if isinstance(tag, str)),
+        end=_time(body.get("endDateTime"), "endDateTime"),
+    )
 
 
 def _posts(raw: Any, now: datetime) -> tuple[tuple[datetime, str], ...]:

@@ -66,6 +66,9 @@ def routes(state: EmulatorState) -> list[web.RouteDef]:
             "nbf": now,
             "exp": now + state.token_lifetime,
             "oid": str(uuid.uuid4()),
+            # App-only tokens carry the application permissions granted in the tenant in `roles`
+            # (https://learn.microsoft.com/entra/identity-platform/access-token-claims-reference).
+            "roles": state.app_roles(tenant),
         }
         access_token = jwt.encode(claims, state.signing_key, algorithm="HS256")
         state.grants.note_issued(access_token)

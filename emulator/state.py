@@ -69,6 +69,10 @@ class Seen:
     headers: dict[str, str]
 
 
+# The Graph application permissions the partner's app is granted in every consented customer tenant by default.
+GRAPH_APP_PERMISSIONS = frozenset({"ServiceHealth.Read.All", "ServiceMessage.Read.All"})
+
+
 @dataclass
 class EmulatorState:
     """Mutable state of one emulator instance; guarded by a lock because tests read it from other threads."""
@@ -94,6 +98,9 @@ class EmulatorState:
     messages: dict[str, demo.DemoMessage] = field(default_factory=dict)
     # Customers where the partner's app has a token but no consent for Graph (401 Authorization_IdentityNotFound).
     graph_consent_missing: set[str] = field(default_factory=lambda: {demo.TAILSPIN.tenant_id})
+    # Application permissions the partner's app lacks in a consented tenant (tenant -> permission names): the `roles`
+    # claim of its app-only tokens for that tenant leaves them out, and Graph answers 403 (emulator/graph.py).
+    graph_permissions_missing: dict[str, set[str]] = field(default_factory=dict)
     demo_health: bool = True
     # Users signing in (App+User): redirect URIs registered besides http loopback ones; a user (aad id) the
     # authorize page signs in without asking; users whose refresh tokens were revoked (until they sign in again).
@@ -223,6 +230,12 @@ class EmulatorState:
         """The issues a tenant sees, in the order they were first added."""
         with self.lock:
             return [issue for issue in self.issues.values() if tenant_id in issue.tenants]
+
+    def app_roles(self, tenant_id: str) -> list[str]:
+        """The application permissions granted to the partner's app in a tenant (an app-only token's `roles`)."""
+        with self.lock:
+            missing = self.graph_permissions_missing.get(tenant_id, set())
+        return sorted(GRAPH_APP_PERMISSIONS - missing)
 
     def tenant_messages(self, tenant_id: str) -> list[demo.DemoMessage]:
         """The Message center items a tenant sees."""

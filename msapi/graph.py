@@ -29,6 +29,8 @@ __all__ = ["GraphClient", "HealthIssue", "HealthPost", "MessageCenterItem", "Ser
 ANNOUNCEMENTS = "/v1.0/admin/serviceAnnouncement"
 HEALTH_PERMISSION = "ServiceHealth.Read.All"
 MESSAGES_PERMISSION = "ServiceMessage.Read.All"
+# Message center posts read for one tenant at most (a tenant sees a few hundred at a time): the newest changed first.
+MESSAGE_CENTER_LIMIT = 1000
 MAX_PAGES = 50  # 5,000 items at Graph's default page size; a bound so a looping next link cannot spin forever
 # AADSTS codes meaning "the app is not (or no longer) consented in this tenant", not "the app is misconfigured".
 # Graph's service communications limits, per app per tenant, for any request under /admin/serviceAnnouncement/:
@@ -75,6 +77,23 @@ class GraphClient(ApiClient):
             async for item in items:
                 found.append(message_item(item))
                 if len(found) >= top:
+                    break
+        return found
+
+    async def message_center(self, tenant_id: str, limit: int = MESSAGE_CENTER_LIMIT) -> list[MessageCenterItem]:
+        """The tenant's Message center posts, newest change first, every page up to `limit` posts.
+
+        GET /v1.0/admin/serviceAnnouncement/messages (https://learn.microsoft.com/graph/api/serviceannouncement-list-
+        messages): ServiceMessage.Read.All, delegated (work or school) or application; "supports the OData query
+        parameters"; pages of 100 by default (`Prefer: odata.maxpagesize` up to 1000), the next one in
+        `@odata.nextLink`. No $top: Graph's page size stays its own and every page is followed (bounded by
+        MAX_PAGES and `limit`); the desk filters by date itself rather than rely on $filter over date properties."""
+        params = {"$orderby": "lastModifiedDateTime desc"}
+        found: list[MessageCenterItem] = []
+        async with aclosing(self._items(tenant_id, f"{ANNOUNCEMENTS}/messages", params)) as items:
+            async for item in items:
+                found.append(message_item(item))
+                if len(found) >= limit:
                     break
         return found
 

@@ -78,15 +78,33 @@ class HealthIssue:
 
 @dataclass(frozen=True)
 class MessageCenterItem:
-    """A Message center announcement (serviceUpdateMessage)."""
+    """A Message center announcement (serviceUpdateMessage,
+    https://learn.microsoft.com/graph/api/resources/serviceupdatemessage). `category` and `severity` as Microsoft
+    spelled them (the docs camelCase, the samples PascalCase): compare with `category_key`/`severity_key`."""
 
     id: str
     title: str
-    category: str
-    severity: str
+    category: str  # preventOrFixIssue | planForChange | stayInformed
+    severity: str  # normal | high | critical
     services: tuple[str, ...]
     action_required_by: datetime | None
     last_modified: datetime | None
+    is_major_change: bool = False
+    start: datetime | None = None
+    end: datetime | None = None
+    tags: tuple[str, ...] = ()
+    text: str = ""  # body.content (HTML) as plain text
+    details: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def category_key(self) -> str:
+        """The category lower-cased, for comparisons."""
+        return self.category.lower()
+
+    @property
+    def severity_key(self) -> str:
+        """The severity lower-cased, for comparisons."""
+        return self.severity.lower()
 
 
 def parse_time(value: Any) -> datetime | None:
@@ -134,7 +152,19 @@ def message_item(item: Mapping[str, Any]) -> MessageCenterItem:
         services=tuple(str(s) for s in _list(item, "services") if isinstance(s, str)),
         action_required_by=parse_time(item.get("actionRequiredByDateTime")),
         last_modified=parse_time(item.get("lastModifiedDateTime")),
+        is_major_change=item.get("isMajorChange") is True,  # nullable in the docs: null is "not said", read as no
+        start=parse_time(item.get("startDateTime")),
+        end=parse_time(item.get("endDateTime")),
+        tags=tuple(str(tag) for tag in _list(item, "tags") if isinstance(tag, str)),
+        text=_body_text(item.get("body")),
+        details=tuple((_text(d, "name"), _text(d, "value")) for d in _list(item, "details") if isinstance(d, dict)),
     )
+
+
+def _body_text(body: Any) -> str:
+    # itemBody {contentType, content}; Microsoft documents html as the one content type of a message's body.
+    content = body.get("content") if isinstance(body, dict) else None
+    return html_to_text(content) if isinstance(content, str) else ""
 
 
 def _post(raw: Any) -> HealthPost | None:

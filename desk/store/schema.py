@@ -316,4 +316,9 @@ MIGRATIONS: list[list[Statement]] = [
         " plan TEXT NOT NULL, severity TEXT NOT NULL, filed_at TEXT NOT NULL, checked_at TEXT, responded_at TEXT,"
         " late_noted_at TEXT, PRIMARY KEY (ticket_id, sr_id))",
     ],
+    # 17: Message center — the weekly digest queued per ISO week (desk/store/digests.py), one row each.
+    [
+        "CREATE TABLE message_center_digests (week TEXT PRIMARY KEY, conversation_key TEXT NOT NULL,"
+        " sent_at TEXT NOT NULL)",
+    ],
 ]

@@ -36,7 +36,10 @@ async def kinds_of_token(tokens: Tokens) -> dict[tuple[str, Kind], str]:
         ("partnercenter", APP): await tokens.app_only(PARTNER, PC),
         ("partnercenter", USER): await tokens.user(PARTNER, demo.PARTNER.users[0], f"{PC}/user_impersonation"),
         ("graph", APP): await tokens.app_only(FABRIKAM, GRAPH),
-        ("graph", USER): await tokens.user(FABRIKAM, demo.FABRIKAM.users[0], f"{GRAPH}/ServiceHealth.Read.All"),
+        # Both permissions of the service communications rows: /messages needs ServiceMessage.Read.All.
+        ("graph", USER): await tokens.user(
+            FABRIKAM, demo.FABRIKAM.users[0], f"{GRAPH}/ServiceHealth.Read.All {GRAPH}/ServiceMessage.Read.All"
+        ),
     }
 
 
