@@ -30,9 +30,7 @@ class StormTicket:
 def storm_chats(connector: LocalConnector) -> list[Chat]:
     """A personal chat for every demo customer user, served by `connector`."""
     with_demo_roster(connector)
-    return [
-        Chat(user(tenant, index), connector.url) for tenant in demo.CUSTOMERS for index in range(len(tenant.users))
-    ]
+    return [Chat(user(tenant, index), connector.url) for tenant in demo.CUSTOMERS for index in range(len(tenant.users))]
 
 
 async def raise_storm(bot_url: str, connector: LocalConnector, count: int, ticket: StormTicket) -> int:
@@ -41,7 +39,9 @@ async def raise_storm(bot_url: str, connector: LocalConnector, count: int, ticke
     chats = storm_chats(connector)
     shares = [count // len(chats) + (1 if i < count % len(chats) else 0) for i in range(len(chats))]
     async with aiohttp.ClientSession() as session:
-        done = await asyncio.gather(*(_raise(session, bot_url, connector, c, n, ticket) for c, n in zip(chats, shares)))
+        done = await asyncio.gather(
+            *(_raise(session, bot_url, connector, c, n, ticket) for c, n in zip(chats, shares, strict=True))
+        )
     return sum(done)
 
 
