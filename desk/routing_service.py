@@ -93,6 +93,7 @@ class RoutingService(DeskBase):
                 raise Refused("route.move_same", number=ticket.number)
             target = context.channel if context.channel and context.channel.key == to_key else context.channels[to_key]
             move = Move(ticket, origin, target, context)
+            route_sql.pin_to_card(cx, ticket.id, origin.key, ticket.triage_activity_id)
             outbox_sql.enqueue(cx, messages(move), now)
             event_sql.add_event(
                 cx, Event(ticket.id, now, actor.aad_id, actor.name, MOVED, "triage_channel", origin.key, to_key)

@@ -62,6 +62,18 @@ def refused_route_channels(cx: Cx) -> list[Row]:
     )
 
 
+def pin_to_card(cx: Cx, ticket_id: int, conversation_key: str, activity_id: str) -> int:
+    """Pending news of a ticket's card in `conversation_key` (updates of it, replies in its thread) keep targeting
+    that card, `activity_id`, once the ticket's recorded card is another one (a move): the card is named, not looked
+    up on the ticket at send time. Returns how many were pinned."""
+    return cx.execute(
+        "UPDATE outbox SET card = NULL, thread_id = COALESCE(thread_id, ?), target_activity_id = CASE WHEN"
+        " operation = 'update' THEN ? ELSE target_activity_id END WHERE ticket_id = ? AND conversation_key = ?"
+        " AND card = 'triage' AND status = 'pending' AND operation IN ('update', 'reply')",
+        (activity_id, activity_id, ticket_id, conversation_key),
+    )
+
+
 def _route(row: Row) -> Route:
     return Route(
         id=row["id"],

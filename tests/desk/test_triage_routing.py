@@ -144,3 +144,23 @@ async def test_a_move_is_refused_before_the_card_is_posted_and_to_unknown_channe
         assert refused.value.key == reason
     move = await desk.move_ticket(created.id, "19:azure", ALEX, lambda m: post("19:azure")(m.ticket))
     assert (move.origin.key, move.target.key, move.ticket.triage_channel) == ("19:default", "19:azure", "19:azure")
+
+
+async def test_news_still_queued_for_the_old_card_stay_with_the_old_card(desk: Desk):
+    """A reply queued in the old channel before a move still targets the old card once the new card is posted (its
+    thread is pinned), instead of the new card's id in the old channel (which Teams would refuse)."""
+    await desk.set_triage_channel(channel("19:default"))
+    await desk.add_route(RouteTarget(RouteKind.PRODUCT, "azure", "azure"), channel("19:azure"), None, "Alex")
+    created = (await desk.create_ticket("k1", REQUESTER, FIELDS, post("19:default"))).ticket
+    await desk.db.run(
+        lambda cx: cx.execute("UPDATE tickets SET triage_activity_id = 'old' WHERE id = ?", (created.id,))
+    )
+    reply = Outgoing("19:default", Operation.REPLY, {"type": "message", "text": "late"}, created.id, Card.TRIAGE)
+    await desk.queue([reply])
+
+    await desk.move_ticket(created.id, "19:azure", ALEX, lambda m: post("19:azure")(m.ticket))
+
+    [row] = await desk.db.run(
+        lambda cx: cx.all("SELECT card, thread_id, target_activity_id FROM outbox WHERE operation = 'reply'")
+    )
+    assert (row["card"], row["thread_id"]) == (None, "old")
