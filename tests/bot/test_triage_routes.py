@@ -342,3 +342,36 @@ async def test_a_refused_route_channel_holds_its_cards_and_readyz_names_it(desk,
     assert states[key]["held"] == len(pending) >= 1
     assert states[channels["critical"].channel_id]["state"] == "ok"
     assert body["triage_channel"]["state"] == "ok"
+
+
+async def test_an_incident_linked_to_a_routed_ticket_updates_its_card_in_the_routes_channel(
+    desk, channels, technician, customer_chat
+):
+    """Fabrikam has an active Exchange incident (the emulator's EX987654): linking it updates the ticket's card where
+    the card lives, the Fabrikam channel."""
+    await routed(desk, channels, technician)
+    number = await raise_ticket(desk, customer_chat, service="Outlook", title="Can't send mail")
+    row = await ticket_row(desk, number)
+    assert row["triage_channel"] == channels["fabrikam"].channel_id
+
+    updates = [u for u in desk.connector.updates() if u.activity_id == row["triage_activity_id"]]
+    assert updates and "EX987654" in card_text(updates[-1].cards[0])
+    assert updates[-1].conversation_id.startswith(channels["fabrikam"].channel_id)
+    assert all(number not in card_text(s.body) for s in in_channel(desk, channels["default"]))
+
+
+async def test_tickets_waiting_for_a_channel_are_posted_where_routing_sends_them(
+    desk, channels, technician, customer_chat, northwind
+):
+    azure = await raise_ticket(desk, northwind, product="azure", severity="moderate")
+    other = await raise_ticket(desk, northwind, product="microsoft365", severity="moderate")
+    assert (await ticket_row(desk, azure))["triage_activity_id"] is None, "no triage channel yet"
+
+    answer = await say(desk, channels["azure"], technician, "triage here for azure")
+    assert "Posting 1 open ticket" in answer
+    assert await channel_of(desk, azure) == channels["azure"].channel_id
+    assert (await ticket_row(desk, other))["triage_activity_id"] is None, "no route takes it, no default yet"
+
+    assert "Posting 1 open ticket" in await say(desk, channels["default"], technician, "triage here")
+    assert await channel_of(desk, other) == channels["default"].channel_id
+    assert [len(thread_roots(desk, channels[name])) for name in ("azure", "default")] == [1, 1]
