@@ -11,17 +11,20 @@ from pathlib import Path
 import pytest
 
 from desk.changes import Actor
+from desk.clock import to_iso
 from desk.outbox import Card, Operation, Outgoing
 from desk.people import Role
 from desk.routing import BILLING, Route, RouteKind, RouteTarget, keyword_target, route_for
 from desk.routing_service import Move
 from desk.service import Desk
+from desk.store import database
 from desk.store.conversations import Conversation
-from desk.store.database import Database
+from desk.store.database import Cx, Database, open_database
+from desk.store.schema import MIGRATIONS
 from desk.tickets import Product, Requester, Severity, Status, Ticket, TicketFields
 from desk.workflow import Refused
 from tests.desk.test_store import POLICY
-from tests.support.engines import open_test_database
+from tests.support.engines import fresh_database_url, open_test_database
 
 NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 FABRIKAM = "9c4e2b7a-3d1f-4a8e-b6c5-2f0e1d3c4b01"
@@ -164,3 +167,34 @@ async def test_news_still_queued_for_the_old_card_stay_with_the_old_card(desk: D
         lambda cx: cx.all("SELECT card, thread_id, target_activity_id FROM outbox WHERE operation = 'reply'")
     )
     assert (row["card"], row["thread_id"]) == (None, "old")
+
+
+async def test_cards_posted_before_the_upgrade_live_in_the_default_channel(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The routing migration gives every ticket whose card was posted the default triage channel (where it is), and
+    none to a ticket whose card was never posted (routing decides when it is)."""
+    mine = next(i for i, m in enumerate(MIGRATIONS) if any("triage_routes" in str(s) for s in m))
+    monkeypatch.setattr(database, "MIGRATIONS", MIGRATIONS[:mine])
+    db = await open_database(fresh_database_url(tmp_path / "old"))
+    try:
+
+        def before(cx: Cx) -> None:
+            cx.execute("INSERT INTO meta (key, value) VALUES ('triage_channel', '19:default')")
+            for number, card in ((1001, "a1"), (1002, None)):
+                cx.execute(
+                    "INSERT INTO tickets (number, idempotency_key, customer_tenant_id, customer_name, requester_aad_id,"
+                    " requester_name, requester_email, requester_conversation, product, service, severity, title,"
+                    " description, contact, status, created_at, updated_at, updated_by, triage_activity_id) VALUES"
+                    " (?, ?, 't', 'Fabrikam', 'm', 'Megan', 'm@f', 'a:m', 'azure', 'VM', 'critical', 'x', 'y', 'z',"
+                    " 'new', ?, ?, 'Megan', ?)",
+                    (f"T-{number}", f"k{number}", to_iso(NOW), to_iso(NOW), card),
+                )
+
+        await db.run(before)
+        monkeypatch.setattr(database, "MIGRATIONS", MIGRATIONS)
+        await db.run(database.migrate)
+        found = await db.run(lambda cx: cx.all("SELECT number, triage_channel FROM tickets ORDER BY number"))
+        assert [(r["number"], r["triage_channel"]) for r in found] == [("T-1001", "19:default"), ("T-1002", None)]
+    finally:
+        await db.close()
