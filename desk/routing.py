@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from desk.customers import Customer
 from desk.tickets import Product, Severity, Ticket
 
 
@@ -74,6 +75,17 @@ def keyword_target(words: str) -> RouteTarget | None:
     if wanted in CRITICAL_NAMES:
         return RouteTarget(RouteKind.SEVERITY, Severity.CRITICAL.value, Severity.CRITICAL.value)
     return None
+
+
+def inside_a_word(words: str, customer: Customer) -> bool:
+    """Whether `words` name `customer` only by a piece inside a word of its name (desk.health.match_customers' last
+    tier): not its name, tenant id or a domain, nor the start of its name, a word of it or a domain."""
+    wanted = " ".join(words.casefold().replace(",", " ").split())
+    name = " ".join(customer.name.casefold().replace(",", " ").split())
+    domains = [domain.casefold() for domain in customer.domains]
+    whole = name.startswith(wanted) or customer.tenant_id.casefold() == wanted
+    starts = any(word.startswith(wanted) for word in name.split()) or any(d.startswith(wanted) for d in domains)
+    return not (whole or starts)
 
 
 def is_billing(ticket: Ticket) -> bool:

@@ -20,7 +20,7 @@ from desk.health import match_customers
 from desk.i18n import Translator
 from desk.outbox import Card, Operation, Outgoing
 from desk.people import Role
-from desk.routing import RouteKind, RouteTarget, keyword_target
+from desk.routing import RouteKind, RouteTarget, inside_a_word, keyword_target
 from desk.routing_service import Move
 from desk.workflow import Refused
 
@@ -74,7 +74,9 @@ async def _customer_target(turn: Turn, words: str) -> RouteTarget | None:
         logger.exception("could not list customers for a route")
         await turn.say(turn.t("customers.unavailable"))
         return None
-    found = match_customers(words, customers)
+    # As `admin <customer>` matches them, but never by a piece inside a word: a route is kept, so "wind" must not
+    # quietly name Northwind.
+    found = [customer for customer in match_customers(words, customers) if not inside_a_word(words, customer)]
     if not found:
         await turn.say(turn.t("route.unknown"))  # the words are not quoted back: Teams renders Markdown
         return None

@@ -182,6 +182,7 @@ async def test_customers_cannot_remove_a_route(desk, channels, technician, custo
         ("triage here for criticals", "No customer, product or severity is called that"),
         ("triage here azure", "triage here for followed by"),
         ("triage here for northwind traders ltd", "No customer, product or severity is called that"),
+        ("triage here for wind", "No customer, product or severity is called that"),  # inside "Northwind"
     ],
 )
 async def test_bad_arguments_are_answered_and_change_nothing(desk, channels, technician, words, answer):
