@@ -164,7 +164,7 @@ def sent_alerts(open_rows: list[dict[str, Any]], now: datetime, sla: SlaPolicy) 
 
 _ABSENT = (
     "triage_activity_id", "customer_card_activity_id", "rating", "rating_comment", "sr_id", "sr_status",
-    "sr_vehicle", "sr_escalated_by",
+    "sr_vehicle", "sr_escalated_by", "triage_channel",
 )  # fmt: skip
 
 

@@ -30,10 +30,12 @@ TRIAGE = "19:triage-channel@thread.tacv2"
 
 @contextlib.contextmanager
 def schema_before_issue_13() -> Iterator[None]:
-    """Databases opened meanwhile are migrated up to, not including, migration 14 (the queue's and search's)."""
+    """Databases opened meanwhile are migrated up to, not including, migration 14 (the queue's and search's), plus
+    the routing migration's ticket column that every ticket read names (issue 14: desk/store/tickets.py)."""
     mine = next(i for i, m in enumerate(MIGRATIONS) if "ALTER TABLE tickets ADD COLUMN next_alert_at TEXT" in m)
+    routing = next(m for m in MIGRATIONS if "ALTER TABLE tickets ADD COLUMN triage_channel TEXT" in m)
     saved = database.MIGRATIONS
-    database.MIGRATIONS = MIGRATIONS[:mine]
+    database.MIGRATIONS = [*MIGRATIONS[:mine], routing]
     try:
         yield
     finally:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -21,6 +21,7 @@ from desk.deliveries import (
 from desk.incidents import CARD_PREFIX
 from desk.instances import VALIDITY
 from desk.outbox import Outgoing
+from desk.routing import Route, route_for
 from desk.service_base import DeskBase
 from desk.store import conversations as conv_sql
 from desk.store import deliveries as delivery_sql
@@ -29,10 +30,12 @@ from desk.store import outbox as outbox_sql
 from desk.store import people as people_sql
 from desk.store import ratelimit as rate_sql
 from desk.store import retention
+from desk.store import routes as route_sql
 from desk.store import tokens as token_sql
 from desk.store.conversations import Conversation
 from desk.store.database import Cx, DatabaseUnavailable
 from desk.store.people import Technician
+from desk.tickets import Ticket
 
 TRIAGE_CHANNEL_KEY = "triage_channel"
 # A customer told after hours when support reopens: this prefix + the conversation key -> that reopening time.
@@ -41,11 +44,35 @@ AFTER_HOURS_MARK = "after_hours:"
 
 @dataclass(frozen=True)
 class TriageContext:
-    """What a triage card needs to be posted: the triage channel (None until a technician chose it) and the Teams
-    user ids that get its technician view."""
+    """What a triage card needs to be posted: the default triage channel (None until a technician chose it), the
+    Teams user ids that get its technician view, the routes, and the channels they (and the tickets asked about)
+    name."""
 
     channel: Conversation | None
     refresh_ids: list[str]
+    routes: list[Route] = field(default_factory=list)
+    channels: dict[str, Conversation] = field(default_factory=dict)
+    default_name: str | None = None  # the default channel's name, when Teams told it
+
+    def channel_for(self, ticket: Ticket) -> Conversation | None:
+        """Where `ticket`'s card and news go: the channel its card lives in once its post was queued (a ticket that
+        was moved, or routed by routes changed since, stays where its card is), else the channel routing picks for
+        it (desk/routing.py `route_for`), else the default one."""
+        key = ticket.triage_channel
+        if key is None:
+            route = route_for(self.routes, ticket)
+            key = route.channel_key if route is not None else None
+        if key is None or (self.channel is not None and key == self.channel.key):
+            return self.channel
+        return self.channels.get(key)
+
+    def channel_keys(self) -> list[str]:
+        """The triage channels a ticket can be moved to: the default one, then each route's (once each)."""
+        keys = [self.channel.key] if self.channel is not None else []
+        for route in self.routes:
+            if route.channel_key not in keys and route.channel_key in self.channels:
+                keys.append(route.channel_key)
+        return keys
 
 
 @dataclass(frozen=True)
@@ -70,7 +97,7 @@ class DirectoryService(DeskBase):
         """A stored conversation."""
         return await self.db.run(lambda cx: conv_sql.get_conversation(cx, key))
 
-    async def set_triage_channel(self, channel: Conversation) -> None:
+    async def set_triage_channel(self, channel: Conversation, name: str | None = None) -> None:
         """Make `channel` the triage channel. What a former one that refuses the bot still holds is dropped: its
         ticket cards are posted in the new one (as cards never posted), and never in the old one. The same channel,
         refused until now, is unblocked and what it held is due at once."""
@@ -78,13 +105,14 @@ class DirectoryService(DeskBase):
 
         def work(cx: Cx) -> None:
             previous = conv_sql.get_meta(cx, TRIAGE_CHANNEL_KEY)
-            if previous and previous != channel.key:
+            if previous and previous != channel.key and previous not in route_sql.route_channel_keys(cx):
                 outbox_sql.drop_held(cx, previous, "the triage channel moved to another channel")
             known = conv_sql.get_conversation(cx, channel.key)
             if known is not None and known.blocked_reason:
                 outbox_sql.release(cx, channel.key, now)  # what it held while refused is due at once
             conv_sql.save_conversation(cx, channel, now)
             conv_sql.set_meta(cx, TRIAGE_CHANNEL_KEY, channel.key)
+            conv_sql.set_meta(cx, route_sql.DEFAULT_NAME_KEY, name or "")
 
         await self.db.run(work)
 
@@ -160,15 +188,15 @@ class DirectoryService(DeskBase):
         """Teams user ids that should get the technician view of triage cards."""
         return await self.db.run(people_sql.refresh_user_ids)
 
-    async def triage_context(self) -> TriageContext:
-        """The triage channel and the technician view's user ids, in one transaction."""
+    async def triage_context(self, tickets: Iterable[Ticket] = ()) -> TriageContext:
+        """The default triage channel, the technician view's user ids, the routes and their channels (and the channels
+        the cards of `tickets` live in), in one transaction."""
+        lives = {ticket.triage_channel for ticket in tickets if ticket.triage_channel}
+        return await self.db.run(lambda cx: triage_context_in(cx, lives))
 
-        def work(cx: Cx) -> TriageContext:
-            key = conv_sql.get_meta(cx, TRIAGE_CHANNEL_KEY)
-            channel = conv_sql.get_conversation(cx, key) if key else None
-            return TriageContext(channel, people_sql.refresh_user_ids(cx))
-
-        return await self.db.run(work)
+    async def triage_channel_for(self, ticket: Ticket) -> Conversation | None:
+        """The channel `ticket`'s card lives in, or for a ticket not posted yet the one routing picks for it."""
+        return (await self.triage_context([ticket])).channel_for(ticket)
 
     async def mark_once(self, key: str, value: str) -> bool:
         """Set `key` to `value`; False when it already had that value (something was already done once)."""
@@ -246,3 +274,13 @@ class DirectoryService(DeskBase):
     async def set_meta(self, key: str, value: str) -> None:
         """Set a small named value."""
         await self.db.run(lambda cx: conv_sql.set_meta(cx, key, value))
+
+
+def triage_context_in(cx: Cx, lives: Iterable[str] = ()) -> TriageContext:
+    """TriageContext inside a transaction; `lives`: more channel keys to load (where tickets' cards are)."""
+    key = conv_sql.get_meta(cx, TRIAGE_CHANNEL_KEY)
+    channel = conv_sql.get_conversation(cx, key) if key else None
+    routes = route_sql.routes(cx)
+    channels = conv_sql.conversations_by_key(cx, {route.channel_key for route in routes} | set(lives))
+    name = conv_sql.get_meta(cx, route_sql.DEFAULT_NAME_KEY) or None
+    return TriageContext(channel, people_sql.refresh_user_ids(cx), routes, channels, name)

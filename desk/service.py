@@ -8,6 +8,7 @@ from desk.directory_service import TRIAGE_CHANNEL_KEY, DirectoryService
 from desk.escalation_service import EscalationService
 from desk.ms_response_service import ResponseClockService
 from desk.queue_service import QueueService
+from desk.routing_service import RoutingService
 from desk.ticket_service import Announce, Created, Notices, TicketService
 from desk.watch_service import WatchService
 
@@ -22,5 +23,6 @@ class Desk(
     AccessService,
     EscalationService,
     ResponseClockService,
+    RoutingService,
 ):
     """Everything the bot asks of the desk."""

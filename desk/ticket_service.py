@@ -80,8 +80,10 @@ class TicketService(DeskBase):
             ticket = ticket_sql.get_ticket(cx, ticket_id)
             assert ticket is not None
             plan_alerts(cx, ticket, self.sla)
-            outbox_sql.enqueue(cx, notices(ticket), now)
-            return Created(ticket, True)
+            queued = notices(ticket)
+            outbox_sql.enqueue(cx, queued, now)
+            posts = [item.conversation_key for item in queued if outbox_sql.is_triage_post(item)]
+            return Created(replace(ticket, triage_channel=posts[-1]) if posts else ticket, True)
 
         created = await self.db.run(work)
         if created.new:

@@ -139,6 +139,7 @@ class Ticket:
     sla_paused_at: datetime | None = None  # since when the resolution clock stands (waiting on the customer)
     sla_paused_seconds: int = 0  # business seconds it stood before, added to the resolution target
     version: int = 1
+    triage_channel: str | None = None  # the conversation key of the channel its triage card lives in (or will)
 
     @property
     def has_open_sr(self) -> bool:

@@ -19,6 +19,7 @@ from desk.outage import plain
 from desk.settings import Settings
 from desk.store import conversations as conv_sql
 from desk.store import outbox as outbox_sql
+from desk.store import routes as route_sql
 from desk.store.database import Database, DatabaseUnavailable
 
 logger = logging.getLogger(__name__)
@@ -55,16 +56,24 @@ async def healthz(_: web.Request) -> web.Response:
 
 
 async def readyz(request: web.Request) -> web.Response:
-    """The database answers (a read: never the write lock); and whether the triage channel takes the bot's messages.
+    """The database answers (a read: never the write lock); and whether the triage channels (the default one, and
+    each route's) take the bot's messages.
     Load balancers ask every few seconds: an unreachable database is answered with why, and not logged."""
     try:
         triage = await triage_channel_state(request.app[RUNTIME].db)
+        routes = await route_channel_states(request.app[RUNTIME].db)
     except DatabaseUnavailable as error:
         return web.json_response({"database": "unreachable", "reason": plain(error)}, status=503)
     except Exception:
         logger.exception("readiness check failed")
         return web.json_response({"status": "database unavailable"}, status=503)
-    return web.json_response({"status": "ready", "triage_channel": triage})
+    return web.json_response({"status": "ready", "triage_channel": triage, "route_channels": routes})
+
+
+async def route_channel_states(db: Database) -> list[dict[str, Any]]:
+    """Each route channel's state as `triage_channel_state` gives the default one's (a read; [] without routes)."""
+    rows = await db.read(route_sql.refused_route_channels)
+    return [_channel_state(row) for row in rows]
 
 
 async def triage_channel_state(db: Database) -> dict[str, Any]:
@@ -74,6 +83,10 @@ async def triage_channel_state(db: Database) -> dict[str, Any]:
     row = await db.read(lambda cx: conv_sql.refused_channel(cx, TRIAGE_CHANNEL_KEY))
     if row is None:
         return {"state": "unset"}
+    return _channel_state(row)
+
+
+def _channel_state(row: Any) -> dict[str, Any]:
     if not row["blocked_at"]:
         return {"state": "ok", "conversation": row["key"]}
     due = from_iso(row["next_attempt_at"])

@@ -32,8 +32,8 @@ async def link_active_incidents(services: Services, ticket: Ticket) -> list[Link
     if not matches:
         return []
     desk = services.desk
-    triage = await desk.triage_context()
-    channel, refresh_ids = triage.channel, triage.refresh_ids
+    triage = await desk.triage_context([ticket])
+    refresh_ids = triage.refresh_ids
     chat = await desk.conversation(ticket.requester.conversation_key)
     t_customer = Translator(chat.locale if chat else None)
     linked = [LinkedIncident(issue.id, issue.title, issue.status, _latest(issue)) for issue in matches]
@@ -41,6 +41,7 @@ async def link_active_incidents(services: Services, ticket: Ticket) -> list[Link
 
     def messages(current: Ticket) -> list[Outgoing]:
         items: list[Outgoing] = []
+        channel = triage.channel_for(current)  # where its card lives (a route's channel, or where it was moved)
         if channel is not None:
             t = Translator(channel.locale)
             card = base_triage_card(t, current, services.clock(), refresh_ids, known + linked)

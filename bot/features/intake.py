@@ -115,9 +115,9 @@ async def create_ticket(
         conversation_key=conversation_key(turn.activity),
     )
     triage = await services.desk.triage_context()
-    channel = triage.channel
 
     def notices(ticket: Ticket) -> list[Outgoing]:
+        channel = triage.channel_for(ticket)  # the most specific route's channel, else the default one
         return [triage_post(channel, ticket, services.clock(), triage.refresh_ids)] if channel is not None else []
 
     created = await services.desk.create_ticket(

@@ -11,9 +11,11 @@ from cards.actions import execute
 from cards.health import status_words
 from cards.messages import reply_card, resolution_card, thread_card
 from cards.render import card_message, text_message
+from cards.routes import move_action
 from cards.tickets import status_card
 from cards.triage import triage_card
 from cards.triage_actions import REFRESH_VERB, assignment_actions, refresh_block, technician_actions
+from desk.directory_service import TriageContext
 from desk.i18n import Translator
 from desk.outbox import Card, Operation, Outgoing
 from desk.store.conversations import Conversation
@@ -48,6 +50,7 @@ class Audience:
     refresh_ids: list[str]
     technicians: list[tuple[str, str]]
     incidents: list[LinkedIncident] = field(default_factory=list)
+    routing: TriageContext | None = None  # the triage channels, for the technician card's Move form
 
 
 def base_triage_card(
@@ -75,7 +78,9 @@ def incident_block(t: Translator, incidents: list[LinkedIncident]) -> list[dict[
 
 
 def triage_post(channel: Conversation, ticket: Ticket, now: datetime, refresh_ids: list[str]) -> Outgoing:
-    """The outbox entry that posts a ticket's triage card as a new thread in the triage channel."""
+    """The outbox entry that posts a ticket's triage card as a new thread in `channel`, the triage channel routing
+    picked for it (desk TriageContext.channel_for) or a technician moved it to; queueing it makes that channel the
+    ticket's (desk/store/outbox.py `enqueue`)."""
     t = Translator(channel.locale)
     summary = t("triage.new_ticket_summary", number=ticket.number, customer=ticket.requester.customer_name)
     card = base_triage_card(t, ticket, now, refresh_ids)
@@ -92,11 +97,15 @@ def technician_card(
 ) -> dict[str, Any]:
     """The card with every action a technician can take on the ticket now; `viewer` is that technician's Entra
     object id (the assignee is not offered "Assign to me")."""
+    actions = technician_actions(t, ticket)
+    if audience.routing is not None:
+        move = move_action(t, ticket, audience.routing, audience.triage.key if audience.triage else None)
+        actions += [move] if move is not None else []
     return triage_card(
         t,
         ticket,
         now,
-        actions=technician_actions(t, ticket),
+        actions=actions,
         refresh=refresh_block(ticket, audience.refresh_ids),
         extra=incident_block(t, audience.incidents) + (extra or []),
         assignment=assignment_actions(t, ticket, audience.technicians, viewer),

@@ -2,12 +2,41 @@
 
 from __future__ import annotations
 
-from bot.features import admin, changes, escalate, follow, health, help, intake, queue, signin, triage, work
+from bot.features import (
+    admin,
+    changes,
+    escalate,
+    follow,
+    health,
+    help,
+    intake,
+    queue,
+    routes,
+    signin,
+    triage,
+    work,
+)
 from bot.turns.actions import ActionRouter
 from bot.turns.commands import CommandRouter
+
+# One feature per line: features are added at the end (help first: its command list follows this order).
+FEATURES = (
+    help,
+    intake,
+    triage,
+    work,
+    queue,
+    follow,
+    health,
+    escalate,
+    signin,
+    admin,
+    changes,
+    routes,
+)
 
 
 def register_all(commands: CommandRouter, actions: ActionRouter) -> None:
     """Register every feature's commands and card actions."""
-    for feature in (help, intake, triage, work, queue, follow, health, escalate, signin, admin, changes):
+    for feature in FEATURES:
         feature.register(commands, actions)

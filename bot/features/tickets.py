@@ -27,14 +27,15 @@ async def audience_for(turn: Turn, ticket: Ticket) -> Audience:
     technicians = [
         (tech.aad_id, tech.name) for tech in await desk.technicians() if not allowed or tech.aad_id in allowed
     ]
-    triage = await desk.triage_context()
+    triage = await desk.triage_context([ticket])
     return Audience(
-        triage=triage.channel,
+        triage=triage.channel_for(ticket),
         customer=await desk.conversation(ticket.requester.conversation_key),
         partner_name=services.settings.support.partner_name,
         refresh_ids=triage.refresh_ids,
         technicians=technicians,
         incidents=await desk.incidents_of(ticket.id),
+        routing=triage,
     )
 
 

@@ -1,13 +1,14 @@
-"""`triage here`: a technician makes a channel the partner's triage channel."""
+"""`triage here`: a technician makes a channel the partner's default triage channel."""
 
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from bot.features.notices import triage_post
 from bot.turns.actions import ActionRouter
 from bot.turns.commands import CommandRouter
-from bot.turns.conversations import CHANNEL, GROUP, PERSONAL, record_of
+from bot.turns.conversations import CHANNEL, GROUP, PERSONAL, channel_name, record_of
 from bot.turns.roster import roster
 from bot.turns.turn import Turn
 from desk.people import Role
@@ -24,19 +25,36 @@ def register(commands: CommandRouter, actions: ActionRouter) -> None:
     commands.add("triage here", triage_elsewhere, roles=TECHNICIANS, scopes=(PERSONAL, GROUP), help_key="")
 
 
-async def triage_here(turn: Turn, _: str) -> None:
-    """Store this channel as the triage channel, learn the team's technicians, post tickets that have no card."""
+async def triage_here(turn: Turn, args: str) -> None:
+    """Store this channel as the default triage channel, learn the team's technicians, post tickets that have no
+    card. (`triage here for …`, a route, is bot/features/routes.py; anything else after it changes nothing.)"""
+    if args:
+        await turn.say(turn.t("route.usage"))
+        return
     channel = record_of(turn.activity)
-    desk = turn.services.desk
-    await desk.set_triage_channel(channel)
-    await _learn_technicians(turn)
+    await turn.services.desk.set_triage_channel(channel, channel_name(turn.activity))
+    await learn_technicians(turn)
     await turn.say(turn.t("triage.set"))
-    waiting = await desk.open_tickets_without_card()
-    if waiting:
-        now = turn.services.clock()
-        refresh_ids = await desk.refresh_user_ids()
-        await desk.queue([triage_post(channel, ticket, now, refresh_ids) for ticket in waiting])
-        await turn.say(turn.t("triage.backlog", count=len(waiting)))
+    await post_waiting(turn)
+
+
+async def post_waiting(turn: Turn) -> None:
+    """Post the open tickets that have no triage card, each in the channel routing picks for it now (where an earlier
+    post of it went, failed or dropped, does not count)."""
+    desk = turn.services.desk
+    waiting = [replace(ticket, triage_channel=None) for ticket in await desk.open_tickets_without_card()]
+    if not waiting:
+        return
+    now = turn.services.clock()
+    context = await desk.triage_context()
+    posts = [
+        triage_post(channel, ticket, now, context.refresh_ids)
+        for ticket in waiting
+        if (channel := context.channel_for(ticket)) is not None
+    ]
+    if posts:
+        await desk.queue(posts)
+        await turn.say(turn.t("triage.backlog", count=len(posts)))
 
 
 async def triage_elsewhere(turn: Turn, _: str) -> None:
@@ -44,7 +62,7 @@ async def triage_elsewhere(turn: Turn, _: str) -> None:
     await turn.say(turn.t("triage.channel_only"))
 
 
-async def _learn_technicians(turn: Turn) -> None:
+async def learn_technicians(turn: Turn) -> None:
     """Add the team's partner-tenant members (not guests; only TECHNICIANS when set) to the directory."""
     settings = turn.services.settings
     try:

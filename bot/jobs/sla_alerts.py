@@ -1,4 +1,4 @@
-"""SLA reminders and breach alerts, posted in the ticket's thread in the triage channel (each exactly once)."""
+"""SLA reminders and breach alerts, posted in the ticket's thread in its triage channel (each exactly once)."""
 
 from __future__ import annotations
 
@@ -14,18 +14,21 @@ from desk.sla_watch import Alert, due_alerts
 async def check_sla(services: Services) -> int:
     """Queue the reminders and breach alerts that are due and were not sent yet; returns how many."""
     desk = services.desk
-    channel = await desk.triage_channel()
-    if channel is None:
-        return 0
     now = services.clock()
     tickets = await desk.sla_due(now)  # only those whose next alert time has come, not every open ticket
     if not tickets:
         return 0
+    triage = await desk.triage_context(tickets)
+    if triage.channel is None and not triage.routes:
+        return 0
     alerts = due_alerts(tickets, now, desk.sla)
-    t = Translator(channel.locale)
 
     def messages(alert: Alert) -> list[Outgoing]:
         ticket = alert.ticket
+        channel = triage.channel_for(ticket)  # the ticket's own triage channel, where its card lives
+        if channel is None:
+            return []
+        t = Translator(channel.locale)
         key = f"sla.{alert.target}_{'breach' if alert.breach else 'reminder'}"
         heading = t(
             key,

@@ -59,9 +59,9 @@ async def _sync(services: Services, ticket: Ticket) -> int:
 
 async def _apply(services: Services, ticket: Ticket, change: SrUpdate) -> None:
     desk = services.desk
-    triage = await desk.triage_context()
+    triage = await desk.triage_context([ticket])
     audience = Audience(
-        triage=triage.channel,
+        triage=triage.channel_for(ticket),
         customer=None,  # the customer hears of the escalation itself, not of Microsoft's internal notes
         partner_name=services.settings.support.partner_name,
         refresh_ids=triage.refresh_ids,

@@ -17,6 +17,7 @@ from desk.directory_service import TRIAGE_CHANNEL_KEY
 from desk.store import conversations as conv_sql
 from desk.store import outbox as outbox_sql
 from desk.store import ratelimit as rate_sql
+from desk.store import routes as route_sql
 from desk.store.conversations import Conversation
 from desk.store.database import Cx
 from desk.store.outbox import OutboxMessage
@@ -29,7 +30,7 @@ class Head:
 
     message: OutboxMessage
     conversation: Conversation | None
-    triage: bool  # the conversation is the triage channel, whose refusals hold messages rather than fail them
+    triage: bool  # the conversation is a triage channel (the default or a route's): refusals hold its messages
 
     def sends(self, policy: SendPolicy) -> bool:
         """Whether a request will be made (else the message is failed, or held, without one)."""
@@ -99,7 +100,7 @@ def claim_heads(
     A handful of statements whatever the number of heads (each a round trip on PostgreSQL): the heads, their
     conversations, each conversation's window and each tenant's once; then the slots, the next openings and the
     claims, each written in one."""
-    triage = conv_sql.get_meta(cx, TRIAGE_CHANNEL_KEY)
+    triage = route_sql.route_channel_keys(cx) | {conv_sql.get_meta(cx, TRIAGE_CHANNEL_KEY) or ""}
     messages = outbox_sql.heads(cx, now, room, busy)
     conversations = conv_sql.conversations_by_key(cx, {message.outgoing.conversation_key for message in messages})
     pacing = Pacing(SqlSlotLog(cx), now, room, policy)
@@ -107,7 +108,7 @@ def claim_heads(
     for message in messages:
         key = message.outgoing.conversation_key
         conversation = conversations.get(key)
-        head = Head(message, conversation, key == triage)
+        head = Head(message, conversation, key in triage)
         # The slots are moved to when Teams answered, after the send (bot/outbox/outcomes.py).
         owner = outbox_sql.pace_owner(message.id, message.attempts)
         if conversation is not None and head.sends(policy) and not pacing.take(conversation, owner):

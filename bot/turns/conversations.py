@@ -47,6 +47,13 @@ def channel_id(activity: Activity) -> str | None:
     return found if isinstance(found, str) and found else None
 
 
+def channel_name(activity: Activity) -> str | None:
+    """The Teams channel's name when the activity carries it (channelData.channel.name: Teams sends it with some
+    channel events, not with every message; the General channel has none)."""
+    found = _field(_channel_data(activity), "channel", "name")
+    return found.strip()[:100] if isinstance(found, str) and found.strip() else None
+
+
 def conversation_key(activity: Activity) -> str:
     """The conversation id without a thread suffix: the channel for channel threads."""
     return channel_id(activity) or activity.conversation.id.split(";messageid=", 1)[0]

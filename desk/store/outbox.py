@@ -69,6 +69,14 @@ def enqueue(cx: Cx, items: list[Outgoing], now: datetime) -> None:
                 to_iso(now),
             ),
         )
+        if is_triage_post(item):
+            # The ticket's card lives where its post goes: its later news follow it there (desk/routing.py).
+            cx.execute("UPDATE tickets SET triage_channel = ? WHERE id = ?", (item.conversation_key, item.ticket_id))
+
+
+def is_triage_post(item: Outgoing) -> bool:
+    """Whether `item` posts a ticket's triage card (which makes its conversation the ticket's triage channel)."""
+    return item.operation is Operation.POST and item.card is Card.TRIAGE and item.ticket_id is not None
 
 
 # The next attempt of a message held until someone acts (a refused triage channel after its last probe).

@@ -321,4 +321,22 @@ MIGRATIONS: list[list[Statement]] = [
         "CREATE TABLE message_center_digests (week TEXT PRIMARY KEY, conversation_key TEXT NOT NULL,"
         " sent_at TEXT NOT NULL)",
     ],
+    # 18: routing — several triage channels: routes (customer, product, severity -> a channel, with the name Teams
+    # gave the channel when it did) and, on each ticket, the channel its triage card lives in. Tickets whose card was
+    # already posted live in the default triage channel.
+    [
+        """CREATE TABLE triage_routes (
+            id TEXT PRIMARY KEY,
+            kind TEXT NOT NULL,
+            value TEXT NOT NULL,
+            label TEXT NOT NULL,
+            channel_key TEXT NOT NULL,
+            channel_name TEXT,
+            created_by TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            UNIQUE (kind, value))""",
+        "ALTER TABLE tickets ADD COLUMN triage_channel TEXT",
+        "UPDATE tickets SET triage_channel = (SELECT value FROM meta WHERE key = 'triage_channel')"
+        " WHERE triage_activity_id IS NOT NULL",
+    ],
 ]

@@ -17,7 +17,8 @@ _COLUMNS = (
     "requester_conversation, product, service, severity, title, description, contact, status, created_at, "
     "updated_at, updated_by, assignee_aad_id, assignee_name, first_response_due, resolution_due, first_response_at,"
     " resolved_at, triage_activity_id, customer_card_activity_id, resolution, closed_at, rating, rating_comment, "
-    "sr_id, sr_status, sr_vehicle, sr_escalated_by, sr_notes_seen, sla_paused_at, sla_paused_seconds, version"
+    "sr_id, sr_status, sr_vehicle, sr_escalated_by, sr_notes_seen, sla_paused_at, sla_paused_seconds, version,"
+    " triage_channel"
 )
 _NAMES = _COLUMNS.split(", ")
 
@@ -273,6 +274,7 @@ def _ticket(row: Row) -> Ticket:
         sla_paused_at=when("sla_paused_at"),
         sla_paused_seconds=row["sla_paused_seconds"],
         version=row["version"],
+        triage_channel=row["triage_channel"],
     )
 
 
