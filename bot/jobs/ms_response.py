@@ -18,17 +18,19 @@ from desk.tickets import Ticket
 async def check_ms_response(services: Services) -> int:
     """Note every request Microsoft is late on and that was not noted yet; returns how many were noted."""
     desk = services.desk
-    channel = await desk.triage_channel()
-    if channel is None:
-        return 0
     overrides = services.settings.ms_response_targets
     late = await desk.late_sr_clocks(overrides)
     if not late:
         return 0
-    t = Translator(channel.locale)
+    tickets = [ticket for clock in late if (ticket := await desk.ticket(clock.ticket_id)) is not None]
+    triage = await desk.triage_context(tickets)  # with the channels these tickets' cards live in
     now = services.clock()
 
     def messages(ticket: Ticket, clock: SrClock) -> list[Outgoing]:
+        channel = triage.channel_for(ticket)  # the ticket's own triage channel, where its card lives
+        if channel is None:
+            return []
+        t = Translator(channel.locale)
         target, due = clock.target(overrides), clock.due(overrides)
         assert target is not None and due is not None and clock.checked_at is not None, "late clocks have both"
         heading = t("msclock.late_note", sr=clock.sr_id, number=ticket.number)
