@@ -25,6 +25,7 @@ from bot.features import intake
 from bot.features.registry import register_all
 from bot.features.sign_ins import SignIns
 from bot.jobs.background import Periodic
+from bot.jobs.gdap_expiry import GDAP_POLL_SECONDS, check_gdap
 from bot.jobs.heartbeat import Heartbeat
 from bot.jobs.monitor import monitor_round
 from bot.jobs.sla_alerts import check_sla
@@ -53,6 +54,7 @@ from desk.store.single_instance import DatabaseInUse, InstanceLock, hold_single_
 from desk.store.tokens import Sealer
 from dialogs.runner import DialogRunner
 from msapi.delegated import UserSignIn
+from msapi.gdap import GdapClient
 from msapi.graph import SERVICE_COMMUNICATIONS_LIMITS, GraphClient
 from msapi.partner_center import PartnerCenterClient
 from msapi.throttle import ThrottleGate, partner_center_customer
@@ -153,6 +155,15 @@ async def start(
     graph = GraphClient(
         http, tokens, settings.graph_url, f"{settings.cloud.graph_url}/.default", limiter=limiter, gate=gate
     )
+    # GDAP relationships are the partner tenant's own: read with the app's token for that tenant.
+    gdap = GdapClient(
+        http,
+        tokens,
+        settings.graph_url,
+        f"{settings.cloud.graph_url}/.default",
+        gate=gate,
+        partner_tenant_id=settings.partner_tenant_id,
+    )
     credentials = CachingCredentialsFactory(
         settings.bot.app_id, settings.bot.app_password, settings.bot.app_type, settings.bot.app_tenant_id, session
     )
@@ -188,6 +199,7 @@ async def start(
         health=HealthBoard(graph),
         graph=graph,
         signins=signins,
+        gdap=gdap,
     )
     bot = DeskBot(services, commands, actions, conversation_state, holder)
 
@@ -201,6 +213,7 @@ async def start(
         job("health-monitor", settings.health_poll_seconds, lambda: monitor_round(services)),
         job("sr-sync", settings.sr_sync_seconds, lambda: sync_service_requests(services)),
         job("support-profile", 3600, lambda: refresh_profile(services)),
+        job("gdap-expiry", GDAP_POLL_SECONDS, lambda: check_gdap(services)),
     ]
     # The first beat lands before the process serves: a turn it claims never looks dead for want of a heartbeat.
     await heartbeat.beat()

@@ -53,9 +53,9 @@ class Relationship:
 
 def relationship(item: dict[str, Any]) -> Relationship:
     """A relationship from Graph's JSON (missing or null fields read as empty)."""
-    customer = item.get("customer") if isinstance(item.get("customer"), dict) else {}
-    access = item.get("accessDetails") if isinstance(item.get("accessDetails"), dict) else {}
-    roles = access.get("unifiedRoles") if isinstance(access.get("unifiedRoles"), list) else []
+    customer = _object(item.get("customer"))
+    roles = _object(item.get("accessDetails")).get("unifiedRoles")
+    roles = roles if isinstance(roles, list) else []
     return Relationship(
         id=str(item.get("id") or ""),
         display_name=str(item.get("displayName") or ""),
@@ -138,3 +138,7 @@ class GdapClient(GraphClient):
                 code=error.code,
                 request_id=error.request_id,
             ) from error
+
+
+def _object(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
