@@ -92,10 +92,13 @@ def role_name(role_id: str) -> str:
 
 
 def has_ended(relationship: Relationship, now: datetime) -> bool:
-    """Whether the relationship no longer gives access: ended by status, or its end has passed."""
+    """Whether the relationship no longer gives access: ended by status, or its end has passed (unless it
+    auto-extends: Graph then moves its end, and an end just passed is an extension under way)."""
     if relationship.status.lower() in ENDED_STATUSES:
         return True
-    return relationship.activated is not None and relationship.end is not None and relationship.end <= now
+    if relationship.auto_extends or relationship.activated is None or relationship.end is None:
+        return False
+    return relationship.end <= now
 
 
 def is_active(relationship: Relationship, now: datetime) -> bool:
