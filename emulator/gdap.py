@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import re
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
 
@@ -93,3 +94,53 @@ def _collection(request: web.Request, items: list[dict[str, Any]]) -> web.Respon
         link = f"{request.scheme}://{request.host}{request.path}?{urlencode(options, quote_via=quote, safe='$')}"
         body = {"@odata.context": context, "@odata.nextLink": link, "value": body["value"]}
     return web.json_response(body, headers={"OData-Version": "4.0"})
+
+
+def control_routes(state: EmulatorState, control: str) -> list[web.RouteDef]:
+    """POST {control}/gdap/relationships/{id} ({"status"?, "endDateTime"?, "autoExtendDuration"?, "roles"?}) changes
+    one relationship; POST {control}/gdap/permission ({"granted": bool}) grants or withdraws the app's permission."""
+
+    async def change(request: web.Request) -> web.Response:
+        try:
+            body = await request.json()
+            changes = _changes(body)
+            found = state.gdap.change(request.match_info["id"], **changes)
+        except KeyError:
+            return web.json_response({"error": f"no relationship {request.match_info['id']}"}, status=404)
+        except (ValueError, TypeError) as error:
+            return web.json_response({"error": str(error)}, status=400)
+        return web.json_response(relationship_resource(found))
+
+    async def permission(request: web.Request) -> web.Response:
+        try:
+            body = await request.json()
+        except ValueError:
+            body = None
+        if not isinstance(body, dict) or not isinstance(body.get("granted"), bool):
+            return web.json_response({"error": "granted (true or false) is required"}, status=400)
+        state.gdap.permission_granted = body["granted"]
+        return web.json_response({"granted": state.gdap.permission_granted})
+
+    return [
+        web.post(control + "/gdap/relationships/{id}", change),
+        web.post(control + "/gdap/permission", permission),
+    ]
+
+
+def _changes(body: Any) -> dict[str, Any]:
+    """The fields a control request changes, from Graph's names; ValueError for anything else."""
+    if not isinstance(body, dict) or not body:
+        raise ValueError("a JSON object with status, endDateTime, autoExtendDuration or roles is required")
+    changes: dict[str, Any] = {}
+    for key, value in body.items():
+        if key == "status" and isinstance(value, str):
+            changes["status"] = value
+        elif key == "autoExtendDuration" and value in ("PT0S", "P0D", "P180D"):
+            changes["auto_extend"] = value
+        elif key == "endDateTime" and isinstance(value, str):
+            changes["end"] = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        elif key == "roles" and isinstance(value, list) and all(isinstance(role, str) for role in value):
+            changes["roles"] = tuple(value)
+        else:
+            raise ValueError(f"cannot set {key} to {value!r}")
+    return changes

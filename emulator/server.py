@@ -39,6 +39,7 @@ def create_emulator_app(state: EmulatorState) -> web.Application:
     app.add_routes(graph.control_routes(state, CONTROL))
     app.add_routes(signin.control_routes(state, CONTROL))
     app.add_routes(gdap.routes(state))
+    app.add_routes(gdap.control_routes(state, CONTROL))
     return app
 
 

@@ -116,3 +116,20 @@ async def test_a_signed_in_partner_user_may_list_too(tokens: Tokens) -> None:
     answer = await get(tokens, user)
 
     assert answer.status_code == 200 and len(answer.json()["value"]) == 4
+
+
+async def test_control_routes_change_a_relationship_and_the_permission(tokens: Tokens) -> None:
+    control = f"{tokens.server.base_url}/_emulator/gdap"
+    fabrikam = next(r for r in tokens.server.state.gdap.all() if r.customer.tenant_id == demo.FABRIKAM.tenant_id)
+
+    changed = await tokens.http.post(
+        f"{control}/relationships/{fabrikam.id}", json={"status": "expired", "endDateTime": "2026-11-20T10:00:00Z"}
+    )
+    refused = await tokens.http.post(f"{control}/relationships/{fabrikam.id}", json={"displayName": "x"})
+    unknown = await tokens.http.post(f"{control}/relationships/nope", json={"status": "expired"})
+    withdrawn = await tokens.http.post(f"{control}/permission", json={"granted": False})
+
+    assert changed.status_code == 200 and changed.json()["status"] == "expired"
+    assert changed.json()["endDateTime"] == "2026-11-20T10:00:00.000Z"
+    assert (refused.status_code, unknown.status_code, withdrawn.status_code) == (400, 404, 200)
+    assert (await get(tokens, await tokens.app_only(PARTNER, GRAPH))).status_code == 403
