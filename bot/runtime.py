@@ -25,6 +25,7 @@ from bot.features import intake
 from bot.features.registry import register_all
 from bot.features.sign_ins import SignIns
 from bot.jobs.background import Periodic
+from bot.jobs.gdap_expiry import GDAP_POLL_SECONDS, check_gdap
 from bot.jobs.heartbeat import Heartbeat
 from bot.jobs.message_digest import CHECK_SECONDS as DIGEST_CHECK_SECONDS
 from bot.jobs.message_digest import weekly_digest
@@ -56,6 +57,7 @@ from desk.store.single_instance import DatabaseInUse, InstanceLock, hold_single_
 from desk.store.tokens import Sealer
 from dialogs.runner import DialogRunner
 from msapi.delegated import UserSignIn
+from msapi.gdap import GdapClient
 from msapi.graph import SERVICE_COMMUNICATIONS_LIMITS, GraphClient
 from msapi.partner_center import PartnerCenterClient
 from msapi.throttle import ThrottleGate, partner_center_customer
@@ -156,6 +158,15 @@ async def start(
     graph = GraphClient(
         http, tokens, settings.graph_url, f"{settings.cloud.graph_url}/.default", limiter=limiter, gate=gate
     )
+    # GDAP relationships are the partner tenant's own: read with the app's token for that tenant.
+    gdap = GdapClient(
+        http,
+        tokens,
+        settings.graph_url,
+        f"{settings.cloud.graph_url}/.default",
+        gate=gate,
+        partner_tenant_id=settings.partner_tenant_id,
+    )
     credentials = CachingCredentialsFactory(
         settings.bot.app_id, settings.bot.app_password, settings.bot.app_type, settings.bot.app_tenant_id, session
     )
@@ -191,6 +202,7 @@ async def start(
         health=HealthBoard(graph),
         graph=graph,
         signins=signins,
+        gdap=gdap,
     )
     bot = DeskBot(services, commands, actions, conversation_state, holder)
 
@@ -206,6 +218,7 @@ async def start(
         job("support-profile", 3600, lambda: refresh_profile(services)),
         job("ms-response-clock", settings.sla_check_seconds, lambda: check_ms_response(services)),
         job("message-center-digest", DIGEST_CHECK_SECONDS, lambda: weekly_digest(services)),
+        job("gdap-expiry", GDAP_POLL_SECONDS, lambda: check_gdap(services)),
     ]
     # The first beat lands before the process serves: a turn it claims never looks dead for want of a heartbeat.
     await heartbeat.beat()

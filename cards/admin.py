@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
@@ -31,6 +31,7 @@ class AdminView:
     admin_center_url: str
     problems: list[str]
     access: PortalAccess
+    gdap: list[dict[str, Any]] = field(default_factory=list)  # the GDAP relationship's state (cards/gdap.py)
 
 
 def admin_card(t: Translate, view: AdminView) -> dict[str, Any]:
@@ -57,6 +58,7 @@ def admin_card(t: Translate, view: AdminView) -> dict[str, Any]:
             for s in view.subscriptions[:20]
         ]
         extra.append({"type": "FactSet", "facts": facts})
+    extra += view.gdap
     for problem in view.problems:
         extra.append({"type": "TextBlock", "text": problem, "color": "Attention", "wrap": True})
     actions += [

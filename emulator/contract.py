@@ -133,7 +133,19 @@ GRAPH: tuple[Endpoint, ...] = (
     ),
 )
 
-ENDPOINTS: tuple[Endpoint, ...] = PARTNER_CENTER + GRAPH
+# GDAP relationships, read in the partner tenant.
+GDAP: tuple[Endpoint, ...] = (
+    Endpoint(
+        "graph",
+        "GET",
+        "/v1.0/tenantRelationships/delegatedAdminRelationships",
+        BOTH,
+        f"{GRAPH_DOCS}/tenantrelationship-list-delegatedadminrelationships?view=graph-rest-1.0",
+        note="DelegatedAdminRelationship.Read.All, delegated (work or school account) or application.",
+    ),
+)
+
+ENDPOINTS: tuple[Endpoint, ...] = PARTNER_CENTER + GRAPH + GDAP
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from emulator import demo, demo_health
+from emulator.gdap_book import GdapBook
 from emulator.grants import Grants
 from emulator.sr_store import ScriptStep, ServiceRequestBook, StoredServiceRequest
 
@@ -121,6 +122,9 @@ class EmulatorState:
     # record the waits with a `pause` of their own.
     latency: float = 0.0
     pause: Callable[[float], Awaitable[None]] = asyncio.sleep
+    # The partner's GDAP relationships (Graph tenantRelationships/delegatedAdminRelationships) and whether its app
+    # holds DelegatedAdminRelationship.Read.All.
+    gdap: GdapBook = field(default_factory=GdapBook)
 
     def __post_init__(self) -> None:
         if not self.demo_health:

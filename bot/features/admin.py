@@ -15,7 +15,9 @@ from bot.turns.commands import CommandRouter
 from bot.turns.conversations import CHANNEL, GROUP, PERSONAL
 from bot.turns.turn import Turn
 from cards.admin import AdminView, PortalAccess, admin_card, customers_card
+from cards.gdap import access_blocks
 from desk.clouds import admin_center_for, partner_center_customer
+from desk.gdap import CustomerAccess, customer_access
 from desk.people import Role
 from msapi.errors import MicrosoftApiError, TokenError
 from msapi.service_requests import ManagedService
@@ -47,8 +49,11 @@ async def admin(turn: Turn, args: str) -> None:
     client = turn.services.partner_center
     token, access = await _own_token(turn)
     services_call = client.managed_services(token, customer.tenant_id) if token else _nothing()
-    services_result, subscriptions_result = await asyncio.gather(
-        services_call, client.subscriptions(customer.tenant_id), return_exceptions=True
+    services_result, subscriptions_result, gdap_result = await asyncio.gather(
+        services_call,
+        client.subscriptions(customer.tenant_id),
+        _gdap_access(turn, customer.tenant_id),
+        return_exceptions=True,
     )
     problems = []
     if isinstance(services_result, BaseException):
@@ -59,6 +64,9 @@ async def admin(turn: Turn, args: str) -> None:
         logger.warning("subscriptions of %s: %s", customer.name, subscriptions_result)
         problems.append(turn.t("admin.subscriptions_unavailable"))
         subscriptions_result = []
+    if isinstance(gdap_result, BaseException):
+        logger.warning("GDAP relationships for %s: %s", customer.name, gdap_result)
+        gdap_result = None
     cloud = turn.services.settings.cloud
     card = admin_card(
         turn.t,
@@ -71,6 +79,7 @@ async def admin(turn: Turn, args: str) -> None:
             admin_center_for(cloud, customer.tenant_id),
             problems,
             access,
+            access_blocks(turn.t, gdap_result, turn.services.clock()) if turn.services.gdap else [],
         ),
     )
     await turn.show(card)
@@ -95,6 +104,14 @@ async def _own_token(turn: Turn) -> tuple[str | None, PortalAccess]:
     except TokenError as error:
         logger.warning("Partner Center token of %s unavailable: %s", turn.person.aad_id, error)
         return None, PortalAccess.SIGN_IN_NEEDED
+
+
+async def _gdap_access(turn: Turn, tenant_id: str) -> CustomerAccess | None:
+    """The customer's GDAP state (None without a GDAP client; an error propagates to the caller's gather)."""
+    client = turn.services.gdap
+    if client is None:
+        return None
+    return customer_access(await client.relationships(), tenant_id, turn.services.clock())
 
 
 async def _nothing() -> list[ManagedService]:

@@ -7,6 +7,7 @@ from bot.features import (
     changes,
     escalate,
     follow,
+    gdap,
     health,
     help,
     intake,
@@ -33,6 +34,7 @@ FEATURES = (
     admin,
     changes,
     routes,
+    gdap,
 )
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
+from bot.features.gdap_preflight import gdap_preflight
 from bot.features.notices import Audience, announcer, base_triage_card
 from bot.features.tickets import actor_of, audience_for
 from bot.turns.actions import ActionResult
@@ -41,6 +42,9 @@ async def file_request(turn: Turn, draft: EscalationDraft, vehicle: Vehicle) -> 
     filing = await services.desk.check_filing(draft.id)
     if not isinstance(filing, Send):
         return await _not_sent(turn, filing, vehicle)
+    refused = await gdap_preflight(turn, filing.ticket)  # the GDAP role Partner Center will ask for: nothing sent
+    if refused is not None:
+        return refused
     try:
         token = await services.signins.token(turn.person.aad_id)
     except TokenError as error:  # Entra ID failing or unreachable: nothing was sent, the form can be submitted again

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from bot.outbox.sender import OutboxSender
     from bot.turns.identity import WhoIsWho
     from dialogs.runner import DialogRunner
+    from msapi.gdap import GdapClient
     from msapi.graph import GraphClient
     from msapi.partner_center import PartnerCenterClient
 
@@ -60,3 +61,4 @@ class Services:
     health: HealthBoard
     graph: GraphClient
     signins: SignIns | None = None  # wired once the sign-in client lands
+    gdap: GdapClient | None = None  # the partner's GDAP relationships (Graph, partner tenant)

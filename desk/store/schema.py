@@ -339,4 +339,15 @@ MIGRATIONS: list[list[Statement]] = [
         "UPDATE tickets SET triage_channel = (SELECT value FROM meta WHERE key = 'triage_channel')"
         " WHERE triage_activity_id IS NOT NULL",
     ],
+    # 19: GDAP awareness — the expiry warnings sent, one per relationship, threshold ("30d", "7d", "1d", "ended") and
+    # end date (an extended relationship is warned about again before its new end), recorded with the outbox message.
+    [
+        """CREATE TABLE gdap_warnings (
+            relationship_id TEXT NOT NULL,
+            threshold TEXT NOT NULL,
+            end_key TEXT NOT NULL,
+            customer_tenant_id TEXT NOT NULL,
+            sent_at TEXT NOT NULL,
+            PRIMARY KEY (relationship_id, threshold, end_key))""",
+    ],
 ]
