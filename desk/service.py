@@ -6,6 +6,7 @@ from __future__ import annotations
 from desk.access_service import AccessService
 from desk.directory_service import TRIAGE_CHANNEL_KEY, DirectoryService
 from desk.escalation_service import EscalationService
+from desk.incident_service import IncidentService
 from desk.queue_service import QueueService
 from desk.ticket_service import Announce, Created, Notices, TicketService
 from desk.watch_service import WatchService
@@ -13,5 +14,7 @@ from desk.watch_service import WatchService
 __all__ = ["TRIAGE_CHANNEL_KEY", "Announce", "Created", "Desk", "Notices"]
 
 
-class Desk(TicketService, QueueService, DirectoryService, WatchService, AccessService, EscalationService):
+class Desk(
+    TicketService, QueueService, DirectoryService, WatchService, AccessService, EscalationService, IncidentService
+):
     """Everything the bot asks of the desk."""

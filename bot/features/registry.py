@@ -2,7 +2,20 @@
 
 from __future__ import annotations
 
-from bot.features import admin, escalate, follow, health, help, intake, queue, signin, triage, work
+from bot.features import (
+    admin,
+    bulk_reply,
+    escalate,
+    follow,
+    health,
+    help,
+    incident_noise,
+    intake,
+    queue,
+    signin,
+    triage,
+    work,
+)
 from bot.turns.actions import ActionRouter
 from bot.turns.commands import CommandRouter
 
@@ -10,4 +23,6 @@ from bot.turns.commands import CommandRouter
 def register_all(commands: CommandRouter, actions: ActionRouter) -> None:
     """Register every feature's commands and card actions."""
     for feature in (help, intake, triage, work, queue, follow, health, escalate, signin, admin):
+        feature.register(commands, actions)
+    for feature in (incident_noise, bulk_reply):
         feature.register(commands, actions)
