@@ -84,10 +84,11 @@ def _only_muted(before: StoredIncident, after: StoredIncident, muted: set[str]) 
 
 
 def _without_tenants(incident: StoredIncident) -> list[str]:
-    # The fingerprint (desk/incidents.py stored_form) is status|last modified|posts|tenants|resolved; the
-    # issue's own news is everything but the tenants.
+    # The fingerprint (desk/incidents.py stored_form) is status|last modified|posts|tenants|resolved. The issue's
+    # own news is its status, posts and resolution: its last-modified time moves with any edit, the tenants
+    # it affects included, so it says nothing here.
     parts = incident.fingerprint.split("|")
-    return parts[:3] + parts[4:]
+    return [parts[0], parts[2], parts[4]]
 
 
 def snooze_until(choice: str, now: datetime, next_update: datetime | None) -> datetime | None:

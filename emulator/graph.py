@@ -12,6 +12,7 @@ from urllib.parse import quote, urlencode
 from aiohttp import web
 
 from emulator import contract
+from emulator.demo_storm import STORM_ID
 from emulator.graph_wire import (
     graph_error,
     issue_from_json,
@@ -20,7 +21,6 @@ from emulator.graph_wire import (
     service_resource,
     too_many_requests,
 )
-from emulator.demo_storm import STORM_ID
 from emulator.login import read_token
 from emulator.state import EmulatorState
 
