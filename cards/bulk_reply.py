@@ -10,7 +10,7 @@ from cards.format import Translate
 from cards.render import render
 from desk.tickets import MESSAGE_LIMIT
 
-SEND_VERB = "incident.reply_all_send"
+SEND_VERB = "incident_card.reply_all_send"
 TEXT_INPUT = "bulk_text"
 
 

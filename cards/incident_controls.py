@@ -14,10 +14,10 @@ from cards.format import Translate, card_time
 from cards.inputs import choice_input
 from desk.incident_noise import SNOOZE_NEXT_UPDATE, IncidentControl
 
-ACK_VERB = "incident.ack"
-SNOOZE_VERB = "incident.snooze"
-MUTE_VERB = "incident.mute"
-REPLY_ALL_VERB = "incident.reply_all"  # opens the bulk reply form (also from the storm summary card)
+ACK_VERB = "incident_card.ack"
+SNOOZE_VERB = "incident_card.snooze"
+MUTE_VERB = "incident_card.mute"
+REPLY_ALL_VERB = "incident_card.reply_all"  # opens the bulk reply form (also from the storm summary card)
 SNOOZE_INPUT = "snooze_for"
 MUTE_INPUT = "mute_customer"
 
