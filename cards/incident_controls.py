@@ -12,6 +12,7 @@ from typing import Any
 from cards.actions import execute
 from cards.format import Translate, card_time
 from cards.inputs import choice_input
+from cards.render import MAX_CARD_BYTES, card_size
 from desk.incident_noise import SNOOZE_NEXT_UPDATE, IncidentControl
 
 ACK_VERB = "incident_card.ack"
@@ -20,6 +21,9 @@ MUTE_VERB = "incident_card.mute"
 REPLY_ALL_VERB = "incident_card.reply_all"  # opens the bulk reply form (also from the storm summary card)
 SNOOZE_INPUT = "snooze_for"
 MUTE_INPUT = "mute_customer"
+# Customers offered in the mute list (by name): an incident storm touches hundreds of tenants, and Teams refuses a
+# card above MAX_CARD_BYTES. The server accepts any affected customer; the card offers the first this many.
+MUTE_CHOICES = 100
 
 
 def incident_view(t: Translate, base: dict[str, Any], control: IncidentControl, now: datetime) -> dict[str, Any]:
@@ -27,7 +31,10 @@ def incident_view(t: Translate, base: dict[str, Any], control: IncidentControl, 
     card = copy.deepcopy(base)
     card["body"] = [*card.get("body", []), *_state(t, control, now)]
     if not control.resolved:
-        card["actions"] = [*_buttons(t, control), *card.get("actions", [])]
+        buttons = _buttons(t, control)
+        card["actions"] = [*buttons, *base.get("actions", [])]
+        if card_size(card) > MAX_CARD_BYTES:  # the mute list is what grows with the tenants
+            card["actions"] = [*[b for b in buttons if not _is_mute(b)], *base.get("actions", [])]
     return card
 
 
@@ -62,9 +69,12 @@ def _buttons(t: Translate, control: IncidentControl) -> list[dict[str, Any]]:
     if control.acked_at is None:
         buttons.append(execute(t("action.incident_ack"), ACK_VERB, target, "positive", with_inputs=False))
     buttons.append(_snooze_form(t, control))
-    unmuted = [(tenant, name) for tenant, name in control.customers if tenant not in control.muted]
+    unmuted = sorted(
+        ((tenant, name) for tenant, name in control.customers if tenant not in control.muted),
+        key=lambda pair: pair[1].casefold(),
+    )
     if unmuted:
-        buttons.append(_mute_form(t, target, unmuted))
+        buttons.append(_mute_form(t, target, unmuted[:MUTE_CHOICES]))
     buttons.append(execute(t("action.incident_reply_all"), REPLY_ALL_VERB, target, with_inputs=False))
     return buttons
 
@@ -84,6 +94,14 @@ def _mute_form(t: Translate, target: str, customers: list[tuple[str, str]]) -> d
     choice = choice_input(MUTE_INPUT, t("incident.mute.label"), customers, {}, t("incident.mute.required"))
     button = execute(t("action.incident_mute_confirm"), MUTE_VERB, target)
     return _show_card(t("action.incident_mute"), [choice, {"type": "ActionSet", "actions": [button]}])
+
+
+def _is_mute(button: dict[str, Any]) -> bool:
+    return any(
+        action.get("verb") == MUTE_VERB
+        for block in button.get("card", {}).get("body", [])
+        for action in block.get("actions", [])
+    )
 
 
 def _show_card(title: str, body: list[dict[str, Any]]) -> dict[str, Any]:

@@ -16,9 +16,10 @@ from bot.turns.conversations import CHANNEL, GROUP, PERSONAL
 from bot.turns.turn import Turn
 from cards.bulk_reply import SEND_VERB, TEXT_INPUT, bulk_reply_form
 from cards.incident_controls import REPLY_ALL_VERB
+from desk.changes import Reply
 from desk.people import Role
 from desk.tickets import MESSAGE_LIMIT, Ticket
-from desk.workflow import Refused, Reply
+from desk.workflow import Refused
 
 TECHNICIANS = (Role.TECHNICIAN,)
 ANYWHERE = (PERSONAL, CHANNEL, GROUP)

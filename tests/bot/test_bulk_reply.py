@@ -7,14 +7,12 @@ from __future__ import annotations
 
 import pytest
 
-from bot.features.notices import announcer
-from bot.features.tickets import Audience
+from bot.features.notices import Audience, announcer
 from bot.jobs.monitor import monitor_round
 from cards.bulk_reply import SEND_VERB, TEXT_INPUT
 from cards.incident_controls import REPLY_ALL_VERB
-from desk.changes import Actor
+from desk.changes import Actor, Reply
 from desk.people import Role
-from desk.workflow import Reply
 from emulator import demo
 from tests.bot.helpers import card_inputs, card_text, raise_ticket, rows, set_triage_channel, ticket_row
 from tests.support.activities import Chat, user

@@ -11,9 +11,19 @@ from datetime import timedelta
 import pytest
 
 from bot.jobs.monitor import monitor_round
-from cards.incident_controls import ACK_VERB, MUTE_INPUT, MUTE_VERB, REPLY_ALL_VERB, SNOOZE_INPUT, SNOOZE_VERB
+from cards.incident_controls import (
+    ACK_VERB,
+    MUTE_CHOICES,
+    MUTE_INPUT,
+    MUTE_VERB,
+    REPLY_ALL_VERB,
+    SNOOZE_INPUT,
+    SNOOZE_VERB,
+)
+from cards.render import MAX_CARD_BYTES, card_size
 from desk.clock import from_iso
 from emulator import demo
+from emulator.demo_storm import STORM_ID
 from tests.bot.helpers import card_inputs, card_text, card_verbs, rows, set_triage_channel
 from tests.support.harness import OFFICE_HOURS, Desk, FixedClock, local_settings, start_desk
 
@@ -285,3 +295,31 @@ async def test_the_window_holds_across_a_restart(tmp_path, connector, triage_cha
         assert await round_(second) == 2
     finally:
         await second.close()
+
+
+async def test_an_incident_storm_across_many_tenants_is_one_card(
+    tmp_path, connector, triage_channel, technician, clock
+):
+    settings = local_settings(tmp_path, connector, EMULATOR_STORM_CUSTOMERS="200")
+    storm = await start_desk(settings, connector, clock)
+    try:
+        await set_triage_channel(storm, triage_channel, technician)
+        assert await round_(storm) == 2
+        storm.runtime.emulator.state.start_storm()
+        assert await round_(storm) == 1, "one card for the storm's incident"
+        text = await shown(storm, STORM_ID)
+        assert "Storm Customer 001" in text and "Storm Customer 200" in text and "Fabrikam, Inc." in text
+        activity = await card_id(storm, STORM_ID)
+        posted_card = next(s for s in storm.connector.sent if s.response_id == activity).cards[0]
+        assert card_size(posted_card) <= MAX_CARD_BYTES
+        choices = card_inputs(posted_card)[MUTE_INPUT]["choices"]
+        assert len(choices) == MUTE_CHOICES, "a storm's mute list is cut to what a card can carry"
+        # Any affected customer can be muted, listed on the card or not (the server checks the incident).
+        last = storm.runtime.emulator.state.customers[-1]
+        assert last.tenant_id not in {c["value"] for c in choices}
+        muted = await click(storm, triage_channel, technician, MUTE_VERB, STORM_ID, {MUTE_INPUT: last.tenant_id})
+        assert f"Muted until resolved: {last.name}" in card_text(muted["value"])
+        body = await click(storm, triage_channel, technician, ACK_VERB, STORM_ID)
+        assert "Acknowledged by Alex Wilber" in card_text(body["value"])
+    finally:
+        await storm.close()
