@@ -1,7 +1,10 @@
 """An incident storm for tests and local mode: one Exchange Online incident (STORM_ID) affecting every customer the
 partner's app can read, optionally with many extra customer tenants (`storm_customers`). It is served like any
 other issue (emulator/graph_wire.py: Graph's serviceHealthIssue, one id shared by every tenant), so the desk reads
-it through the real Graph paths.
+it through the real Graph paths, with the same permission (ServiceHealth.Read.All, app-only or delegated) and the
+same refusals (a tenant without consent answers 401). Resource and its posts (HTML descriptions):
+https://learn.microsoft.com/en-us/graph/api/resources/servicehealthissue
+https://learn.microsoft.com/en-us/graph/api/resources/servicehealthissuepost
 
 Start it in a test with `EmulatorState.start_storm()`, or over HTTP (tests and local mode alike):
 `POST https://127.0.0.1:<emulator port>/_emulator/graph/storm` with an empty body or
