@@ -60,14 +60,16 @@ async def monitor_round(services: Services) -> int:
             posts.append(_post(services, t, channel, item, control, now))
         elif decision is Decision.QUIET:
             quiet.append(item.incident)
-    # Snoozes that ran out on an incident without news: the card is brought up to date (and unsnoozed) once.
+    # Cards brought up to date (once) without news: a snooze that ran out, and a card posted before the desk
+    # had noise controls (it gets its buttons; its controls are recorded with it).
     current = {shared.issue.id: shared for shared in sweep.issues}
     posted = {post.incident.id for post in posts}
-    for incident_id, control in controls.items():
-        shared = current.get(incident_id)
-        if incident_id in posted or not control.snooze_ended(now) or incident_id not in known or shared is None:
+    for incident_id, stored in known.items():
+        control, shared = controls.get(incident_id), current.get(incident_id)
+        due = control is None or control.snooze_ended(now)
+        if incident_id in posted or not due or shared is None:
             continue
-        item = IncidentNews("changed", known[incident_id], shared.issue, shared.customers)
+        item = IncidentNews("changed", stored, shared.issue, shared.customers)
         posts.append(_post(services, t, channel, item, control, now))
     if not posts and not quiet:
         return 0

@@ -323,3 +323,14 @@ async def test_an_incident_storm_across_many_tenants_is_one_card(
         assert "Acknowledged by Alex Wilber" in card_text(body["value"])
     finally:
         await storm.close()
+
+
+async def test_a_card_posted_before_noise_control_gets_its_buttons_once(posted, triage_channel, technician):
+    await posted.runtime.db.run(lambda cx: cx.execute("DELETE FROM incident_controls"))  # as before the migration
+    body = await click(posted, triage_channel, technician, ACK_VERB, EX)
+    assert body["type"] == MESSAGE, "no controls yet: refused"
+    assert await round_(posted) == 2, "each open incident's card is brought up to date once"
+    assert ACK_VERB in card_verbs((await updates_of(posted, EX))[-1].cards[0])
+    assert await round_(posted) == 0
+    body = await click(posted, triage_channel, technician, ACK_VERB, EX)
+    assert "Acknowledged by Alex Wilber" in card_text(body["value"])
