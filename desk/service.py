@@ -6,6 +6,7 @@ from __future__ import annotations
 from desk.access_service import AccessService
 from desk.directory_service import TRIAGE_CHANNEL_KEY, DirectoryService
 from desk.escalation_service import EscalationService
+from desk.incident_service import IncidentService
 from desk.ms_response_service import ResponseClockService
 from desk.queue_service import QueueService
 from desk.routing_service import RoutingService
@@ -24,5 +25,6 @@ class Desk(
     EscalationService,
     ResponseClockService,
     RoutingService,
+    IncidentService,
 ):
     """Everything the bot asks of the desk."""

@@ -70,6 +70,7 @@ class Settings:
     sla: SlaTargets
     support_given: frozenset[str] = frozenset()  # the support variables the environment gave (see local mode)
     emulator_port: int = 0
+    emulator_storm_customers: int = 0  # local mode: extra customer tenants for an incident storm
     extra_ca_file: str | None = None
     public_url: str | None = None
     teams_app_id: str = ""
@@ -143,6 +144,7 @@ def _build(env: EnvReader) -> Settings:
         support=support,
         sla=sla_targets(env, support.hours),
         emulator_port=env.int("EMULATOR_PORT", 0, minimum=0, maximum=65535),
+        emulator_storm_customers=env.int("EMULATOR_STORM_CUSTOMERS", 0, minimum=0, maximum=500),
         extra_ca_file=_existing_file(env, "EXTRA_CA_FILE"),
         # Entra sends technicians' authorization codes back to PUBLIC_URL: https too, as Entra requires of redirect
         # URIs other than localhost.

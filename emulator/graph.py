@@ -12,6 +12,7 @@ from urllib.parse import quote, urlencode
 from aiohttp import web
 
 from emulator import contract
+from emulator.demo_storm import STORM_ID
 from emulator.graph_wire import (
     graph_error,
     issue_from_json,
@@ -92,7 +93,8 @@ def routes(state: EmulatorState) -> list[web.RouteDef]:
 
 
 def control_routes(state: EmulatorState, control: str) -> list[web.RouteDef]:
-    """POST {control}/graph/issues (upsert), .../issues/{id}/posts ({"text", "status"?}), .../issues/{id}/resolve;
+    """POST {control}/graph/issues (upsert), .../issues/{id}/posts ({"text", "status"?}), .../issues/{id}/resolve,
+    .../graph/storm ({"id"?, "tenants"?}: an incident storm, emulator/demo_storm.py);
     POST {control}/graph/messages (a Message center post, added or replaced)."""
 
     async def upsert(request: web.Request) -> web.Response:
@@ -124,11 +126,28 @@ def control_routes(state: EmulatorState, control: str) -> list[web.RouteDef]:
             state.messages[message.id] = message
         return web.json_response(message_resource(message), status=200 if existed else 201)
 
+    async def storm(request: web.Request) -> web.Response:
+        # An incident storm (emulator/demo_storm.py): {"id"?, "tenants"?}; answers the issue as Graph serves it.
+        body = await _body(request) if request.can_read_body else {}
+        if not isinstance(body, dict):
+            return web.json_response({"error": "the body must be a JSON object (or empty)"}, status=400)
+        issue_id, tenants = body.get("id", STORM_ID), body.get("tenants")
+        if not isinstance(issue_id, str) or not issue_id.strip() or "/" in issue_id:
+            return web.json_response({"error": "id must be a non-empty string without '/'"}, status=400)
+        if tenants is not None and (not isinstance(tenants, list) or not all(isinstance(t, str) for t in tenants)):
+            return web.json_response({"error": "tenants must be a list of tenant ids"}, status=400)
+        try:
+            issue = state.start_storm(issue_id, tuple(tenants) if tenants else None)
+        except ValueError as error:
+            return web.json_response({"error": str(error)}, status=400)
+        return web.json_response(issue_resource(issue), status=201)
+
     return [
         web.post(control + "/graph/messages", upsert_message),
         web.post(control + "/graph/issues", upsert),
         web.post(control + "/graph/issues/{id}/posts", add_post),
         web.post(control + "/graph/issues/{id}/resolve", resolve),
+        web.post(control + "/graph/storm", storm),
     ]
 
 

@@ -10,6 +10,7 @@ from desk.hours import BusinessHours
 from desk.settings import Settings
 from desk.support import CONTACT_METHODS, SupportProfile
 from emulator import demo, demo_support
+from emulator.demo_storm import storm_customers
 from emulator.server import EmulatorServer
 from emulator.state import EmulatorState
 
@@ -24,8 +25,10 @@ DEMO_EMERGENCY = "+1 425 555 0199 (critical outages, any hour)"
 
 
 def start(settings: Settings) -> tuple[EmulatorServer, Settings]:
-    """Serve the emulator with the demo tenants; returns it and the settings aimed at it."""
-    state = EmulatorState(sr_script=list(demo.SR_SCRIPT))
+    """Serve the emulator with the demo tenants (and EMULATOR_STORM_CUSTOMERS extra customers, for an incident
+    storm: emulator/demo_storm.py); returns it and the settings aimed at it."""
+    customers = (*demo.CUSTOMERS, *storm_customers(settings.emulator_storm_customers))
+    state = EmulatorState(customers=customers, sr_script=list(demo.SR_SCRIPT))
     server = EmulatorServer(state, settings.data_dir / "emulator-tls", settings.emulator_port).start()
     logger.info("Microsoft API emulator at %s", server.base_url)
     return server, local_settings(settings, server.base_url)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from emulator import demo, demo_health
+from emulator import demo, demo_health, demo_storm
 from emulator.gdap_book import GdapBook
 from emulator.grants import Grants
 from emulator.sr_store import ScriptStep, ServiceRequestBook, StoredServiceRequest
@@ -224,6 +224,24 @@ class EmulatorState:
             now = self.clock()
             issue = self.issues[issue_id]
             return self._store(replace(issue, resolved=True, status="ServiceRestored", end=now, last_modified=now))
+
+    def start_storm(
+        self, issue_id: str = demo_storm.STORM_ID, tenants: tuple[str, ...] | None = None
+    ) -> demo.DemoIssue:
+        """An incident storm (emulator/demo_storm.py): one incident in every customer tenant the partner's app can
+        read (or in `tenants`); tenants without demo health get every demo service operational first. ValueError
+        for a tenant that is not a customer."""
+        with self.lock:
+            readable = tuple(c.tenant_id for c in self.customers if c.tenant_id not in self.graph_consent_missing)
+            chosen = tuple(t.lower() for t in tenants) if tenants else readable
+            unknown = [t for t in chosen if self.customer(t) is None]
+            if unknown or not chosen:
+                raise ValueError(f"not customers of the partner: {', '.join(unknown) or '(none given)'}")
+            for tenant in chosen:
+                if not self.health.get(tenant):
+                    self.health[tenant] = dict.fromkeys(demo_health.SERVICE_IDS, "ServiceOperational")
+            now = self.clock()
+            return self._store(replace(demo_storm.storm_issue(now, chosen, issue_id), last_modified=now))
 
     def tenant_health(self, tenant_id: str) -> dict[str, str]:
         """A copy of a tenant's service statuses."""

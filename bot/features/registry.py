@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from bot.features import (
     admin,
+    bulk_reply,
     changes,
     escalate,
     follow,
     gdap,
     health,
     help,
+    incident_noise,
     intake,
     queue,
     routes,
@@ -35,6 +37,8 @@ FEATURES = (
     changes,
     routes,
     gdap,
+    incident_noise,
+    bulk_reply,
 )
 
 

@@ -350,4 +350,33 @@ MIGRATIONS: list[list[Statement]] = [
             sent_at TEXT NOT NULL,
             PRIMARY KEY (relationship_id, threshold, end_key))""",
     ],
+    # 20: incident noise control + bulk reply — per incident: the card's last monitor post (for coalescing), its
+    # base card (re-rendered by technicians' actions), acknowledgement, snooze and muted customers; bulk replies to
+    # an incident's tickets, one row per reply form (its id is the idempotency key of the sends).
+    [
+        """CREATE TABLE incident_controls (
+            incident_id TEXT PRIMARY KEY,
+            card TEXT,
+            customers TEXT NOT NULL DEFAULT '[]',
+            resolved INTEGER NOT NULL DEFAULT 0,
+            next_update_at TEXT,
+            last_card_at TEXT,
+            acked_by TEXT,
+            acked_by_name TEXT,
+            acked_at TEXT,
+            snoozed_until TEXT,
+            snoozed_by_name TEXT,
+            muted TEXT NOT NULL DEFAULT '[]')""",
+        """CREATE TABLE bulk_replies (
+            id TEXT PRIMARY KEY,
+            incident_id TEXT NOT NULL,
+            created_by TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            text TEXT,
+            sent_at TEXT,
+            customers INTEGER,
+            tickets INTEGER,
+            skipped INTEGER)""",
+        "CREATE INDEX ticket_incidents_incident ON ticket_incidents (incident_id)",
+    ],
 ]
