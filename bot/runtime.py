@@ -30,7 +30,9 @@ from bot.jobs.monitor import monitor_round
 from bot.jobs.sla_alerts import check_sla
 from bot.jobs.spawner import Spawner
 from bot.jobs.sr_sync import sync_service_requests
+from bot.jobs.storm import storm_rounds
 from bot.jobs.support_profile import refresh_profile
+from bot.outbox.send_policy import THREAD_LIMITS
 from bot.outbox.sender import OutboxSender
 from bot.turns.actions import ActionRouter
 from bot.turns.commands import CommandRouter
@@ -51,6 +53,7 @@ from desk.sla import SlaPolicy
 from desk.store.database import Database, open_database
 from desk.store.single_instance import DatabaseInUse, InstanceLock, hold_single_instance
 from desk.store.tokens import Sealer
+from desk.storm import StormPolicy, threshold_for
 from dialogs.runner import DialogRunner
 from msapi.delegated import UserSignIn
 from msapi.graph import SERVICE_COMMUNICATIONS_LIMITS, GraphClient
@@ -167,6 +170,7 @@ async def start(
     heartbeat = Heartbeat(desk, holder, outage)
     sender = OutboxSender(adapter, db, settings.bot.app_id, url_policy, clock, outage=outage, holder=holder)
     desk.on_outbox = sender.kick
+    desk.storm = storm_policy(settings)
     conversation_state = ConversationState(DatabaseStorage(db, clock))
     commands, actions = CommandRouter(), ActionRouter()
     register_all(commands, actions)
@@ -201,6 +205,7 @@ async def start(
         job("health-monitor", settings.health_poll_seconds, lambda: monitor_round(services)),
         job("sr-sync", settings.sr_sync_seconds, lambda: sync_service_requests(services)),
         job("support-profile", 3600, lambda: refresh_profile(services)),
+        job("storm", settings.storm_check_seconds, lambda: storm_rounds(services)),
     ]
     # The first beat lands before the process serves: a turn it claims never looks dead for want of a heartbeat.
     await heartbeat.beat()
@@ -258,6 +263,14 @@ async def stop(runtime: Runtime) -> None:
     if runtime.emulator is not None:
         runtime.emulator.stop()
     gc.unfreeze()  # what start-up kept out of collections is collectable again (tests start many runtimes)
+
+
+def storm_policy(settings: Settings) -> StormPolicy:
+    """Storm mode's policy: by default a channel is in storm once its queue holds what Teams lets through in 30 s."""
+    threshold = settings.storm_threshold
+    if threshold == 0:
+        threshold = threshold_for(THREAD_LIMITS)
+    return StormPolicy(threshold=max(threshold, 0), summary_every=float(settings.storm_summary_seconds))
 
 
 def _sign_ins(settings: Settings, desk: Desk, session: requests.Session, validate_authority: bool) -> SignIns | None:

@@ -7,11 +7,12 @@ from desk.access_service import AccessService
 from desk.directory_service import TRIAGE_CHANNEL_KEY, DirectoryService
 from desk.escalation_service import EscalationService
 from desk.queue_service import QueueService
+from desk.storm_service import StormService
 from desk.ticket_service import Announce, Created, Notices, TicketService
 from desk.watch_service import WatchService
 
 __all__ = ["TRIAGE_CHANNEL_KEY", "Announce", "Created", "Desk", "Notices"]
 
 
-class Desk(TicketService, QueueService, DirectoryService, WatchService, AccessService, EscalationService):
+class Desk(TicketService, QueueService, DirectoryService, WatchService, AccessService, EscalationService, StormService):
     """Everything the bot asks of the desk."""

@@ -83,6 +83,11 @@ class Settings:
     sign_in_flow: str = "auto"
     log_level: str = "INFO"
     database_pool_size: int = 10  # connections each process keeps to PostgreSQL (README: "Several instances")
+    # Storm mode (desk/storm.py): a triage channel's queue length that keeps new cards back (0: Teams' channel limits
+    # for 30 s, -1: off), the summary's pace, and how often the storm job runs.
+    storm_threshold: int = 0
+    storm_summary_seconds: int = 10
+    storm_check_seconds: int = 2
 
     @property
     def local_mode(self) -> bool:
@@ -156,6 +161,9 @@ def _build(env: EnvReader) -> Settings:
         sign_in_flow=env.choice("SIGN_IN_FLOW", {"auto": "auto", "device": "device"}, "auto"),
         log_level=env.choice("LOG_LEVEL", {n: n for n in ("DEBUG", "INFO", "WARNING", "ERROR")}, "INFO"),
         database_pool_size=env.int("DATABASE_POOL_SIZE", 10, minimum=1, maximum=100),
+        storm_threshold=env.int("STORM_THRESHOLD", 0, minimum=-1),
+        storm_summary_seconds=env.int("STORM_SUMMARY_SECONDS", 10, minimum=2, maximum=300),
+        storm_check_seconds=env.int("STORM_CHECK_SECONDS", 2, minimum=1, maximum=60),
     )
 
 

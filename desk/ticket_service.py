@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from desk import storm
 from desk.changes import Actor, Change
 from desk.outbox import Outgoing
 from desk.people import Person
@@ -80,7 +81,7 @@ class TicketService(DeskBase):
             ticket = ticket_sql.get_ticket(cx, ticket_id)
             assert ticket is not None
             plan_alerts(cx, ticket, self.sla)
-            outbox_sql.enqueue(cx, notices(ticket), now)
+            storm.queue(cx, notices(ticket), now, self.storm)  # its card is kept back when the channel is in storm
             return Created(ticket, True)
 
         created = await self.db.run(work)
