@@ -205,7 +205,7 @@ async def test_an_instance_cut_off_longer_than_the_lease_stops_its_round_when_an
 
 
 async def test_every_job_of_the_app_runs_under_its_lease(desk: RunningDesk) -> None:
-    names = {"sla-watch", "housekeeping", "health-monitor", "sr-sync", "support-profile"}
+    names = {"sla-watch", "housekeeping", "health-monitor", "sr-sync", "support-profile", "storm"}
     jobs = [task for task in desk.runtime.tasks if task.get_name() in names]
     for _ in range(200):  # each job's first beat takes its lease at start
         if len(await rows(desk, "SELECT name FROM leases")) == len(names):

@@ -241,3 +241,15 @@ async def test_triage_here_does_not_post_again_the_cards_a_storm_keeps_back(db: 
     await db.run(lambda cx: cx.execute("UPDATE outbox SET status = 'sent'"))
     missing = await db.read(ticket_sql.open_without_triage_card)
     assert [t.id for t in missing] == [1, 2, 3, 4, 5], "the two kept back are the storm's to post"
+
+
+def test_the_settings_give_storm_mode_its_threshold() -> None:
+    from bot.runtime import storm_policy
+    from desk.settings import Settings
+
+    def policy(**env: str) -> StormPolicy:
+        return storm_policy(Settings.from_env(env, env_file=None))
+
+    assert policy() == StormPolicy(threshold=60, summary_every=10.0)
+    assert policy(STORM_THRESHOLD="200", STORM_SUMMARY_SECONDS="30").threshold == 200
+    assert policy(STORM_THRESHOLD="-1").threshold == 0, "off"
