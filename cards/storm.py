@@ -9,7 +9,7 @@ from typing import Any
 
 from cards.actions import execute
 from cards.format import Translate, card_time, clip
-from cards.render import render
+from cards.render import CardTooLarge, render
 from desk.store.storm import StormTicket
 from desk.storm import StormView
 
@@ -31,17 +31,27 @@ def storm_summary_card(t: Translate, view: StormView) -> dict[str, Any]:
     else:
         heading, color = t("storm.heading", count=count), "Attention"
     progress = t("storm.progress", since=card_time(view.started_at), posted=count - len(waiting), waiting=len(waiting))
-    listed = [] if view.over else waiting[:LISTED]
-    return render(
-        "storm_summary",
-        heading=heading,
-        color=color,
-        progress=progress,
-        sections=_sections(t, tickets),
-        rows_heading=t("storm.waiting_heading"),
-        rows=[_row(t, ticket) for ticket in listed],
-        waiting=_others(t, waiting[len(listed) :]) if not view.over else "",
-    )
+    sections = _sections(t, tickets)
+    rows, characters = (0, 0) if view.over else (LISTED, WAITING_CHARACTERS)
+    while True:
+        # Long names in scripts of several bytes a character can take the card past Teams' size: then fewer rows
+        # and fewer numbers, down to the counts alone.
+        listed = waiting[:rows]
+        try:
+            return render(
+                "storm_summary",
+                heading=heading,
+                color=color,
+                progress=progress,
+                sections=sections,
+                rows_heading=t("storm.waiting_heading"),
+                rows=[_row(t, ticket) for ticket in listed],
+                waiting=_others(t, waiting[len(listed) :], characters) if characters else "",
+            )
+        except CardTooLarge:
+            if not rows and not characters:
+                raise
+            rows, characters = rows // 2, characters // 2
 
 
 def _sections(t: Translate, tickets: list[StormTicket]) -> list[dict[str, Any]]:
@@ -87,7 +97,7 @@ def _row(t: Translate, ticket: StormTicket) -> dict[str, Any]:
     }
 
 
-def _others(t: Translate, tickets: list[StormTicket]) -> str:
+def _others(t: Translate, tickets: list[StormTicket], characters: int) -> str:
     """The numbers of the waiting tickets not listed with a button, as many as fit."""
     if not tickets:
         return ""
@@ -95,7 +105,7 @@ def _others(t: Translate, tickets: list[StormTicket]) -> str:
     length = 0
     for ticket in tickets:
         length += len(ticket.number) + 2
-        if length > WAITING_CHARACTERS:
+        if length > characters:
             break
         numbers.append(ticket.number)
     text = t("storm.also_waiting", numbers=", ".join(numbers))
