@@ -253,3 +253,21 @@ def test_the_settings_give_storm_mode_its_threshold() -> None:
     assert policy() == StormPolicy(threshold=60, summary_every=10.0)
     assert policy(STORM_THRESHOLD="200", STORM_SUMMARY_SECONDS="30").threshold == 200
     assert policy(STORM_THRESHOLD="-1").threshold == 0, "off"
+
+
+async def test_two_channels_in_storm_each_have_their_own_summary_and_release(db: Database) -> None:
+    def burst(cx: Cx) -> None:
+        for n in range(16):
+            ticket = new_ticket(cx, n)
+            storm.queue(cx, [card_post(CHANNEL if n % 2 else OTHER, ticket)], NOW, POLICY)
+
+    await db.run(burst)
+    assert set(await db.read(storm_sql.active_channels)) == {CHANNEL.key, OTHER.key}
+    for key in (CHANNEL.key, OTHER.key):
+        await db.run(lambda cx, key=key: storm_round(cx, key, NOW, POLICY, card_post, summary_of))
+    summaries = {(r["conversation_key"], r["card_key"]) for r in await outbox(db, "pending") if r["card_key"]}
+    assert summaries == {(CHANNEL.key, summary_key(CHANNEL.key, 1)), (OTHER.key, summary_key(OTHER.key, 1))}
+    assert await send_all(db, OTHER.key) == [
+        "summary of 3; over=False; waiting=T-1011,T-1013,T-1015",
+        *[f"card T-{1001 + n}" for n in range(0, 10, 2)],
+    ]
