@@ -24,11 +24,13 @@ from typing import Any
 from desk.outbox import Card, Operation, Outgoing
 from desk.ratelimit import Limits
 from desk.store import conversations as conv_sql
+from desk.store import incidents as incident_sql
 from desk.store import outbox as outbox_sql
 from desk.store import storm as storm_sql
 from desk.store import tickets as ticket_sql
 from desk.store.conversations import Conversation
 from desk.store.database import Cx
+from desk.store.incidents import LinkedIncident
 from desk.store.storm import StormTicket
 from desk.tickets import Ticket
 
@@ -93,7 +95,7 @@ class StormView:
 
 # Draws a released ticket's card, and the summary (an activity), from the stored state (bot/features/storm.py): pure,
 # they run inside the transaction.
-CardOf = Callable[[Conversation, Ticket], Outgoing]
+CardOf = Callable[[Conversation, Ticket, list[LinkedIncident]], Outgoing]
 SummaryOf = Callable[[Conversation, StormView], dict[str, Any]]
 
 
@@ -123,7 +125,8 @@ def storm_round(
         storm_sql.released(cx, conversation_key, ticket_id, now)
         ticket = ticket_sql.get_ticket(cx, ticket_id)
         if ticket is not None:
-            outbox_sql.enqueue(cx, [card_of(channel, ticket)], now)
+            card = card_of(channel, ticket, incident_sql.incidents_of_ticket(cx, ticket_id))
+            outbox_sql.enqueue(cx, [card], now)
             outbox_sql.requeue_deferred(cx, conversation_key, ticket_id, now)
         released += 1
     over = (

@@ -16,6 +16,7 @@ from desk.clock import Clock
 from desk.i18n import Translator
 from desk.outbox import Outgoing
 from desk.store.conversations import Conversation
+from desk.store.incidents import LinkedIncident
 from desk.storm import StormView
 from desk.tickets import Ticket
 
@@ -42,9 +43,9 @@ class StormCards:
         self._clock = clock
         self._refresh_ids = refresh_ids
 
-    def card(self, channel: Conversation, ticket: Ticket) -> Outgoing:
+    def card(self, channel: Conversation, ticket: Ticket, incidents: list[LinkedIncident]) -> Outgoing:
         """The ticket's own card, as it is now."""
-        return triage_post(channel, ticket, self._clock(), self._refresh_ids)
+        return triage_post(channel, ticket, self._clock(), self._refresh_ids, incidents)
 
     def summary(self, channel: Conversation, view: StormView) -> dict[str, Any]:
         """The summary card's activity."""

@@ -15,11 +15,13 @@ from bot.outbox.send_policy import THREAD_LIMITS
 from desk import storm
 from desk.outbox import Card, Operation, Outgoing
 from desk.store import conversations as conv_sql
+from desk.store import incidents as incident_sql
 from desk.store import outbox as outbox_sql
 from desk.store import storm as storm_sql
 from desk.store import tickets as ticket_sql
 from desk.store.conversations import Conversation
 from desk.store.database import Cx, Database
+from desk.store.incidents import LinkedIncident
 from desk.storm import StormPolicy, StormView, storm_round, summary_key, threshold_for
 from desk.tickets import Product, Requester, Severity, Ticket, TicketFields
 from tests.support.engines import open_test_database
@@ -52,8 +54,9 @@ def new_ticket(cx: Cx, n: int, severity: Severity = Severity.MODERATE, customer:
     return ticket
 
 
-def card_post(channel: Conversation, ticket: Ticket) -> Outgoing:
-    return Outgoing(channel.key, Operation.POST, {"text": f"card {ticket.number}"}, ticket.id, Card.TRIAGE)
+def card_post(channel: Conversation, ticket: Ticket, incidents: list[LinkedIncident] | None = None) -> Outgoing:
+    linked = "".join(f" [{incident.incident_id}]" for incident in incidents or [])
+    return Outgoing(channel.key, Operation.POST, {"text": f"card {ticket.number}{linked}"}, ticket.id, Card.TRIAGE)
 
 
 def summary_of(channel: Conversation, view: StormView) -> dict[str, Any]:
@@ -271,3 +274,12 @@ async def test_two_channels_in_storm_each_have_their_own_summary_and_release(db:
         "summary of 3; over=False; waiting=T-1011,T-1013,T-1015",
         *[f"card T-{1001 + n}" for n in range(0, 10, 2)],
     ]
+
+
+async def test_a_kept_back_card_is_drawn_with_the_incidents_linked_while_it_waited(db: Database) -> None:
+    [*_, kept] = await create(db, 6)
+    incident = LinkedIncident("EX123", "Mail delayed", "serviceDegradation", None)
+    await db.run(lambda cx: incident_sql.link_incident(cx, kept.id, incident, NOW))
+    await send_all(db)
+    await run_round(db)
+    assert f"card {kept.number} [EX123]" in await send_all(db)
