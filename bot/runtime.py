@@ -34,7 +34,9 @@ from bot.jobs.ms_response import check_ms_response
 from bot.jobs.sla_alerts import check_sla
 from bot.jobs.spawner import Spawner
 from bot.jobs.sr_sync import sync_service_requests
+from bot.jobs.storm import storm_rounds
 from bot.jobs.support_profile import refresh_profile
+from bot.outbox.send_policy import THREAD_LIMITS
 from bot.outbox.sender import OutboxSender
 from bot.turns.actions import ActionRouter
 from bot.turns.commands import CommandRouter
@@ -55,6 +57,7 @@ from desk.sla import SlaPolicy
 from desk.store.database import Database, open_database
 from desk.store.single_instance import DatabaseInUse, InstanceLock, hold_single_instance
 from desk.store.tokens import Sealer
+from desk.storm import StormPolicy, threshold_for
 from dialogs.runner import DialogRunner
 from msapi.delegated import UserSignIn
 from msapi.gdap import GdapClient
@@ -181,6 +184,7 @@ async def start(
     heartbeat = Heartbeat(desk, holder, outage)
     sender = OutboxSender(adapter, db, settings.bot.app_id, url_policy, clock, outage=outage, holder=holder)
     desk.on_outbox = sender.kick
+    desk.storm = storm_policy(settings)
     conversation_state = ConversationState(DatabaseStorage(db, clock))
     commands, actions = CommandRouter(), ActionRouter()
     register_all(commands, actions)
@@ -219,6 +223,7 @@ async def start(
         job("ms-response-clock", settings.sla_check_seconds, lambda: check_ms_response(services)),
         job("message-center-digest", DIGEST_CHECK_SECONDS, lambda: weekly_digest(services)),
         job("gdap-expiry", GDAP_POLL_SECONDS, lambda: check_gdap(services)),
+        job("storm", settings.storm_check_seconds, lambda: storm_rounds(services)),
     ]
     # The first beat lands before the process serves: a turn it claims never looks dead for want of a heartbeat.
     await heartbeat.beat()
@@ -276,6 +281,14 @@ async def stop(runtime: Runtime) -> None:
     if runtime.emulator is not None:
         runtime.emulator.stop()
     gc.unfreeze()  # what start-up kept out of collections is collectable again (tests start many runtimes)
+
+
+def storm_policy(settings: Settings) -> StormPolicy:
+    """Storm mode's policy: by default a channel is in storm once its queue holds what Teams lets through in 30 s."""
+    threshold = settings.storm_threshold
+    if threshold == 0:
+        threshold = threshold_for(THREAD_LIMITS)
+    return StormPolicy(threshold=max(threshold, 0), summary_every=float(settings.storm_summary_seconds))
 
 
 def _sign_ins(settings: Settings, desk: Desk, session: requests.Session, validate_authority: bool) -> SignIns | None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from desk import storm
 from desk.deliveries import (
     COPY_POLL_SECONDS,
     COPY_WAIT_SECONDS,
@@ -172,7 +173,7 @@ class DirectoryService(DeskBase):
     async def queue(self, items: list[Outgoing]) -> None:
         """Queue messages that announce no change of their own."""
         now = self._clock()
-        await self.db.run(lambda cx: outbox_sql.enqueue(cx, items, now))
+        await self.db.run(lambda cx: storm.queue(cx, items, now, self.storm))  # a backlog of cards may be a storm
         self.on_outbox()
 
     async def remember_technician(self, technician: Technician) -> None:

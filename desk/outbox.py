@@ -40,3 +40,5 @@ class Outgoing:
     target_activity_id: str | None = None
     card_key: str | None = None
     thread_id: str | None = None
+    # Higher goes first in its conversation (a storm summary, desk/storm.py); equal priorities keep their order.
+    priority: int = 0

@@ -10,6 +10,7 @@ from desk.incident_service import IncidentService
 from desk.ms_response_service import ResponseClockService
 from desk.queue_service import QueueService
 from desk.routing_service import RoutingService
+from desk.storm_service import StormService
 from desk.ticket_service import Announce, Created, Notices, TicketService
 from desk.watch_service import WatchService
 
@@ -26,5 +27,6 @@ class Desk(
     ResponseClockService,
     RoutingService,
     IncidentService,
+    StormService,
 ):
     """Everything the bot asks of the desk."""

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from desk.clock import Clock, utc_now
 from desk.sla import SlaPolicy
 from desk.store.database import Database
+from desk.storm import StormPolicy
 
 
 class DeskBase:
@@ -17,6 +18,7 @@ class DeskBase:
         self.sla = sla
         self._clock = clock
         self.on_outbox: Callable[[], None] = lambda: None
+        self.storm = StormPolicy()  # storm mode's threshold and summary pace (desk/storm.py); set from settings
         # Claims (key, holder) of turns that failed and could not be given up for want of the database: given up
         # with this process's next heartbeat, in its transaction (a live heartbeat never covers a failed turn).
         self._unreleased: set[tuple[str, str]] = set()

@@ -87,6 +87,11 @@ class Settings:
     database_pool_size: int = 10  # connections each process keeps to PostgreSQL (README: "Several instances")
     # Microsoft's initial-response targets in minutes by severity, over the published ones (desk/ms_response.py).
     ms_response_targets: Mapping[str, int] = field(default_factory=dict)
+    # Storm mode (desk/storm.py): a triage channel's queue length that keeps new cards back (0: Teams' channel limits
+    # for 30 s, -1: off), the summary's pace, and how often the storm job runs.
+    storm_threshold: int = 0
+    storm_summary_seconds: int = 10
+    storm_check_seconds: int = 2
 
     @property
     def local_mode(self) -> bool:
@@ -162,6 +167,9 @@ def _build(env: EnvReader) -> Settings:
         log_level=env.choice("LOG_LEVEL", {n: n for n in ("DEBUG", "INFO", "WARNING", "ERROR")}, "INFO"),
         database_pool_size=env.int("DATABASE_POOL_SIZE", 10, minimum=1, maximum=100),
         ms_response_targets=env.parsed("MS_RESPONSE_TARGETS", parse_response_targets, ""),
+        storm_threshold=env.int("STORM_THRESHOLD", 0, minimum=-1),
+        storm_summary_seconds=env.int("STORM_SUMMARY_SECONDS", 10, minimum=2, maximum=300),
+        storm_check_seconds=env.int("STORM_CHECK_SECONDS", 2, minimum=1, maximum=60),
     )
 
 

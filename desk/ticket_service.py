@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from desk import storm
 from desk.changes import Actor, Change
 from desk.outbox import Outgoing
 from desk.people import Person
@@ -81,7 +82,7 @@ class TicketService(DeskBase):
             assert ticket is not None
             plan_alerts(cx, ticket, self.sla)
             queued = notices(ticket)
-            outbox_sql.enqueue(cx, queued, now)
+            storm.queue(cx, queued, now, self.storm)  # its card is kept back when the channel is in storm
             posts = [item.conversation_key for item in queued if outbox_sql.is_triage_post(item)]
             return Created(replace(ticket, triage_channel=posts[-1]) if posts else ticket, True)
 

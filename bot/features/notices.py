@@ -77,13 +77,20 @@ def incident_block(t: Translator, incidents: list[LinkedIncident]) -> list[dict[
     return [{"type": "Container", "style": "attention", "items": items, "spacing": "Medium"}]
 
 
-def triage_post(channel: Conversation, ticket: Ticket, now: datetime, refresh_ids: list[str]) -> Outgoing:
+def triage_post(
+    channel: Conversation,
+    ticket: Ticket,
+    now: datetime,
+    refresh_ids: list[str],
+    incidents: list[LinkedIncident] | None = None,
+) -> Outgoing:
     """The outbox entry that posts a ticket's triage card as a new thread in `channel`, the triage channel routing
-    picked for it (desk TriageContext.channel_for) or a technician moved it to; queueing it makes that channel the
-    ticket's (desk/store/outbox.py `enqueue`)."""
+    picked for it (desk TriageContext.channel_for) or a technician moved it to, with the incidents already linked to
+    it (a card storm mode kept back is posted late, desk/storm.py); queueing it makes that channel the ticket's
+    (desk/store/outbox.py `enqueue`)."""
     t = Translator(channel.locale)
     summary = t("triage.new_ticket_summary", number=ticket.number, customer=ticket.requester.customer_name)
-    card = base_triage_card(t, ticket, now, refresh_ids)
+    card = base_triage_card(t, ticket, now, refresh_ids, incidents)
     return Outgoing(channel.key, Operation.POST, card_message(card, summary), ticket_id=ticket.id, card=Card.TRIAGE)
 
 

@@ -16,6 +16,7 @@ from bot.features import (
     queue,
     routes,
     signin,
+    storm,
     triage,
     work,
 )
@@ -39,6 +40,7 @@ FEATURES = (
     gdap,
     incident_noise,
     bulk_reply,
+    storm,
 )
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from desk.clock import from_iso, from_iso_not_null, to_iso
@@ -51,27 +51,102 @@ class OutboxMessage:
 
 
 def enqueue(cx: Cx, items: list[Outgoing], now: datetime) -> None:
-    """Add messages to the outbox (inside the caller's transaction)."""
+    """Add messages to the outbox (inside the caller's transaction). An update of a triage card that storm mode keeps
+    back is dropped (the card is drawn from the ticket as it is when released), and a reply in its thread waits as
+    'deferred' until then (desk/storm.py)."""
+    kept_back = _cards_kept_back(cx, items)
     for item in items:
-        cx.execute(
-            "INSERT INTO outbox (conversation_key, operation, activity, ticket_id, card, target_activity_id,"
-            " card_key, thread_id, next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                item.conversation_key,
-                item.operation.value,
-                json.dumps(item.activity),
-                item.ticket_id,
-                item.card.value if item.card else None,
-                item.target_activity_id,
-                item.card_key,
-                item.thread_id,
-                to_iso(now),
-                to_iso(now),
-            ),
-        )
+        status = "pending"
+        if item.card is Card.TRIAGE and (item.conversation_key, item.ticket_id) in kept_back:
+            if item.operation is Operation.UPDATE:
+                continue
+            status = "deferred"
+        _insert(cx, item, now, status)
         if is_triage_post(item):
-            # The ticket's card lives where its post goes: its later news follow it there (desk/routing.py).
-            cx.execute("UPDATE tickets SET triage_channel = ? WHERE id = ?", (item.conversation_key, item.ticket_id))
+            assign_triage_channel(cx, item.conversation_key, item.ticket_id)
+
+
+def _insert(cx: Cx, item: Outgoing, now: datetime, status: str = "pending") -> None:
+    cx.execute(
+        "INSERT INTO outbox (conversation_key, operation, activity, ticket_id, card, target_activity_id,"
+        " card_key, thread_id, next_attempt_at, created_at, status, priority)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            item.conversation_key,
+            item.operation.value,
+            json.dumps(item.activity),
+            item.ticket_id,
+            item.card.value if item.card else None,
+            item.target_activity_id,
+            item.card_key,
+            item.thread_id,
+            to_iso(now),
+            to_iso(now),
+            status,
+            item.priority,
+        ),
+    )
+
+
+def _cards_kept_back(cx: Cx, items: list[Outgoing]) -> set[tuple[str, int]]:
+    """(conversation, ticket) of the items' triage cards that storm mode keeps back (one query, none when no item
+    is a reply to or an update of a triage card)."""
+    ids = {
+        item.ticket_id
+        for item in items
+        if item.card is Card.TRIAGE and item.ticket_id is not None and item.operation is not Operation.POST
+    }
+    if not ids:
+        return set()
+    marks = ", ".join("?" * len(ids))
+    rows = cx.all(
+        f"SELECT conversation_key, ticket_id FROM storm_tickets WHERE ticket_id IN ({marks}) AND released_at IS NULL",
+        tuple(ids),
+    )
+    return {(row["conversation_key"], row["ticket_id"]) for row in rows}
+
+
+def requeue_deferred(cx: Cx, conversation_key: str, ticket_id: int, now: datetime) -> int:
+    """Queue the replies that waited for a ticket's card, in their order, after the card's post (queued just before
+    in the same transaction): each gets a new id, so it follows the post in the conversation's order."""
+    rows = cx.all(
+        "SELECT * FROM outbox WHERE status = 'deferred' AND conversation_key = ? AND ticket_id = ? ORDER BY id",
+        (conversation_key, ticket_id),
+    )
+    for row in rows:
+        _insert(cx, _message(row).outgoing, now)
+        cx.execute("DELETE FROM outbox WHERE id = ?", (row["id"],))
+    return len(rows)
+
+
+def upsert_card(cx: Cx, item: Outgoing, now: datetime) -> str:
+    """Post `item` (a POST with a card_key) or bring the card up to date, with at most one message of it waiting:
+    a waiting one that no sender holds gets `item`'s activity (a post stays a post); else an update is queued when
+    the card was posted or its post is under way, and a post when neither. Returns "replaced", "update" or "post"."""
+    assert item.card_key is not None and item.operation is Operation.POST
+    waiting = cx.all(
+        "SELECT id, operation, claimed_by FROM outbox WHERE status = 'pending' AND conversation_key = ?"
+        " AND priority = ? AND card_key = ? ORDER BY id",
+        (item.conversation_key, item.priority, item.card_key),
+    )
+    free = [row for row in waiting if row["claimed_by"] is None]
+    if free:
+        cx.execute("UPDATE outbox SET activity = ? WHERE id = ?", (json.dumps(item.activity), free[-1]["id"]))
+        return "replaced"
+    if waiting or posted(cx, item.card_key):
+        _insert(cx, replace(item, operation=Operation.UPDATE), now)
+        return "update"
+    _insert(cx, item, now)
+    return "post"
+
+
+def pending_ordinary(cx: Cx, conversation_key: str) -> int:
+    """How many messages of ordinary priority wait for one conversation."""
+    row = cx.one(
+        "SELECT COUNT(*) AS n FROM outbox WHERE status = 'pending' AND conversation_key = ? AND priority = 0",
+        (conversation_key,),
+    )
+    return int(row["n"]) if row else 0
 
 
 def is_triage_post(item: Outgoing) -> bool:
@@ -79,18 +154,28 @@ def is_triage_post(item: Outgoing) -> bool:
     return item.operation is Operation.POST and item.card is Card.TRIAGE and item.ticket_id is not None
 
 
+def assign_triage_channel(cx: Cx, conversation_key: str, ticket_id: int | None) -> None:
+    """The ticket's card lives where its post goes (or, kept back by storm mode, will go): its later news follow it
+    there (desk/routing.py)."""
+    cx.execute("UPDATE tickets SET triage_channel = ? WHERE id = ?", (conversation_key, ticket_id))
+
+
 # The next attempt of a message held until someone acts (a refused triage channel after its last probe).
 HELD = datetime(9999, 12, 31, tzinfo=UTC)
 
 
-# A conversation's head: its oldest pending message. The LEFT JOINs bring when the conversation's and its tenant's
-# next send slots open (no row: at once).
+# A conversation's head: its oldest pending message of the highest priority waiting. The LEFT JOINs bring when the
+# conversation's and its tenant's next send slots open (no row: at once).
 _HEADS = (
     " FROM outbox o LEFT JOIN conversations cv ON cv.key = o.conversation_key"
     f" LEFT JOIN rate_limits pc ON pc.key = '{CONVERSATION_PACE}' || o.conversation_key"
     f" LEFT JOIN rate_limits pt ON pt.key = '{TENANT_PACE}' || lower(cv.tenant_id)"
     " WHERE o.status = 'pending' AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.conversation_key = o.conversation_key"
-    " AND e.status = 'pending' AND e.id < o.id)"
+    " AND e.status = 'pending' AND e.priority >= o.priority AND e.id < o.id)"
+    # A message of higher priority (a storm summary) goes first; the index on (status, conversation_key, priority)
+    # makes this a seek into a handful of rows.
+    " AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.conversation_key = o.conversation_key AND e.status = 'pending'"
+    " AND e.priority > o.priority)"
 )
 
 
@@ -267,6 +352,7 @@ def _message(row: Row) -> OutboxMessage:
         target_activity_id=row["target_activity_id"],
         card_key=row["card_key"],
         thread_id=row["thread_id"],
+        priority=row["priority"],
     )
     return OutboxMessage(
         id=row["id"],

@@ -379,4 +379,30 @@ MIGRATIONS: list[list[Statement]] = [
             skipped INTEGER)""",
         "CREATE INDEX ticket_incidents_incident ON ticket_incidents (incident_id)",
     ],
+    # 21: storm mode — a triage channel whose queue holds more than Teams lets through in about a minute defers new
+    # tickets' cards (storm_tickets) and gets one summary card, sent ahead of its queue (outbox.priority); replies in
+    # a deferred card's thread wait in the outbox as 'deferred' until the card is released (desk/storm.py).
+    [
+        """CREATE TABLE storms (
+            conversation_key TEXT PRIMARY KEY,
+            seq INTEGER NOT NULL,
+            active INTEGER NOT NULL,
+            started_at TEXT NOT NULL,
+            ended_at TEXT,
+            summary_at TEXT,
+            summary_digest TEXT)""",
+        """CREATE TABLE storm_tickets (
+            conversation_key TEXT NOT NULL,
+            ticket_id INTEGER NOT NULL,
+            seq INTEGER NOT NULL,
+            critical INTEGER NOT NULL,
+            deferred_at TEXT NOT NULL,
+            released_at TEXT,
+            PRIMARY KEY (conversation_key, ticket_id))""",
+        "CREATE INDEX storm_tickets_waiting ON storm_tickets (conversation_key, released_at, critical, ticket_id)",
+        "CREATE INDEX storm_tickets_ticket ON storm_tickets (ticket_id, released_at)",
+        "CREATE INDEX storm_tickets_seq ON storm_tickets (conversation_key, seq)",
+        "ALTER TABLE outbox ADD COLUMN priority INTEGER NOT NULL DEFAULT 0",
+        "CREATE INDEX outbox_priority ON outbox (status, conversation_key, priority, id)",
+    ],
 ]

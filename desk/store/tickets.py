@@ -137,12 +137,14 @@ def tickets_of_requester(cx: Cx, tenant_id: str, aad_id: str, limit: int = 20) -
 
 
 def open_without_triage_card(cx: Cx) -> list[Ticket]:
-    """Open tickets with no triage card and no triage post still waiting in the outbox."""
+    """Open tickets with no triage card, no triage post still waiting in the outbox, and none kept back by storm
+    mode (desk/storm.py posts those)."""
     rows = cx.all(
         f"SELECT {_T_FIELDS} FROM tickets t WHERE t.triage_activity_id IS NULL"
         " AND t.status NOT IN ('resolved', 'closed') AND NOT EXISTS (SELECT 1 FROM outbox o"
         " WHERE o.ticket_id = t.id AND o.card = 'triage'"
-        " AND o.operation = 'post' AND o.status = 'pending') ORDER BY t.id"
+        " AND o.operation = 'post' AND o.status = 'pending') AND NOT EXISTS (SELECT 1 FROM storm_tickets s"
+        " WHERE s.ticket_id = t.id AND s.released_at IS NULL) ORDER BY t.id"
     )
     return [_ticket(row) for row in rows]
 

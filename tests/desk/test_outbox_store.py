@@ -187,7 +187,12 @@ async def test_messages_delivered_before_the_upgrade_count_in_their_conversation
 
         def delivered(cx: Cx) -> None:
             for at in storm:
-                outbox_sql.enqueue(cx, [Outgoing(CHAT.key, Operation.POST, {"type": "message"})], at)
+                # As the code of that time wrote it (today's enqueue writes columns added since).
+                cx.execute(
+                    "INSERT INTO outbox (conversation_key, operation, activity, next_attempt_at, created_at)"
+                    " VALUES (?, 'post', '{\"type\": \"message\"}', ?, ?)",
+                    (CHAT.key, to_iso(at), to_iso(at)),
+                )
                 cx.execute(
                     "UPDATE outbox SET status = 'sent', sent_at = ? WHERE id = (SELECT MAX(id) FROM outbox)",
                     (to_iso(at),),
