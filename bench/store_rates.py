@@ -31,11 +31,17 @@ TRIAGE = "19:triage-channel@thread.tacv2"
 @contextlib.contextmanager
 def schema_before_issue_13() -> Iterator[None]:
     """Databases opened meanwhile are migrated up to, not including, migration 14 (the queue's and search's), plus
-    the routing migration's ticket column that every ticket read names (issue 14: desk/store/tickets.py)."""
+    the later migrations that add columns today's statements name: the routing migration's ticket column that every
+    ticket read names (desk/store/tickets.py) and the storm migration's outbox priority every enqueue names
+    (desk/store/outbox.py)."""
     mine = next(i for i, m in enumerate(MIGRATIONS) if "ALTER TABLE tickets ADD COLUMN next_alert_at TEXT" in m)
-    routing = next(m for m in MIGRATIONS if "ALTER TABLE tickets ADD COLUMN triage_channel TEXT" in m)
+    named = (
+        "ALTER TABLE tickets ADD COLUMN triage_channel TEXT",
+        "ALTER TABLE outbox ADD COLUMN priority INTEGER NOT NULL DEFAULT 0",
+    )
+    later = [next(m for m in MIGRATIONS if column in m) for column in named]
     saved = database.MIGRATIONS
-    database.MIGRATIONS = [*MIGRATIONS[:mine], routing]
+    database.MIGRATIONS = [*MIGRATIONS[:mine], *later]
     try:
         yield
     finally:

@@ -110,6 +110,10 @@ def desk_env(fakes: Fakes, data: Path, database_url: str) -> dict[str, str]:
         "DATABASE_URL": database_url,
         "PARTNER_NAME": "Contoso Cloud Services",
         "SUPPORT_EMAIL": "support@contosocloud.example",
+        # The submit row queues a card per ticket into one triage channel, faster than Teams lets them through: a
+        # storm, whose cards the desk would keep back (desk/storm.py). This benchmark measures turns and checks one
+        # card per ticket, so storm mode is off here; tests/bot/test_storm_mode.py holds storm mode to its behaviour.
+        "STORM_THRESHOLD": "-1",
     }
 
 
