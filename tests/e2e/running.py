@@ -98,13 +98,21 @@ class Bot:
 
     def advance_service_request(self, sr_id: str, note: str, status: str) -> None:
         """Microsoft Support's move on a service request, through the emulator's control route."""
+        self.control(f"partnercenter/servicerequests/{sr_id}/advance", {"note": note, "status": status})
+
+    def start_incident_storm(self) -> None:
+        """Microsoft's incident EX123456 in every customer the app can read (emulator/demo_storm.py)."""
+        self.control("graph/storm", {})
+
+    def control(self, path: str, body: dict[str, object]) -> None:
+        """POST `body` to one of the emulator's control routes (served with its own throw-away CA)."""
         import json
         import ssl
 
         context = ssl.create_default_context(cafile=str(self.data / "emulator-tls" / "ca.pem"))
         request = urllib.request.Request(
-            f"https://127.0.0.1:{self.emulator_port}/_emulator/partnercenter/servicerequests/{sr_id}/advance",
-            data=json.dumps({"note": note, "status": status}).encode(),
+            f"https://127.0.0.1:{self.emulator_port}/_emulator/{path}",
+            data=json.dumps(body).encode(),
             headers={"Content-Type": "application/json"},
             method="POST",
         )

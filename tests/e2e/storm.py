@@ -12,7 +12,8 @@ from dataclasses import dataclass
 import aiohttp
 
 from emulator import demo
-from tests.support.activities import Chat, user, with_demo_roster
+from emulator.demo_storm import storm_customers
+from tests.support.activities import Chat, join_roster, user, with_demo_roster
 from tests.support.connector import LocalConnector
 
 
@@ -27,16 +28,22 @@ class StormTicket:
     product: str = "microsoft365"
 
 
-def storm_chats(connector: LocalConnector) -> list[Chat]:
-    """A personal chat for every demo customer user, served by `connector`."""
+def storm_chats(connector: LocalConnector, extra_customers: int = 0) -> list[Chat]:
+    """A personal chat for every demo customer user (but the customer playground's own, Fabrikam's first) and for
+    the user of each of the emulator's `extra_customers` storm tenants (EMULATOR_STORM_CUSTOMERS), served by
+    `connector`."""
     with_demo_roster(connector)
-    return [Chat(user(tenant, index), connector.url) for tenant in demo.CUSTOMERS for index in range(len(tenant.users))]
+    tenants = (*demo.CUSTOMERS, *storm_customers(extra_customers))
+    people = [user(tenant, index) for tenant in tenants for index in range(len(tenant.users))]
+    join_roster(connector, *people)
+    return [Chat(person, connector.url) for person in people if person.aad_id != demo.FABRIKAM.users[0].aad_id]
 
 
-async def raise_storm(bot_url: str, connector: LocalConnector, count: int, ticket: StormTicket) -> int:
-    """Raise `count` tickets spread over every demo customer user, all chats at once (each chat one ticket at a
-    time, as a person fills one form after another); returns how many the bot accepted."""
-    chats = storm_chats(connector)
+async def raise_storm(
+    chats: list[Chat], bot_url: str, connector: LocalConnector, count: int, ticket: StormTicket
+) -> int:
+    """Raise `count` tickets spread over `chats`, all chats at once (each chat one ticket at a time, as a person
+    fills one form after another); returns how many the bot accepted."""
     shares = [count // len(chats) + (1 if i < count % len(chats) else 0) for i in range(len(chats))]
     async with aiohttp.ClientSession() as session:
         done = await asyncio.gather(
