@@ -247,7 +247,8 @@ class DirectoryService(DeskBase):
         """Forget what is no longer needed, each table by its retention (desk/store/retention.py says which and
         why): inbound activity ids, unfinished sign-ins, old forms, idle dialog state, passed after-hours marks,
         expired leases and heartbeats, delivered and failed messages, rate limiter slots, alerts of long-closed
-        tickets, long-resolved incidents and their cards, token caches whose refresh tokens have expired."""
+        tickets, long-resolved incidents and their cards, token caches whose refresh tokens have expired, released
+        storm cards, unsent bulk reply forms, old GDAP warnings."""
         now = self._clock()
 
         def work(cx: Cx) -> None:
@@ -265,6 +266,9 @@ class DirectoryService(DeskBase):
             retention.prune_sla_alerts(cx, now)
             retention.prune_incidents(cx, CARD_PREFIX, now)
             retention.prune_token_caches(cx, now)
+            retention.prune_storm_cards(cx, now)
+            retention.prune_bulk_reply_forms(cx, now)
+            retention.prune_gdap_warnings(cx, now)
 
         await self.db.run(work)
 

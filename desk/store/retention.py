@@ -18,13 +18,20 @@ Pruned (each rule one DELETE by age or state):
 - rate_limit_slots and rate_limits (the shared rate limiter's log): a day after the slot, or after the key's next slot
   opened (ratelimit.prune): no limit spans more than an hour.
 - sla_alerts: 90 days after their ticket closed (a ticket reopened within that time is not alerted twice).
-- incidents the monitor saw resolved: 90 days after that, with their cards in posted_cards (an incident going on
-  keeps its card, however old). posted_cards holds incident cards only: ticket cards are on the ticket row.
+- incidents the monitor saw resolved: 90 days after that, with their cards in posted_cards and their noise controls
+  in incident_controls (an incident going on keeps its card, however old). posted_cards holds incident cards only:
+  ticket cards are on the ticket row.
+- storm_tickets (which cards a storm kept back): 30 days after the card was released, unless its channel's storm is
+  still on (its summary lists them); the storms row, one per channel, stays.
+- bulk_replies never sent: 30 days after the form was opened (a sent one is a record: how many customers it told).
+- gdap_warnings: 90 days after sending. By then the relationship has ended more than 30 days ago (no more warnings
+  are due) or was extended (a new end date, a new key), so no warning can be sent twice.
 - user_tokens: 90 days after the cache was last renewed: Entra ID refresh tokens expire after 90 days unused
   (https://learn.microsoft.com/en-us/entra/identity-platform/refresh-tokens#token-lifetime), so such a cache
   only holds dead tokens.
 
-Kept: tickets, ticket_events, ticket_incidents and filed escalations (the desk's records and audit trail);
+Kept: tickets, ticket_events, ticket_incidents, filed escalations, sr_clocks and sent bulk replies (the desk's records
+and audit trail); triage_routes (configuration); message_center_digests (one row a week: it stops a second digest);
 conversations and technicians (one row per conversation or person, updated in place, needed to reach them);
 meta's other keys (a few named values); schema_version.
 """
@@ -44,6 +51,9 @@ CLOSED_TICKET_ALERTS = timedelta(days=90)
 RESOLVED_INCIDENTS = timedelta(days=90)
 RATE_LIMIT_SLOTS = timedelta(days=1)
 UNUSED_SIGN_INS = timedelta(days=90)
+RELEASED_STORM_CARDS = timedelta(days=30)
+UNSENT_BULK_REPLIES = timedelta(days=30)
+SENT_GDAP_WARNINGS = timedelta(days=90)
 
 
 def prune_state(cx: Cx, now: datetime, keep: timedelta = DIALOG_STATE) -> int:
@@ -91,11 +101,16 @@ def prune_sla_alerts(cx: Cx, now: datetime, keep: timedelta = CLOSED_TICKET_ALER
 
 
 def prune_incidents(cx: Cx, card_prefix: str, now: datetime, keep: timedelta = RESOLVED_INCIDENTS) -> int:
-    """Forget incidents resolved for `keep`, and their cards (posted under `card_prefix` + id)."""
+    """Forget incidents resolved for `keep`, their cards (posted under `card_prefix` + id) and noise controls."""
     cutoff = to_iso(now - keep)
     cx.execute(
         "DELETE FROM posted_cards WHERE key IN (SELECT ? || id FROM incidents WHERE resolved = 1 AND updated_at < ?)",
         (card_prefix, cutoff),
+    )
+    cx.execute(
+        "DELETE FROM incident_controls WHERE incident_id IN (SELECT id FROM incidents WHERE resolved = 1"
+        " AND updated_at < ?)",
+        (cutoff,),
     )
     return cx.execute("DELETE FROM incidents WHERE resolved = 1 AND updated_at < ?", (cutoff,))
 
@@ -103,3 +118,22 @@ def prune_incidents(cx: Cx, card_prefix: str, now: datetime, keep: timedelta = R
 def prune_token_caches(cx: Cx, now: datetime, keep: timedelta = UNUSED_SIGN_INS) -> int:
     """Forget technicians' token caches not renewed for `keep` (their refresh tokens have expired)."""
     return cx.execute("DELETE FROM user_tokens WHERE updated_at < ?", (to_iso(now - keep),))
+
+
+def prune_storm_cards(cx: Cx, now: datetime, keep: timedelta = RELEASED_STORM_CARDS) -> int:
+    """Forget which cards a storm kept back, `keep` after each was released, unless its channel's storm is on."""
+    return cx.execute(
+        "DELETE FROM storm_tickets WHERE released_at < ? AND NOT EXISTS (SELECT 1 FROM storms s"
+        " WHERE s.conversation_key = storm_tickets.conversation_key AND s.seq = storm_tickets.seq AND s.active = 1)",
+        (to_iso(now - keep),),
+    )
+
+
+def prune_bulk_reply_forms(cx: Cx, now: datetime, keep: timedelta = UNSENT_BULK_REPLIES) -> int:
+    """Forget bulk reply forms never sent, `keep` after they were opened."""
+    return cx.execute("DELETE FROM bulk_replies WHERE sent_at IS NULL AND created_at < ?", (to_iso(now - keep),))
+
+
+def prune_gdap_warnings(cx: Cx, now: datetime, keep: timedelta = SENT_GDAP_WARNINGS) -> int:
+    """Forget GDAP expiry warnings sent `keep` ago (none of them can be due again: see the module's note)."""
+    return cx.execute("DELETE FROM gdap_warnings WHERE sent_at < ?", (to_iso(now - keep),))

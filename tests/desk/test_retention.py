@@ -23,9 +23,12 @@ from desk.sla import SlaPolicy
 from desk.store import conversations as conv_sql
 from desk.store import database, retention
 from desk.store import deliveries as delivery_sql
+from desk.store import gdap as gdap_sql
+from desk.store import incident_controls as control_sql
 from desk.store import incidents as incident_sql
 from desk.store import outbox as outbox_sql
 from desk.store import state as state_sql
+from desk.store import storm as storm_sql
 from desk.store.conversations import Conversation
 from desk.store.database import Cx, Database
 from desk.store.drafts import Draft, insert_draft
@@ -259,12 +262,65 @@ async def test_incidents_resolved_ninety_days_ago_go_with_their_posted_cards(
         ):
             incident_sql.save_incident(cx, incident(incident_id, resolved), at)
             outbox_sql.record_posted(cx, f"incident:{incident_id}", "19:triage", f"activity-{incident_id}")
+            control_sql.record_card(cx, incident_id, {"type": "AdaptiveCard"}, [], resolved, None, at)
 
     await db.run(setup)
     await housekeeping_at(desk, clock, NOW)
 
     assert await column(db, "SELECT id FROM incidents ORDER BY id") == ["EX2", "EX3"]
     assert await column(db, "SELECT key FROM posted_cards ORDER BY key") == ["incident:EX2", "incident:EX3"]
+    assert await column(db, "SELECT incident_id FROM incident_controls ORDER BY incident_id") == ["EX2", "EX3"]
+
+
+async def test_released_storm_cards_go_after_thirty_days_unless_their_storm_is_on(
+    desk: Desk, db: Database, clock: FixedClock
+) -> None:
+    tickets = [(await desk.create_ticket(f"k{i}", REQUESTER, FIELDS, lambda t: [])).ticket for i in range(4)]
+
+    def setup(cx: Cx) -> None:
+        over = storm_sql.begin(cx, "19:over", ago(days=40))
+        storm_sql.keep_back(cx, "19:over", tickets[0].id, over, ago(days=40))
+        storm_sql.released(cx, "19:over", tickets[0].id, ago(days=31))  # released long ago, storm over: goes
+        storm_sql.keep_back(cx, "19:over", tickets[1].id, over, ago(days=40))
+        storm_sql.released(cx, "19:over", tickets[1].id, ago(days=29))  # released recently: stays
+        storm_sql.end(cx, "19:over", ago(days=29))
+        on = storm_sql.begin(cx, "19:on", ago(days=40))
+        storm_sql.keep_back(cx, "19:on", tickets[2].id, on, ago(days=40))
+        storm_sql.released(cx, "19:on", tickets[2].id, ago(days=31))  # its storm is still on: its summary lists it
+        storm_sql.keep_back(cx, "19:on", tickets[3].id, on, ago(days=40))  # never released: stays
+
+    await db.run(setup)
+    await housekeeping_at(desk, clock, NOW)
+
+    kept = await column(db, "SELECT ticket_id FROM storm_tickets ORDER BY ticket_id")
+    assert kept == [t.id for t in tickets[1:]]
+    assert await column(db, "SELECT conversation_key FROM storms ORDER BY conversation_key") == ["19:on", "19:over"]
+
+
+async def test_bulk_reply_forms_never_sent_go_after_thirty_days_and_sent_ones_stay(
+    desk: Desk, db: Database, clock: FixedClock
+) -> None:
+    def setup(cx: Cx) -> None:
+        for form, opened, sent in (("old-unsent", 31, False), ("new-unsent", 29, False), ("old-sent", 400, True)):
+            control_sql.new_bulk_reply(cx, form, "EX1", "alex", ago(days=opened))
+            if sent:
+                control_sql.finish_bulk_reply(cx, form, "Fixed.", 3, 4, 0, ago(days=opened))
+
+    await db.run(setup)
+    await housekeeping_at(desk, clock, NOW)
+
+    assert await column(db, "SELECT id FROM bulk_replies ORDER BY id") == ["new-unsent", "old-sent"]
+
+
+async def test_gdap_warnings_go_ninety_days_after_sending(desk: Desk, db: Database, clock: FixedClock) -> None:
+    def setup(cx: Cx) -> None:
+        gdap_sql.record_warning(cx, "rel-old", "ended", "2026-08-01", "tenant-1", ago(days=91))
+        gdap_sql.record_warning(cx, "rel-new", "7", "2026-12-01", "tenant-1", ago(days=89))
+
+    await db.run(setup)
+    await housekeeping_at(desk, clock, NOW)
+
+    assert await column(db, "SELECT relationship_id FROM gdap_warnings") == ["rel-new"]
 
 
 async def test_sign_ins_unused_for_ninety_days_go(desk: Desk, db: Database, clock: FixedClock) -> None:
