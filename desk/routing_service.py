@@ -87,7 +87,9 @@ class RoutingService(DeskBase):
             if to_key not in context.channel_keys():
                 raise Refused("route.move_unknown")
             origin = context.channel_for(ticket)
-            if origin is None or ticket.triage_activity_id is None:
+            # Until the card's post (a new ticket's, or an earlier move's) is sent, triage_activity_id names no card
+            # in the ticket's channel: a move now would update and pin the wrong card and leave a second one behind.
+            if origin is None or ticket.triage_activity_id is None or outbox_sql.triage_post_waiting(cx, ticket.id):
                 raise Refused("route.move_not_posted", number=ticket.number)
             if origin.key == to_key:
                 raise Refused("route.move_same", number=ticket.number)

@@ -149,6 +149,15 @@ def pending_ordinary(cx: Cx, conversation_key: str) -> int:
     return int(row["n"]) if row else 0
 
 
+def triage_post_waiting(cx: Cx, ticket_id: int) -> bool:
+    """Whether a post of the ticket's triage card waits in the outbox (a new card, or one a move queued)."""
+    row = cx.one(
+        "SELECT 1 AS n FROM outbox WHERE status = 'pending' AND ticket_id = ? AND operation = ? AND card = ?",
+        (ticket_id, Operation.POST.value, Card.TRIAGE.value),
+    )
+    return row is not None
+
+
 def is_triage_post(item: Outgoing) -> bool:
     """Whether `item` posts a ticket's triage card (which makes its conversation the ticket's triage channel)."""
     return item.operation is Operation.POST and item.card is Card.TRIAGE and item.ticket_id is not None

@@ -99,6 +99,16 @@ def channel(key: str) -> Conversation:
     return Conversation(key, {"conversation": {"id": key}}, "https://smba.example/", "partner", "channel")
 
 
+async def card_posted(desk: Desk, ticket_id: int, activity_id: str) -> None:
+    """The sender posted the ticket's card: its post is sent and the ticket knows the card's id."""
+
+    def work(cx: Cx) -> None:
+        cx.execute("UPDATE tickets SET triage_activity_id = ? WHERE id = ?", (activity_id, ticket_id))
+        cx.execute("UPDATE outbox SET status = 'sent' WHERE ticket_id = ? AND operation = 'post'", (ticket_id,))
+
+    await desk.db.run(work)
+
+
 def post(conversation: str):  # type: ignore[no-untyped-def]
     def notices(created: Ticket) -> list[Outgoing]:
         return [Outgoing(conversation, Operation.POST, {"type": "message"}, created.id, Card.TRIAGE)]
@@ -140,13 +150,17 @@ async def test_a_move_is_refused_before_the_card_is_posted_and_to_unknown_channe
     with pytest.raises(Refused) as refused:
         await desk.move_ticket(created.id, "19:azure", ALEX, nothing)
     assert refused.value.key == "route.move_not_posted"
-    await desk.db.run(lambda cx: cx.execute("UPDATE tickets SET triage_activity_id = 'a1' WHERE id = ?", (created.id,)))
+    await card_posted(desk, created.id, "a1")
     for key, reason in (("19:nowhere", "route.move_unknown"), ("19:default", "route.move_same")):
         with pytest.raises(Refused) as refused:
             await desk.move_ticket(created.id, key, ALEX, nothing)
         assert refused.value.key == reason
     move = await desk.move_ticket(created.id, "19:azure", ALEX, lambda m: post("19:azure")(m.ticket))
     assert (move.origin.key, move.target.key, move.ticket.triage_channel) == ("19:default", "19:azure", "19:azure")
+    # Until the moved card is posted, a second move is refused: the card id still names the card in 19:default.
+    with pytest.raises(Refused) as refused:
+        await desk.move_ticket(created.id, "19:default", ALEX, lambda m: post("19:default")(m.ticket))
+    assert refused.value.key == "route.move_not_posted"
 
 
 async def test_news_still_queued_for_the_old_card_stay_with_the_old_card(desk: Desk):
@@ -155,9 +169,7 @@ async def test_news_still_queued_for_the_old_card_stay_with_the_old_card(desk: D
     await desk.set_triage_channel(channel("19:default"))
     await desk.add_route(RouteTarget(RouteKind.PRODUCT, "azure", "azure"), channel("19:azure"), None, "Alex")
     created = (await desk.create_ticket("k1", REQUESTER, FIELDS, post("19:default"))).ticket
-    await desk.db.run(
-        lambda cx: cx.execute("UPDATE tickets SET triage_activity_id = 'old' WHERE id = ?", (created.id,))
-    )
+    await card_posted(desk, created.id, "old")
     reply = Outgoing("19:default", Operation.REPLY, {"type": "message", "text": "late"}, created.id, Card.TRIAGE)
     await desk.queue([reply])
 
