@@ -75,12 +75,15 @@ async def send(turn: Turn, action: CardAction) -> ActionResult:
     if not text or len(text) > MESSAGE_LIMIT:
         return ActionResult(message=turn.t("bulk.required"), refused=True)
     linked = await desk.linked_tickets(bulk.incident_id)
-    skipped = len([ticket for ticket in linked if not ticket.is_open])
-    shared: Audience | None = None
+    still_open = [ticket for ticket in linked if ticket.is_open]
+    skipped = len(linked) - len(still_open)
     people: set[tuple[str, str]] = set()
     sent = 0
-    for ticket in (t for t in linked if t.is_open):
-        shared = shared or await audience_for(turn, ticket)  # the channel and technicians, read once
+    if still_open:
+        # The technicians and every channel these tickets' cards live in (routes put them in several), read once.
+        routing = await desk.triage_context(still_open)
+        shared = replace(await audience_for(turn, still_open[0]), routing=routing)
+    for ticket in still_open:
         try:
             await _reply(turn, shared, ticket, text, f"bulk:{bulk.id}:{ticket.id}")
         except Refused:
@@ -94,8 +97,10 @@ async def send(turn: Turn, action: CardAction) -> ActionResult:
 
 async def _reply(turn: Turn, shared: Audience, ticket: Ticket, text: str, once: str) -> None:
     desk = turn.services.desk
+    assert shared.routing is not None
     audience = replace(
         shared,
+        triage=shared.routing.channel_for(ticket),  # the ticket's own channel: each card is in its route's
         customer=await desk.conversation(ticket.requester.conversation_key),
         incidents=await desk.incidents_of(ticket.id),
     )

@@ -15,7 +15,7 @@ from desk.changes import Actor, Reply
 from desk.people import Role
 from emulator import demo
 from tests.bot.helpers import card_inputs, card_text, raise_ticket, rows, set_triage_channel, ticket_row
-from tests.support.activities import Chat, user
+from tests.support.activities import Channel, Chat, user
 from tests.support.harness import OFFICE_HOURS, FixedClock, local_settings, start_desk
 
 EX = "EX987654"
@@ -63,12 +63,18 @@ async def linked(desk, connector, customer_chat, triage_channel, technician):
 
 async def open_form(desk, triage_channel, technician) -> str:
     """`bulk reply EX987654` in the channel; returns the form's id (carried by its Send button)."""
+    return await open_form_for(desk, triage_channel, technician, open_tickets=2, closed=1)
+
+
+async def open_form_for(desk, triage_channel, technician, open_tickets: int, closed: int) -> str:
+    """open_form for a given number of linked open and closed tickets."""
     status, _ = await desk.send(triage_channel.message(technician, f"bulk reply {EX}"))
     assert status == 201
     form = desk.connector.posts(triage_channel.channel_id)[-1].cards[0]
     text_box = card_inputs(form)[TEXT_INPUT]
     assert text_box["label"] and text_box["errorMessage"] and text_box["isRequired"]
-    assert "2 open tickets are linked to EX987654" in card_text(form) and "1 resolved or closed" in card_text(form)
+    assert f"{open_tickets} open tickets are linked to EX987654" in card_text(form)
+    assert (f"{closed} resolved or closed" in card_text(form)) == bool(closed)
     send = next(a for a in form["actions"] if a.get("verb") == SEND_VERB)
     assert set(send["data"]) == {"verb", "id"}, "the button carries a verb and the form's id only"
     return str(send["data"]["id"])
@@ -113,6 +119,38 @@ async def test_one_reply_reaches_each_linked_open_tickets_customer_once(
         thread = f"{triage_channel.channel_id};messageid={(await ticket_row(desk, number))['triage_activity_id']}"
         lines = [s for s in desk.connector.posts(thread) if s.conversation_id == thread and s.cards]
         assert len([s for s in lines if TEXT in card_text(s.cards[0])]) == 1, number
+
+
+async def test_each_tickets_thread_news_goes_to_the_channel_its_card_lives_in(
+    desk, connector, customer_chat, triage_channel, technician, clock
+):
+    """Northwind's tickets are routed to their own channel: the reply shows in each ticket's own thread, and in no
+    other channel's."""
+    await set_triage_channel(desk, triage_channel, technician)
+    northwind_desk = Channel("19:team-support@thread.tacv2", "19:northwind@thread.tacv2", connector.url)
+    assert (await desk.send(northwind_desk.message(technician, "triage here for Northwind")))[0] == 201
+    assert await monitor_round(desk.runtime.services) == 2
+    nestor = Chat(user(demo.NORTHWIND, 0), connector.url)
+    numbers = [await raise_ticket(desk, chat) for chat in (customer_chat, nestor)]
+    await settled(desk, clock)
+    form_id = await open_form_for(desk, triage_channel, technician, open_tickets=2, closed=0)
+    status, body = await desk.send(triage_channel.invoke(technician, SEND_VERB, form_id, {TEXT_INPUT: TEXT}))
+    assert status == 200 and body["value"] == "Sent to 2 customers on 2 tickets."
+    await settled(desk, clock)
+
+    for number, channel in zip(numbers, (triage_channel, northwind_desk), strict=True):
+        row = await ticket_row(desk, number)
+        assert row["triage_channel"] == channel.channel_id
+        thread = f"{channel.channel_id};messageid={row['triage_activity_id']}"
+        told = [s for s in desk.connector.posts(thread) if s.cards and TEXT in card_text(s.cards[0])]
+        assert len(told) == 1, f"{number}: the reply in its own thread once"
+        elsewhere = [
+            s
+            for other in (triage_channel, northwind_desk)
+            if other is not channel
+            for s in desk.connector.posts(f"{other.channel_id};messageid={row['triage_activity_id']}")
+        ]
+        assert elsewhere == [], f"{number}: nothing aimed at its card in another channel"
 
 
 async def test_a_submit_retried_after_a_failure_half_way_sends_only_the_rest(desk, linked, triage_channel, technician):
