@@ -120,7 +120,14 @@ def storm_round(
     channel = conv_sql.get_conversation(cx, conversation_key)
     if current is None or not current.active or channel is None:
         return RoundResult(conversation_key, 0, None, False)
-    room = policy.threshold - outbox_sql.pending_ordinary(cx, conversation_key)
+    # Storm mode switched off (threshold 0) while a channel was in storm: nothing else would ever post the cards it
+    # kept back, so they all go now (at the channel's pace, like any card) and the storm ends once they are posted.
+    off = policy.threshold <= 0
+    room = (
+        storm_sql.waiting(cx, conversation_key)
+        if off
+        else policy.threshold - outbox_sql.pending_ordinary(cx, conversation_key)
+    )
     released = 0
     for ticket_id in storm_sql.next_waiting(cx, conversation_key, room) if room > 0 else []:
         storm_sql.released(cx, conversation_key, ticket_id, now)
@@ -133,7 +140,7 @@ def storm_round(
     over = (
         storm_sql.waiting(cx, conversation_key) == 0
         and storm_sql.posts_under_way(cx, conversation_key, current.seq) == 0
-        and outbox_sql.pending_ordinary(cx, conversation_key) < policy.threshold
+        and (off or outbox_sql.pending_ordinary(cx, conversation_key) < policy.threshold)
     )
     tickets = storm_sql.storm_tickets(cx, conversation_key, current.seq)
     digest = _digest(tickets, over)

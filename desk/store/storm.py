@@ -84,7 +84,8 @@ def summarised(cx: Cx, conversation_key: str, now: datetime, digest: str) -> Non
 
 
 def keep_back(cx: Cx, conversation_key: str, ticket_id: int, seq: int, now: datetime) -> None:
-    """Keep a ticket's card back in the channel's storm `seq` (critical tickets are released first)."""
+    """Keep a ticket's card back in the channel's storm `seq` (`critical` records its severity then; the release
+    order reads the ticket's severity as it is when released: next_waiting)."""
     cx.execute(
         "INSERT INTO storm_tickets (conversation_key, ticket_id, seq, critical, deferred_at)"
         " SELECT ?, id, ?, CASE WHEN severity = 'critical' THEN 1 ELSE 0 END, ? FROM tickets WHERE id = ?"
@@ -104,10 +105,12 @@ def waiting(cx: Cx, conversation_key: str) -> int:
 
 
 def next_waiting(cx: Cx, conversation_key: str, limit: int) -> list[int]:
-    """The tickets whose cards go next: critical first, then oldest first."""
+    """The tickets whose cards go next: critical first (as the ticket is now: a technician may have changed its
+    severity from the summary's Open), then oldest first."""
     rows = cx.all(
-        "SELECT ticket_id FROM storm_tickets WHERE conversation_key = ? AND released_at IS NULL"
-        " ORDER BY critical DESC, deferred_at, ticket_id LIMIT ?",
+        "SELECT s.ticket_id FROM storm_tickets s JOIN tickets t ON t.id = s.ticket_id"
+        " WHERE s.conversation_key = ? AND s.released_at IS NULL"
+        " ORDER BY CASE WHEN t.severity = 'critical' THEN 1 ELSE 0 END DESC, s.deferred_at, s.ticket_id LIMIT ?",
         (conversation_key, limit),
     )
     return [row["ticket_id"] for row in rows]

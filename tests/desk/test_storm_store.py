@@ -208,6 +208,37 @@ async def test_cards_are_released_critical_first_then_oldest_within_the_room(db:
     assert len([r for r in await outbox(db, "pending") if not r["priority"]]) == POLICY.threshold
 
 
+async def test_a_ticket_made_critical_while_its_card_waits_is_released_first(db: Database) -> None:
+    await create(db, 5)  # fill the queue
+    waiting = await create(db, 3, start=5)
+    raised, lowered = waiting[2], (await create(db, 1, start=8, severity=Severity.CRITICAL))[0]
+
+    def change(cx: Cx) -> None:  # a technician changed both severities from the summary's Open
+        cx.execute("UPDATE tickets SET severity = 'critical' WHERE id = ?", (raised.id,))
+        cx.execute("UPDATE tickets SET severity = 'moderate' WHERE id = ?", (lowered.id,))
+        cx.execute("UPDATE outbox SET status = 'sent' WHERE id IN (1, 2)")
+
+    await db.run(change)
+    assert (await run_round(db)).released == 2
+    released = [r["ticket_id"] for r in await outbox(db, "pending") if r["ticket_id"] and not r["card_key"]]
+    assert released[-2:] == [raised.id, waiting[0].id]
+
+
+async def test_storm_mode_switched_off_mid_storm_posts_every_kept_back_card_and_ends(db: Database) -> None:
+    tickets = await create(db, 12)
+    assert await db.read(lambda cx: storm_sql.waiting(cx, CHANNEL.key)) == 7
+    off = StormPolicy(threshold=0, summary_every=10.0)
+    for _ in range(5):
+        result = await db.run(lambda cx: storm_round(cx, CHANNEL.key, NOW, off, card_post, summary_of))
+        await send_all(db)
+        if result.over:
+            break
+    assert result.over, "the storm ends"
+    posts = [r for r in await outbox(db) if r["operation"] == "post" and r["card"] == "triage"]
+    assert sorted(r["ticket_id"] for r in posts) == [t.id for t in tickets], "every card posted once"
+    assert all(r["status"] == "sent" for r in posts)
+
+
 async def test_the_storm_ends_once_every_card_is_posted_with_a_last_summary(db: Database) -> None:
     tickets = await create(db, 12)
     for _ in range(10):
