@@ -78,9 +78,15 @@ def decide(
 
 
 def _only_muted(before: StoredIncident, after: StoredIncident, muted: set[str]) -> bool:
-    """Whether the only difference is which muted customers are affected."""
+    """Whether the only difference is which muted customers are affected (a classification change that came with it
+    is news: it goes out at once, muted customers or not)."""
     moved = set(before.tenants) ^ set(after.tenants)
-    return bool(moved) and moved <= muted and _without_tenants(before) == _without_tenants(after)
+    return (
+        bool(moved)
+        and moved <= muted
+        and before.classification == after.classification
+        and _without_tenants(before) == _without_tenants(after)
+    )
 
 
 def _without_tenants(incident: StoredIncident) -> list[str]:

@@ -43,6 +43,9 @@ MUTED_B = replace(QUIET_FOR_LONG, muted=(B,))
         ("changed", incident(modified="t2", tenants=(A,)), QUIET_FOR_LONG, Decision.POST),
         ("changed", incident(modified="t2", posts=3, tenants=(A,)), MUTED_B, Decision.POST),
         ("changed", incident(modified="t2", tenants=(B,)), MUTED_B, Decision.POST),  # A left, and A is not muted
+        # A muted customer left, and the incident became an advisory: the classification goes out at once.
+        ("changed", incident(modified="t2", tenants=(A,), classification="advisory"), RECENT, Decision.POST),
+        ("changed", incident(modified="t2", tenants=(A,), classification="advisory"), MUTED_B, Decision.POST),
     ],
 )
 def test_decisions(kind, after, control, expected):
