@@ -71,6 +71,8 @@ async def send(turn: Turn, action: CardAction) -> ActionResult:
         return ActionResult(message=turn.t("bulk.unknown"), refused=True)
     if bulk.sent_at is not None:
         return ActionResult(message=_done(turn, bulk.customers, bulk.tickets, bulk.skipped, again=True))
+    if bulk.expired(turn.services.clock()):
+        return ActionResult(message=turn.t("bulk.expired", id=bulk.incident_id), refused=True)
     text = action.inputs.get(TEXT_INPUT, "").strip()
     if not text or len(text) > MESSAGE_LIMIT:
         return ActionResult(message=turn.t("bulk.required"), refused=True)

@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from desk.clock import from_iso, to_iso
+from desk.clock import from_iso, from_iso_not_null, to_iso
 from desk.incident_noise import IncidentControl
 from desk.store import tickets as ticket_sql
 from desk.store.database import Cx
 from desk.tickets import Ticket
+
+# A bulk reply form can be sent for a day after it was opened. Each of its sends is made at most once through an
+# idempotency key the desk keeps for two days (conversations.prune_inbound): a form sent later, after a failure half
+# way, would tell again the customers it had told. Forms are sent within minutes; a day is ample.
+BULK_FORM_LIFETIME = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -21,11 +26,16 @@ class BulkReply:
     id: str
     incident_id: str
     created_by: str
+    created_at: datetime
     text: str | None
     sent_at: datetime | None
     customers: int
     tickets: int
     skipped: int
+
+    def expired(self, now: datetime) -> bool:
+        """Whether the form is too old to send (BULK_FORM_LIFETIME)."""
+        return now - self.created_at > BULK_FORM_LIFETIME
 
 
 def controls(cx: Cx, incident_ids: list[str] | None = None) -> dict[str, IncidentControl]:
@@ -122,6 +132,7 @@ def bulk_reply(cx: Cx, bulk_id: str) -> BulkReply | None:
         r["id"],
         r["incident_id"],
         r["created_by"],
+        from_iso_not_null(r["created_at"]),
         r["text"],
         from_iso(r["sent_at"]),
         int(r["customers"] or 0),

@@ -177,6 +177,20 @@ async def test_a_submit_retried_after_a_failure_half_way_sends_only_the_rest(des
     assert len(events) == 1
 
 
+async def test_a_form_older_than_a_day_is_refused_and_sends_nothing(desk, linked, triage_channel, technician, clock):
+    """Its sends' once-only keys are kept two days: a form sent later could tell customers twice."""
+    form_id = await open_form(desk, triage_channel, technician)
+    clock.advance(hours=24, minutes=1)
+    status, body = await desk.send(triage_channel.invoke(technician, SEND_VERB, form_id, {TEXT_INPUT: TEXT}))
+    assert status == 200 and body["value"].startswith("This reply form is more than a day old")
+    assert f"bulk reply {EX}" in body["value"]
+    await settled(desk, clock)
+    megan, nestor, _ = linked["chats"]
+    assert replies_to(desk, megan) == [] and replies_to(desk, nestor) == []
+    stored = (await rows(desk, "SELECT * FROM bulk_replies WHERE id = ?", (form_id,)))[0]
+    assert stored["sent_at"] is None
+
+
 async def test_the_incident_cards_button_opens_the_form(desk, linked, triage_channel, technician):
     before = len(desk.connector.posts(triage_channel.channel_id))
     status, body = await desk.send(triage_channel.invoke(technician, REPLY_ALL_VERB, EX))
