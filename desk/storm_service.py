@@ -16,9 +16,12 @@ class StormService(DeskBase):
 
     async def storm_round(self, conversation_key: str, card_of: CardOf, summary_of: SummaryOf) -> RoundResult:
         """Release what the channel's queue has room for and bring its summary up to date (desk/storm.py)."""
-        now = self._clock()
         policy = self.storm
-        result = await self.db.run(lambda cx: storm_round(cx, conversation_key, now, policy, card_of, summary_of))
+        # The time is read inside the unit of work: when a round is run again after a conflict with another
+        # instance's round (PostgreSQL), its release times follow the order the rounds committed in.
+        result = await self.db.run(
+            lambda cx: storm_round(cx, conversation_key, self._clock(), policy, card_of, summary_of)
+        )
         if result.released or result.summary:
             self.on_outbox()
         return result
