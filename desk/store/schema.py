@@ -405,4 +405,23 @@ MIGRATIONS: list[list[Statement]] = [
         "ALTER TABLE outbox ADD COLUMN priority INTEGER NOT NULL DEFAULT 0",
         "CREATE INDEX outbox_priority ON outbox (status, conversation_key, priority, id)",
     ],
+    # 22: answers before tickets — each answer the desk offered a customer before a ticket, and what came of it
+    # ('solved': the customer said it solved their problem; 'needed_help': they opened a ticket anyway, ticket_id
+    # then names it). `source` is 'kb' (an article or a published answer, article_id its key) or 'incident' (an
+    # active incident in their tenant, article_id the incident id). Reports count deflections from it.
+    [
+        """CREATE TABLE deflections (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            offer_id TEXT NOT NULL UNIQUE,
+            tenant_id TEXT NOT NULL,
+            requester_aad_id TEXT NOT NULL,
+            source TEXT NOT NULL,
+            article_id TEXT NOT NULL,
+            offered_at TEXT NOT NULL,
+            outcome TEXT,
+            outcome_at TEXT,
+            ticket_id INTEGER)""",
+        "CREATE INDEX deflections_tenant ON deflections (tenant_id, offered_at)",
+        "CREATE INDEX deflections_offered ON deflections (offered_at)",
+    ],
 ]
