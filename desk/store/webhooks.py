@@ -87,9 +87,12 @@ def queue_event(
     return len(targets)
 
 
+# Free: never claimed, its claim expired, or another process's claim whose heartbeat lapsed (a killed instance's
+# rows are taken over in seconds). The claimant's own live claims are its sends under way, whatever its heartbeat.
 _FREE = (
     " w.state = 'pending' AND w.next_at <= ? AND (w.claimed_until IS NULL OR w.claimed_until <= ?"
-    " OR EXISTS (SELECT 1 FROM instances i WHERE i.holder = w.claimed_by AND i.alive_until <= ?))"
+    " OR (w.claimed_by <> ? AND EXISTS (SELECT 1 FROM instances i WHERE i.holder = w.claimed_by"
+    " AND i.alive_until <= ?)))"
 )
 _HEAD = (
     " NOT EXISTS (SELECT 1 FROM psa_webhooks e WHERE e.state = 'pending' AND e.target = w.target"
@@ -104,7 +107,7 @@ def claim(cx: Cx, target: str, holder: str, now: datetime, until: datetime, limi
     rows = cx.all(
         "SELECT w.id, w.target, w.event_id, w.ticket_id, w.payload, w.attempts FROM psa_webhooks w"
         f" WHERE w.target = ? AND{_FREE} AND{_HEAD} ORDER BY w.next_at, w.event_id LIMIT ?",
-        (target, stamp, stamp, stamp, limit),
+        (target, stamp, stamp, holder, stamp, limit),
     )
     if rows and cx.dialect == "postgresql":
         marks = ", ".join("?" * len(rows))
