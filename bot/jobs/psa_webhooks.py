@@ -45,7 +45,7 @@ def retry_wait(attempt: int, rand: Callable[[], float]) -> float:
     """Seconds before the next try after failed attempt number `attempt` (1-based): doubling from
     FIRST_RETRY_SECONDS, at most LONGEST_RETRY_SECONDS, each between half and all of that (jitter: the PSA's
     backlog after an outage is not hit by every retry at once)."""
-    full = min(LONGEST_RETRY_SECONDS, FIRST_RETRY_SECONDS * 2 ** min(attempt - 1, 20))
+    full: float = min(LONGEST_RETRY_SECONDS, FIRST_RETRY_SECONDS * 2.0 ** min(attempt - 1, 20))
     return full * (0.5 + rand() / 2)
 
 
