@@ -6,6 +6,7 @@ for good and shows in /readyz; a restart on the same database sends nothing twic
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from bot.features.tickets import audience_of
 from desk.changes import Actor, Escalate
 from desk.people import Role
 from tests.bot.helpers import raise_ticket, rows, set_triage_channel, ticket_row
-from tests.bot.psa_rig import HANG, SECRET, Receiver
+from tests.bot.psa_rig import HANG, SECRET, Receiver, signed
 from tests.support.harness import OFFICE_HOURS, Desk, FixedClock, local_settings, start_desk
 
 FULL_LIFE = [
@@ -212,3 +213,27 @@ async def test_a_restart_on_the_same_database_sends_nothing_twice(
     answered = [event for event, answer in receiver.requests if answer == 200]
     assert len(answered) == 3 and answered == [p["id"] for p in receiver.accepted], "each answered once, in order"
     assert [answer for _, answer in receiver.requests] == [200, 503, 503, 200, 200], "retried on both sides"
+
+
+async def test_a_change_the_psa_made_comes_back_marked_as_its_own(
+    tmp_path, connector, receiver, clock, customer_chat, triage_channel, technician
+):
+    settings = psa_settings(tmp_path, connector, receiver, PSA_INBOUND="true", PSA_ACTOR_NAME="HaloPSA")
+    desk = await start_desk(settings, connector, clock)
+    try:
+        await set_triage_channel(desk, triage_channel, technician)
+        await raise_ticket(desk, customer_chat)
+        raw = json.dumps({"action": "reply", "text": "From the PSA."}).encode()
+        headers = signed(SECRET, raw, int(clock().timestamp()))
+        response = await desk.client.post("/api/psa/tickets/T-1001", data=raw, headers=headers)
+        assert response.status == 200
+        await webhooks_sent(desk)
+    finally:
+        await desk.close()
+
+    replied = receiver.accepted[-1]
+    assert (replied["type"], replied["actor"], replied["change"]) == (
+        "replied",
+        {"type": "psa", "name": "HaloPSA"},
+        {"by": "psa", "text": "From the PSA."},
+    )
