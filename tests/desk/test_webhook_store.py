@@ -14,6 +14,7 @@ import jsonschema
 import pytest
 
 from bot.jobs.psa_webhooks import FIRST_RETRY_SECONDS, LONGEST_RETRY_SECONDS, retry_wait
+from desk.clock import to_iso
 from desk.store import events as event_sql
 from desk.store import tickets as ticket_sql
 from desk.store import webhooks as webhook_sql
@@ -156,3 +157,26 @@ def test_retries_back_off_exponentially_with_jitter_and_a_ceiling():
     assert retry_wait(2, lambda: 0.0) == FIRST_RETRY_SECONDS, "jitter: between half and all of the wait"
     assert retry_wait(30, lambda: 1.0) == LONGEST_RETRY_SECONDS
     assert retry_wait(1000, lambda: 1.0) == LONGEST_RETRY_SECONDS
+
+
+async def test_a_claim_of_an_instance_whose_heartbeat_lapsed_is_taken_over_at_once(db):
+    await db.run(lambda cx: new_ticket(cx, "a"))
+    [mine] = await claim(db, "dead-instance")
+    await db.run(
+        lambda cx: cx.execute("INSERT INTO instances (holder, alive_until) VALUES ('dead-instance', ?)", (to_iso(NOW),))
+    )
+    [taken] = await claim(db, "sender-2", NOW + timedelta(seconds=1))
+    assert taken.id == mine.id
+
+
+async def test_a_change_rolled_back_queues_nothing(db):
+    class Failed(Exception):
+        pass
+
+    def work(cx: Cx) -> None:
+        new_ticket(cx, "a")
+        raise Failed
+
+    with pytest.raises(Failed):
+        await db.run(work)
+    assert await db.run(lambda cx: cx.all("SELECT id FROM psa_webhooks")) == []
