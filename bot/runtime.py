@@ -31,6 +31,7 @@ from bot.jobs.message_digest import CHECK_SECONDS as DIGEST_CHECK_SECONDS
 from bot.jobs.message_digest import weekly_digest
 from bot.jobs.monitor import monitor_round
 from bot.jobs.ms_response import check_ms_response
+from bot.jobs.psa_webhooks import WebhookSender, start_webhooks
 from bot.jobs.sla_alerts import check_sla
 from bot.jobs.spawner import Spawner
 from bot.jobs.sr_sync import sync_service_requests
@@ -100,6 +101,7 @@ class Runtime:
     tokens: TokenProvider | None = None
     instance_lock: InstanceLock | None = None  # SQLite: this process's hold on the database file
     heartbeat: Heartbeat | None = None  # removed from the database when the process stops
+    psa_sender: WebhookSender | None = None  # the PSA bridge's webhooks, when PSA_WEBHOOK_URLS is set
 
 
 async def start(
@@ -183,7 +185,14 @@ async def start(
     holder = instance_id()
     heartbeat = Heartbeat(desk, holder, outage)
     sender = OutboxSender(adapter, db, settings.bot.app_id, url_policy, clock, outage=outage, holder=holder)
-    desk.on_outbox = sender.kick
+    psa_sender = await start_webhooks(db, http, settings.psa, holder, clock, outage)
+
+    def kick() -> None:
+        sender.kick()
+        if psa_sender is not None:
+            psa_sender.kick()
+
+    desk.on_outbox = kick
     desk.storm = storm_policy(settings)
     conversation_state = ConversationState(DatabaseStorage(db, clock))
     commands, actions = CommandRouter(), ActionRouter()
@@ -230,6 +239,8 @@ async def start(
     tasks = [asyncio.create_task(sender.run(), name="outbox-sender")]
     tasks += [asyncio.create_task(job.run(), name=job.name) for job in jobs]
     tasks.append(asyncio.create_task(heartbeat.run(), name="heartbeat"))
+    if psa_sender is not None:
+        tasks.append(asyncio.create_task(psa_sender.run(), name="psa-webhooks"))
     # What exists now lives as long as the process (modules, the SDK's classes, the clients: ~150,000 objects): left
     # out of the collector's full collections, which otherwise walk them all (100-200 ms on 2 cores) while every
     # turn in flight waits.
@@ -249,6 +260,7 @@ async def start(
         tokens,
         instance_lock,
         heartbeat,
+        psa_sender,
     )
 
 
@@ -256,12 +268,16 @@ async def stop(runtime: Runtime) -> None:
     """Stop background work, close clients and the database, stop the emulator."""
     runtime.sender.stop()
     sender_task = runtime.tasks[0]
+    senders = [asyncio.shield(sender_task)]
+    if runtime.psa_sender is not None:
+        runtime.psa_sender.stop()  # its sends under way end (each bounded by PSA_WEBHOOK_TIMEOUT) and are recorded
+        senders += [asyncio.shield(task) for task in runtime.tasks if task.get_name() == "psa-webhooks"]
     with contextlib.suppress(TimeoutError):
         # Let work a turn started (an incident check, a sweep) finish, and sends under way end: a cancelled task
         # would leave its blocking MSAL call running in a thread against clients that are closing, and a send
         # cancelled between Teams' answer and its record would be sent again after the restart.
         await asyncio.wait_for(
-            asyncio.gather(runtime.services.spawner.drain(), asyncio.shield(sender_task), return_exceptions=True),
+            asyncio.gather(runtime.services.spawner.drain(), *senders, return_exceptions=True),
             SHUTDOWN_GRACE_SECONDS,
         )
     await runtime.services.spawner.close()

@@ -135,7 +135,8 @@ def install(secrets: Iterable[str], level: str | int) -> Redactor:
 
 
 def secrets_of(settings: Settings) -> list[str]:
-    """The configured secrets: the bot's password, the partner app's secret, the token-cache keys."""
-    found = [settings.bot.app_password, settings.api_client_secret]
+    """The configured secrets: the bot's password, the partner app's secret, the token-cache keys, the PSA bridge's
+    shared secret."""
+    found = [settings.bot.app_password, settings.api_client_secret, settings.psa.secret]
     found += [key.decode("ascii") for key in settings.token_cache_keys]
     return [secret for secret in found if secret]

@@ -14,6 +14,7 @@ from dotenv import dotenv_values
 from desk.clouds import CLOUDS, CloudEndpoints
 from desk.env import EnvReader, SettingsError
 from desk.ms_response import parse_response_targets
+from desk.settings_psa import PsaSettings, psa_settings
 from desk.settings_service_urls import is_loopback, service_url_allowlist
 from desk.settings_support import given_support_variables, sla_targets, support_profile
 from desk.support import SlaTargets, SupportProfile
@@ -92,6 +93,7 @@ class Settings:
     storm_threshold: int = 0
     storm_summary_seconds: int = 10
     storm_check_seconds: int = 2
+    psa: PsaSettings = field(default_factory=PsaSettings)  # the PSA bridge (desk/settings_psa.py)
 
     @property
     def local_mode(self) -> bool:
@@ -170,6 +172,7 @@ def _build(env: EnvReader) -> Settings:
         storm_threshold=env.int("STORM_THRESHOLD", 0, minimum=-1),
         storm_summary_seconds=env.int("STORM_SUMMARY_SECONDS", 10, minimum=2, maximum=300),
         storm_check_seconds=env.int("STORM_CHECK_SECONDS", 2, minimum=1, maximum=60),
+        psa=psa_settings(env, local),
     )
 
 

@@ -10,6 +10,7 @@ from aiohttp import web
 
 from bot import runtime as runtime_module
 from bot.edge.loopback import loopback_host_only
+from bot.edge.psa_inbound import add_routes as add_psa_routes
 from bot.edge.unavailable import database_unavailable
 from bot.edge.web_auth import add_routes as add_sign_in_routes
 from bot.runtime import OpenDatabase, Runtime
@@ -20,6 +21,7 @@ from desk.settings import Settings
 from desk.store import conversations as conv_sql
 from desk.store import outbox as outbox_sql
 from desk.store import routes as route_sql
+from desk.store import webhooks as webhook_sql
 from desk.store.database import Database, DatabaseUnavailable
 
 logger = logging.getLogger(__name__)
@@ -42,6 +44,8 @@ def setup(app: web.Application, settings: Settings, clock: Clock, open_db: OpenD
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     add_sign_in_routes(app, RUNTIME)
+    if settings.psa.inbound:  # the PSA bridge's inbound endpoint exists only when turned on (docs/psa-bridge.md)
+        add_psa_routes(app, RUNTIME)
 
 
 async def messages(request: web.Request) -> web.Response:
@@ -62,12 +66,24 @@ async def readyz(request: web.Request) -> web.Response:
     try:
         triage = await triage_channel_state(request.app[RUNTIME].db)
         routes = await route_channel_states(request.app[RUNTIME].db)
+        psa = await psa_webhook_state(request.app[RUNTIME])
     except DatabaseUnavailable as error:
         return web.json_response({"database": "unreachable", "reason": plain(error)}, status=503)
     except Exception:
         logger.exception("readiness check failed")
         return web.json_response({"status": "database unavailable"}, status=503)
-    return web.json_response({"status": "ready", "triage_channel": triage, "route_channels": routes})
+    body = {"status": "ready", "triage_channel": triage, "route_channels": routes}
+    if psa is not None:
+        body["psa_webhooks"] = psa
+    return web.json_response(body)
+
+
+async def psa_webhook_state(runtime: Runtime) -> dict[str, int] | None:
+    """The PSA webhooks waiting to be delivered, and those that failed for good (see the log for which and why);
+    None when the bridge sends none. Failures do not make the instance unready."""
+    if not runtime.settings.psa.outbound:
+        return None
+    return await runtime.db.read(webhook_sql.counts)
 
 
 async def route_channel_states(db: Database) -> list[dict[str, Any]]:

@@ -6,12 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 from bot.features.notices import Audience, announcer, technician_card
+from bot.turns.services import Services
 from bot.turns.turn import Turn
 from cards.guidance import guidance_block
 from cards.ms_response import response_clock_block
 from cards.render import MAX_CARD_BYTES, card_size
 from cards.triage_actions import history_block
 from desk.guidance import guidance_for
+from desk.i18n import Translator
 from desk.people import Role
 from desk.tickets import Ticket, parse_ticket_number
 from desk.workflow import Actor, Change, Refused
@@ -21,7 +23,11 @@ HISTORY_MARGIN = 600  # bytes for the history's heading, its "older events" line
 
 async def audience_for(turn: Turn, ticket: Ticket) -> Audience:
     """Where news about `ticket` goes, and who sees technician views."""
-    services = turn.services
+    return await audience_of(turn.services, ticket)
+
+
+async def audience_of(services: Services, ticket: Ticket) -> Audience:
+    """`audience_for` without a turn (the PSA bridge's inbound changes)."""
     desk = services.desk
     allowed = services.settings.technicians
     technicians = [
@@ -55,16 +61,21 @@ async def apply_change(turn: Turn, ticket: Ticket, change: Change) -> Ticket:
 
 def refusal(turn: Turn, refused: Refused) -> str:
     """The refusal in the reader's language."""
+    return refusal_text(turn.t, refused, turn.services.settings.support.partner_name)
+
+
+def refusal_text(t: Translator, refused: Refused, partner: str) -> str:
+    """A refusal in `t`'s language."""
     values = dict(refused.values)
     if "status" in values:
-        values["status"] = turn.t(f"status.{values['status']}")
+        values["status"] = t(f"status.{values['status']}")
     for key in ("old", "new"):
         if key in values:
-            values[key] = turn.t(f"status.{values[key]}")
+            values[key] = t(f"status.{values[key]}")
     if "severity" in values:
-        values["severity"] = turn.t(f"severity.{values['severity']}")
-    values.setdefault("partner", turn.services.settings.support.partner_name)
-    return turn.t(refused.key, **values)
+        values["severity"] = t(f"severity.{values['severity']}")
+    values.setdefault("partner", partner)
+    return t(refused.key, **values)
 
 
 async def find_ticket(turn: Turn, reference: str) -> Ticket | None:

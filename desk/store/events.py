@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from desk.clock import from_iso_not_null, to_iso
+from desk.store import webhooks as webhook_sql
 from desk.store.database import Cx
 
 
@@ -24,11 +25,12 @@ class Event:
     text: str | None = None
 
 
-def add_event(cx: Cx, event: Event) -> None:
-    """Append to a ticket's audit log."""
-    cx.execute(
+def add_event(cx: Cx, event: Event) -> int:
+    """Append to a ticket's audit log; returns the record's id. The PSA bridge's deliveries of the event, when it is
+    one a PSA is told about, are queued here in the same transaction (desk/store/webhooks.py)."""
+    row = cx.one(
         "INSERT INTO ticket_events (ticket_id, at, actor_aad_id, actor_name, kind, field, old_value, new_value, text)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         (
             event.ticket_id,
             to_iso(event.at),
@@ -41,6 +43,12 @@ def add_event(cx: Cx, event: Event) -> None:
             event.text,
         ),
     )
+    assert row is not None
+    event_id = int(row["id"])
+    actor = (event.actor_aad_id, event.actor_name)
+    values = (event.old_value, event.new_value, event.text)
+    webhook_sql.queue_event(cx, event_id, event.ticket_id, event.kind, event.at, actor, values)
+    return event_id
 
 
 def events(cx: Cx, ticket_id: int) -> list[Event]:

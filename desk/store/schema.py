@@ -424,4 +424,28 @@ MIGRATIONS: list[list[Statement]] = [
         "CREATE INDEX deflections_tenant ON deflections (tenant_id, offered_at)",
         "CREATE INDEX deflections_offered ON deflections (offered_at)",
     ],
+    # 23: PSA bridge (issue 15, part C) — the webhook URLs configured (written at start-up, so that recording a ticket
+    # event can queue its deliveries in the same transaction), one delivery row per (URL, event) with its claim, retry
+    # and outcome, and the signatures of the PSA's calls seen within the replay window.
+    [
+        "CREATE TABLE psa_targets (url TEXT PRIMARY KEY, added_at TEXT NOT NULL)",
+        """CREATE TABLE psa_webhooks (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            target TEXT NOT NULL,
+            event_id INTEGER NOT NULL,
+            ticket_id INTEGER NOT NULL,
+            payload TEXT NOT NULL,
+            state TEXT NOT NULL DEFAULT 'pending',
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_at TEXT NOT NULL,
+            claimed_by TEXT,
+            claimed_until TEXT,
+            last_error TEXT,
+            created_at TEXT NOT NULL,
+            delivered_at TEXT,
+            UNIQUE (target, event_id))""",
+        "CREATE INDEX psa_webhooks_heads ON psa_webhooks (state, target, ticket_id, event_id)",
+        "CREATE TABLE psa_nonces (digest TEXT PRIMARY KEY, seen_at TEXT NOT NULL)",
+        "CREATE INDEX psa_nonces_seen ON psa_nonces (seen_at)",
+    ],
 ]

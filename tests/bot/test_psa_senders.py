@@ -1,0 +1,60 @@
+"""Two instances' PSA webhook senders on one database (each with its own connections), delivering at once to one
+receiver: every event arrives once, in order per ticket."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+import httpx
+
+from bot.jobs.psa_webhooks import WebhookSender
+from desk.settings_psa import PsaSettings
+from desk.store import events as event_sql
+from desk.store import tickets as ticket_sql
+from desk.store import webhooks as webhook_sql
+from desk.store.database import Cx
+from desk.store.events import Event
+from desk.tickets import Product, Requester, Severity, TicketFields
+from tests.bot.psa_rig import SECRET, Receiver
+from tests.support.engines import open_test_database
+
+TICKETS, REPLIES = 6, 4
+
+
+def history(cx: Cx, index: int) -> None:
+    now = datetime.now(UTC)
+    requester = Requester("tenant-f", "Fabrikam, Inc.", "aad-megan", "Megan Bowen", "megan@f.example", "a:chat")
+    fields = TicketFields(Product.M365, "Exchange Online", Severity.MINIMAL, f"Problem {index}", "Broken.", "-")
+    ticket_id = ticket_sql.insert_ticket(cx, f"key-{index}", requester, fields, now, (None, None))
+    event_sql.add_event(cx, Event(ticket_id, now, "aad-megan", "Megan Bowen", "created"))
+    for reply in range(REPLIES):
+        event_sql.add_event(cx, Event(ticket_id, now, "aad-alex", "Alex Wilber", "reply", text=f"reply {reply}"))
+
+
+async def test_two_instances_deliver_every_event_once_in_order_per_ticket(tmp_path):
+    receiver = Receiver()
+    url = await receiver.start()
+    first, second = await open_test_database(tmp_path), await open_test_database(tmp_path)
+    http = httpx.AsyncClient()
+    try:
+        await first.run(lambda cx: webhook_sql.sync_targets(cx, [url], datetime.now(UTC)))
+        for index in range(TICKETS):
+            await first.run(lambda cx, index=index: history(cx, index))
+        settings = PsaSettings(urls=(url,), secret=SECRET)
+        senders = [WebhookSender(db, http, settings, holder) for db, holder in ((first, "one"), (second, "two"))]
+
+        async with asyncio.timeout(60):
+            await asyncio.gather(*(sender.drain() for sender in senders))
+    finally:
+        await http.aclose()
+        await receiver.stop()
+        await first.close()
+        await second.close()
+
+    assert receiver.bad == []
+    assert len(receiver.accepted) == len(receiver.requests) == TICKETS * (1 + REPLIES), "each once"
+    for index in range(TICKETS):
+        number = f"T-{1001 + index}"
+        texts = [p["change"].get("text") for p in receiver.accepted if p["ticket"]["number"] == number]
+        assert texts == [None, *(f"reply {n}" for n in range(REPLIES))], f"{number} in order"
