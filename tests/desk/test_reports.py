@@ -139,9 +139,9 @@ async def fixtures(db: Database) -> None:
     await db.run(extras)
 
 
-async def month(db: Database, scope: Scope = Scope()) -> Report:
+async def month(db: Database, scope: Scope | None = None) -> Report:
     await fixtures(db)
-    return await Reports(db).report(period_ending(PeriodKind.MONTH, NOW, UTC_ZONE), scope, NOW)
+    return await Reports(db).report(period_ending(PeriodKind.MONTH, NOW, UTC_ZONE), scope or Scope(), NOW)
 
 
 async def test_sla_attainment_per_severity_counts_business_hours_holidays_and_pauses(db: Database) -> None:
@@ -206,7 +206,7 @@ def test_periods_are_the_partners_days() -> None:
 
     week = period_ending(PeriodKind.WEEK, now, chicago)
     assert week.start == datetime(2026, 11, 24, 6, 0, tzinfo=UTC) and week.end == now
-    assert [d.day for d in week.days][0] == date(2026, 11, 24) and week.days[-1].ends == now
+    assert week.days[0].day == date(2026, 11, 24) and week.days[-1].ends == now
     assert len(period_ending(PeriodKind.QUARTER, now, chicago).days) == 90
 
     last = previous_week(now, chicago)
