@@ -33,6 +33,7 @@ class Export:
     id: str
     requested_by: str
     tenant_id: str | None
+    for_customer: bool  # a customer's own export: nothing internal to the partner in it
     period: str
     start: datetime
     end: datetime
@@ -71,13 +72,14 @@ class Reports:
         return await self._db.read(lambda cx: report_sql.csv_rows(cx, export.start, export.end, export.tenant_id))
 
     async def new_export(
-        self, requested_by: str, scope: Scope, period: Period, locale: str | None, now: datetime
+        self, requested_by: str, scope: Scope, for_customer: bool, period: Period, locale: str | None, now: datetime
     ) -> Export:
         """Store an export of `period` for `scope`, valid EXPORT_LIFETIME; its id is unguessable."""
         export = Export(
             secrets.token_urlsafe(18),
             requested_by,
             scope.tenant_id,
+            for_customer,
             period.kind.value,
             period.start,
             period.end,
@@ -90,6 +92,7 @@ class Reports:
                 export.id,
                 requested_by,
                 scope.tenant_id,
+                for_customer,
                 export.period,
                 (export.start, export.end),
                 locale,
@@ -107,7 +110,15 @@ class Reports:
         start, end = export_sql.span_of(row)
         expires = from_iso_not_null(row["expires_at"])
         return Export(
-            row["id"], row["requested_by"], row["tenant_id"], row["period"], start, end, row["locale"], expires
+            row["id"],
+            row["requested_by"],
+            row["tenant_id"],
+            bool(row["for_customer"]),
+            row["period"],
+            start,
+            end,
+            row["locale"],
+            expires,
         )
 
     async def weekly_sent(self, week: str) -> bool:

@@ -2,7 +2,7 @@
 Pure data and rules, no I/O (the SQL is desk/store/reports.py, one aggregate query per figure).
 
 A period is counted in the partner's days (SUPPORT_TIMEZONE): `week`, `month` and `quarter` are the last 7, 30 and
-90 days up to now, today included; the weekly post covers the previous ISO week, Monday to Sunday."""
+90 days, today included; the weekly post covers the previous ISO week, Monday to Sunday."""
 
 from __future__ import annotations
 
@@ -61,10 +61,12 @@ def _days(first: date, count: int, end: datetime, zone: ZoneInfo) -> tuple[Day, 
 
 
 def period_ending(kind: PeriodKind, now: datetime, zone: ZoneInfo) -> Period:
-    """The last 7, 30 or 90 of the partner's days up to `now`, today included."""
+    """The last 7, 30 or 90 of the partner's days, today included (to its end: nothing is later than now yet)."""
     count = DAYS[kind]
-    first = now.astimezone(zone).date() - timedelta(days=count - 1)
-    return Period(kind, _midnight(first, zone), now, _days(first, count, now, zone))
+    today = now.astimezone(zone).date()
+    first = today - timedelta(days=count - 1)
+    end = _midnight(today + timedelta(days=1), zone)
+    return Period(kind, _midnight(first, zone), end, _days(first, count, end, zone))
 
 
 def previous_week(now: datetime, zone: ZoneInfo) -> Period:

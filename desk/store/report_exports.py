@@ -14,6 +14,7 @@ def add_export(
     export_id: str,
     requested_by: str,
     tenant_id: str | None,
+    for_customer: bool,
     period: str,
     span: tuple[datetime, datetime],
     locale: str | None,
@@ -23,12 +24,13 @@ def add_export(
     """Record an export; expired ones are removed on the way (few rows: one per request in the last minutes)."""
     cx.execute("DELETE FROM report_exports WHERE expires_at < ?", (to_iso(now),))
     cx.execute(
-        "INSERT INTO report_exports (id, requested_by, tenant_id, period, starts_at, ends_at, locale, created_at,"
-        " expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO report_exports (id, requested_by, tenant_id, for_customer, period, starts_at, ends_at, locale,"
+        " created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             export_id,
             requested_by,
             tenant_id,
+            1 if for_customer else 0,
             period,
             to_iso(span[0]),
             to_iso(span[1]),

@@ -440,6 +440,7 @@ MIGRATIONS: list[list[Statement]] = [
             id TEXT PRIMARY KEY,
             requested_by TEXT NOT NULL,
             tenant_id TEXT,
+            for_customer INTEGER NOT NULL,
             period TEXT NOT NULL,
             starts_at TEXT NOT NULL,
             ends_at TEXT NOT NULL,

@@ -205,8 +205,9 @@ def test_periods_are_the_partners_days() -> None:
     now = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)  # Monday 09:00 in Chicago
 
     week = period_ending(PeriodKind.WEEK, now, chicago)
-    assert week.start == datetime(2026, 11, 24, 6, 0, tzinfo=UTC) and week.end == now
-    assert week.days[0].day == date(2026, 11, 24) and week.days[-1].ends == now
+    assert week.start == datetime(2026, 11, 24, 6, 0, tzinfo=UTC)
+    assert week.end == datetime(2026, 12, 1, 6, 0, tzinfo=UTC), "today to its end"
+    assert week.days[0].day == date(2026, 11, 24) and week.days[-1].day == date(2026, 11, 30)
     assert len(period_ending(PeriodKind.QUARTER, now, chicago).days) == 90
 
     last = previous_week(now, chicago)
