@@ -37,6 +37,8 @@ from bot.jobs.spawner import Spawner
 from bot.jobs.sr_sync import sync_service_requests
 from bot.jobs.storm import storm_rounds
 from bot.jobs.support_profile import refresh_profile
+from bot.jobs.weekly_report import CHECK_SECONDS as REPORT_CHECK_SECONDS
+from bot.jobs.weekly_report import weekly_report
 from bot.outbox.send_policy import THREAD_LIMITS
 from bot.outbox.sender import OutboxSender
 from bot.turns.actions import ActionRouter
@@ -52,6 +54,7 @@ from desk.instances import instance_id
 from desk.outage import Outage, when_reachable
 from desk.people import Identifier
 from desk.ratelimit import Limits, SharedRateLimiter
+from desk.report_links import ReportLinks
 from desk.service import Desk
 from desk.settings import Settings
 from desk.sla import SlaPolicy
@@ -216,6 +219,7 @@ async def start(
         graph=graph,
         signins=signins,
         gdap=gdap,
+        report_links=_report_links(settings),
     )
     bot = DeskBot(services, commands, actions, conversation_state, holder)
 
@@ -233,6 +237,7 @@ async def start(
         job("message-center-digest", DIGEST_CHECK_SECONDS, lambda: weekly_digest(services)),
         job("gdap-expiry", GDAP_POLL_SECONDS, lambda: check_gdap(services)),
         job("storm", settings.storm_check_seconds, lambda: storm_rounds(services)),
+        job("weekly-report", REPORT_CHECK_SECONDS, lambda: weekly_report(services)),
     ]
     # The first beat lands before the process serves: a turn it claims never looks dead for want of a heartbeat.
     await heartbeat.beat()
@@ -326,6 +331,16 @@ def _sign_ins(settings: Settings, desk: Desk, session: requests.Session, validat
     if settings.sign_in_flow == "device":  # the technicians' browsers cannot reach this app
         public = None
     return SignIns(desk, client, f"{public}/auth/callback" if public else None, public, settings.technicians)
+
+
+def _report_links(settings: Settings) -> ReportLinks | None:
+    """Signed CSV links: under PUBLIC_URL (local mode: this process's own address), signed with a key derived from
+    the first TOKEN_CACHE_KEY (local mode: its key file). None without either: CSVs then come as files only."""
+    keys = settings.token_cache_keys or ((_local_key(settings.data_dir),) if settings.local_mode else ())
+    public = settings.public_url or (f"http://127.0.0.1:{settings.port}" if settings.local_mode else None)
+    if not keys or public is None:
+        return None
+    return ReportLinks(public, keys[0])
 
 
 def _local_key(folder: Path) -> bytes:

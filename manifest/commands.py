@@ -9,6 +9,7 @@ PERSONAL = [
     ("my tickets", "List your tickets"),
     ("ticket T-1001", "Show one of your tickets"),
     ("service status", "Microsoft 365 status of your organisation"),
+    ("my report", "Your support figures as charts"),
 ]
 TEAM = [
     ("triage here", "Make this channel the triage channel"),
@@ -19,6 +20,7 @@ TEAM = [
     ("health all", "Service health across all customers"),
     ("health", "Service health of one customer"),
     ("incidents", "Open incidents of one customer"),
+    ("report month", "Support report: SLA, CSAT, backlog"),
     ("help", "What the desk can do"),
 ]
 # The Russian menu (manifest localization file), same commands in the same order.
@@ -35,5 +37,7 @@ RUSSIAN = {
     "health all": "Состояние служб у всех клиентов",
     "health": "Состояние служб одного клиента",
     "incidents": "Открытые инциденты клиента",
+    "my report": "Показатели поддержки в графиках",
+    "report month": "Отчёт: SLA, оценки, очередь",
 }
 RUSSIAN_TEAM_HELP = "Что умеет служба поддержки"

@@ -1,4 +1,4 @@
-"""HTTP routes of the bot: /api/messages, /healthz, /readyz."""
+"""HTTP routes of the bot: /api/messages, /healthz, /readyz (and the sign-in pages, the report CSV link)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from aiohttp import web
 from bot import runtime as runtime_module
 from bot.edge.loopback import loopback_host_only
 from bot.edge.psa_inbound import add_routes as add_psa_routes
+from bot.edge.report_csv import add_routes as add_report_routes
 from bot.edge.unavailable import database_unavailable
 from bot.edge.web_auth import add_routes as add_sign_in_routes
 from bot.runtime import OpenDatabase, Runtime
@@ -46,6 +47,7 @@ def setup(app: web.Application, settings: Settings, clock: Clock, open_db: OpenD
     add_sign_in_routes(app, RUNTIME)
     if settings.psa.inbound:  # the PSA bridge's inbound endpoint exists only when turned on (docs/psa-bridge.md)
         add_psa_routes(app, RUNTIME)
+    add_report_routes(app, RUNTIME)
 
 
 async def messages(request: web.Request) -> web.Response:

@@ -14,6 +14,7 @@ from bot.features import (
     incident_noise,
     intake,
     queue,
+    reports,
     routes,
     signin,
     storm,
@@ -41,6 +42,7 @@ FEATURES = (
     incident_noise,
     bulk_reply,
     storm,
+    reports,
 )
 
 

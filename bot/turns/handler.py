@@ -9,9 +9,10 @@ from typing import Any
 from botbuilder.core import ConversationState, InvokeResponse, MessageFactory, TurnContext
 from botbuilder.core.teams import TeamsActivityHandler
 from botbuilder.schema import ChannelAccount
+from botbuilder.schema.teams import FileConsentCardResponse
 
 from bot.edge.outgoing import SentJson
-from bot.features import follow
+from bot.features import follow, report_files
 from bot.features import help as help_feature
 from bot.turns.actions import ActionResult, ActionRouter, CardAction, parse_action
 from bot.turns.commands import CommandRouter
@@ -137,6 +138,17 @@ class DeskBot(TeamsActivityHandler):
             response = _invoke(200, MESSAGE_TYPE, result.message or "")
         turn_context.turn_state[ANSWER_KEY] = response.body
         return response
+
+    async def on_teams_file_consent(
+        self, turn_context: TurnContext, file_consent_card_response: FileConsentCardResponse
+    ) -> InvokeResponse:
+        """A file consent card answered (a report's CSV): Teams wants 200 whatever came of it; what did is said in
+        the chat. A redelivered answer is not acted on twice (the delivery is claimed as any turn's)."""
+        turn = await self._begin(turn_context)
+        if turn is not None:
+            response = file_consent_card_response
+            await report_files.file_consent(turn, response.action or "", response.context, response.upload_info)
+        return InvokeResponse(status=200)
 
     async def on_members_added_activity(self, members_added: list[ChannelAccount], turn_context: TurnContext) -> None:
         bot_id = turn_context.activity.recipient.id if turn_context.activity.recipient else None

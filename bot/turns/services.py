@@ -10,6 +10,7 @@ from desk.clock import Clock
 from desk.customers import CustomerDirectory
 from desk.health import HealthBoard
 from desk.people import Role
+from desk.report_links import ReportLinks
 from desk.service import Desk
 from desk.settings import Settings
 
@@ -62,3 +63,4 @@ class Services:
     graph: GraphClient
     signins: SignIns | None = None  # wired once the sign-in client lands
     gdap: GdapClient | None = None  # the partner's GDAP relationships (Graph, partner tenant)
+    report_links: ReportLinks | None = None  # signed CSV links under PUBLIC_URL (None: no key or address)

@@ -448,4 +448,29 @@ MIGRATIONS: list[list[Statement]] = [
         "CREATE TABLE psa_nonces (digest TEXT PRIMARY KEY, seen_at TEXT NOT NULL)",
         "CREATE INDEX psa_nonces_seen ON psa_nonces (seen_at)",
     ],
+    # 24: reports — each figure is one aggregate query over a period (issue 15 part A, desk/store/reports.py): indexes
+    # on when tickets were opened and resolved (per tenant for a customer's own report) and when requests were filed
+    # with Microsoft; the weekly report queued once per ISO week (like migration 17); CSV exports a link or a file
+    # consent card names by id (who asked, whose figures, which period, until when), never carrying the data.
+    [
+        "CREATE INDEX tickets_created ON tickets (created_at)",
+        # A ticket is done when resolved, or closed without a resolution: the reports' one expression for it.
+        "CREATE INDEX tickets_done ON tickets ((COALESCE(resolved_at, closed_at)))",
+        "CREATE INDEX tickets_tenant_created ON tickets (customer_tenant_id, created_at)",
+        "CREATE INDEX tickets_tenant_done ON tickets (customer_tenant_id, (COALESCE(resolved_at, closed_at)))",
+        "CREATE INDEX sr_clocks_filed ON sr_clocks (filed_at)",
+        "CREATE TABLE weekly_reports (week TEXT PRIMARY KEY, conversation_key TEXT NOT NULL, sent_at TEXT NOT NULL)",
+        """CREATE TABLE report_exports (
+            id TEXT PRIMARY KEY,
+            requested_by TEXT NOT NULL,
+            tenant_id TEXT,
+            for_customer INTEGER NOT NULL,
+            period TEXT NOT NULL,
+            starts_at TEXT NOT NULL,
+            ends_at TEXT NOT NULL,
+            locale TEXT,
+            created_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL)""",
+        "CREATE INDEX report_exports_expires ON report_exports (expires_at)",
+    ],
 ]
