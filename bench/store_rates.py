@@ -32,12 +32,13 @@ TRIAGE = "19:triage-channel@thread.tacv2"
 def schema_before_issue_13() -> Iterator[None]:
     """Databases opened meanwhile are migrated up to, not including, migration 14 (the queue's and search's), plus
     the later migrations that add columns today's statements name: the routing migration's ticket column that every
-    ticket read names (desk/store/tickets.py) and the storm migration's outbox priority every enqueue names
-    (desk/store/outbox.py)."""
+    ticket read names (desk/store/tickets.py), the storm migration's outbox priority every enqueue names
+    (desk/store/outbox.py), and the PSA bridge's tables every ticket event looks up (desk/store/webhooks.py)."""
     mine = next(i for i, m in enumerate(MIGRATIONS) if "ALTER TABLE tickets ADD COLUMN next_alert_at TEXT" in m)
     named = (
         "ALTER TABLE tickets ADD COLUMN triage_channel TEXT",
         "ALTER TABLE outbox ADD COLUMN priority INTEGER NOT NULL DEFAULT 0",
+        "CREATE TABLE psa_targets (url TEXT PRIMARY KEY, added_at TEXT NOT NULL)",
     )
     later = [next(m for m in MIGRATIONS if column in m) for column in named]
     saved = database.MIGRATIONS
