@@ -59,7 +59,9 @@ def read_folder(folder: Path) -> Folder:
         if article is not None:
             articles.append(article)
     if len(files) > MAX_FILES:
-        logger.warning("knowledge base: %s holds %d articles; only the first %d are read", folder, len(files), MAX_FILES)
+        logger.warning(
+            "knowledge base: %s holds %d articles; only the first %d are read", folder, len(files), MAX_FILES
+        )
     return Folder(articles, frozenset(present))
 
 

@@ -86,9 +86,7 @@ class KnowledgeBase:
 
     async def offer(self, draft_id: str, tenant_id: str, aad_id: str, shown: list[tuple[str, str]]) -> list[Offer]:
         """Record the answers shown before the ticket form `draft_id` ((source, key) each); returns the offers."""
-        offers = [
-            Offer(secrets.token_urlsafe(9), draft_id, tenant_id, aad_id, source, key) for source, key in shown
-        ]
+        offers = [Offer(secrets.token_urlsafe(9), draft_id, tenant_id, aad_id, source, key) for source, key in shown]
         now = self._clock()
         await self.db.run(lambda cx: offer_sql.add_offers(cx, offers, now))
         return offers

@@ -7,10 +7,18 @@ from __future__ import annotations
 import re
 
 _RUN = re.compile(r"[^\W_]+")
+
+
+def _words(text: str) -> list[str]:
+    """The words of a list written as text."""
+    return text.split()
+
+
 _CYRILLIC = re.compile(r"[а-яё]")
 # Filler words of a customer's description: they match every article and say nothing about the problem.
 STOP_WORDS = frozenset(
-    """a an and are as at be been but by can cannot could did do does doing for from get gets got has have having
+    _words(
+        """a an and are as at be been but by can cannot could did do does doing for from get gets got has have having
     he her him his how i i'm if in into is it its me my no not now of on or our please since so some still that the
     their them then there they this to too up us was we were what when where which while who why will with would you
     your hi hello thanks thank help problem issue again anymore any all just keeps keep doesn don t s m ll ve
@@ -20,13 +28,17 @@ STOP_WORDS = frozenset(
     себе под будет ж тогда кто этот того потому этого какой совсем ним здесь этом один почти мой тем чтобы нее сейчас
     были куда зачем всех никогда можно при наконец два об другой хоть после над больше тот через эти нас про всего
     них какая много разве три эту моя впрочем хорошо свою этой перед иногда лучше чуть том нельзя такой им более
-    всегда конечно всю между здравствуйте привет пожалуйста спасибо помогите проблема снова""".split()
+    всегда конечно всю между здравствуйте привет пожалуйста спасибо помогите проблема снова"""
+    )
 )
 # Russian endings, longest first; a stem keeps at least MIN_STEM letters.
 _ENDINGS = tuple(
     sorted(
-        """иями ями ами ого его ому ему ыми ими ать ять ить еть уть ешь ете ишь ите ется ются ится ятся ой ей ий ый ая
-        яя ое ее ые ие ую юю ов ев ах ях ам ям ом ем ию ия ие ья ье ьи ть ет ит ут ют ат ят ся а я о е ы и у ю ь й""".split(),
+        _words(
+            """иями ями ами ого его ому ему ыми ими ать ять ить еть уть ешь ете ишь ите ется ются ится ятся ой ей ий
+        ый ая яя ое ее ые ие ую юю ов ев ах ях ам ям ом ем ию ия ие ья ье ьи ть ет ит ут ют ат ят ся
+        а я о е ы и у ю ь й"""
+        ),
         key=len,
         reverse=True,
     )

@@ -92,6 +92,9 @@ class Settings:
     storm_threshold: int = 0
     storm_summary_seconds: int = 10
     storm_check_seconds: int = 2
+    # Knowledge base (desk/kb_files.py): a folder of Markdown articles (None: no folder), read again this often.
+    kb_dir: Path | None = None
+    kb_check_seconds: int = 30
 
     @property
     def local_mode(self) -> bool:
@@ -170,6 +173,8 @@ def _build(env: EnvReader) -> Settings:
         storm_threshold=env.int("STORM_THRESHOLD", 0, minimum=-1),
         storm_summary_seconds=env.int("STORM_SUMMARY_SECONDS", 10, minimum=2, maximum=300),
         storm_check_seconds=env.int("STORM_CHECK_SECONDS", 2, minimum=1, maximum=60),
+        kb_dir=Path(env.str("KB_DIR")) if env.str("KB_DIR") else None,
+        kb_check_seconds=env.int("KB_CHECK_SECONDS", 30, minimum=5, maximum=3600),
     )
 
 

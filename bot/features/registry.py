@@ -6,6 +6,7 @@ from bot.features import (
     admin,
     bulk_reply,
     changes,
+    deflection,
     escalate,
     follow,
     gdap,
@@ -13,6 +14,7 @@ from bot.features import (
     help,
     incident_noise,
     intake,
+    kb,
     queue,
     routes,
     signin,
@@ -41,6 +43,8 @@ FEATURES = (
     incident_noise,
     bulk_reply,
     storm,
+    kb,
+    deflection,
 )
 
 

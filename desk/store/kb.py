@@ -20,7 +20,9 @@ from desk.kb_words import stem
 from desk.store.database import Cx, Row
 
 _BM25 = "bm25(kb_fts, 4.0, 1.0)"
-_COLUMNS = "id, source, path, content_hash, ticket_id, published_by, published_by_name, title, body, language, updated_at"
+_COLUMNS = (
+    "id, source, path, content_hash, ticket_id, published_by, published_by_name, title, body, language, updated_at"
+)
 
 
 @dataclass(frozen=True)
