@@ -13,6 +13,7 @@ from bot.turns.services import Services
 from bot.turns.turn import Turn
 from cards.echo import echoed
 from cards.kb import BODY_LIMIT, TITLE_LIMIT, publish_form, results_card
+from cards.messages import message_card
 from desk.kb_files import LANGUAGES
 from desk.kb_service import KnowledgeBase
 from desk.kb_words import language_of
@@ -110,7 +111,7 @@ async def publish_submit(turn: Turn, action: CardAction) -> ActionResult:
         return ActionResult(card=publish_form(turn.t, ticket.number, values, problem))
     person = turn.person
     article = await knowledge(turn.services).publish(ticket.id, person.aad_id, person.name, title, body, language)
-    return ActionResult(message=turn.t("kb.published", title=echoed(article.title)))
+    return ActionResult(card=message_card(turn.t("kb.published", title=article.title)))  # replaces the form
 
 
 async def _resolved(turn: Turn, reference: str) -> Ticket | str:

@@ -91,7 +91,7 @@ async def test_publish_form_has_the_title_and_fix_only_and_never_internal_notes(
 
     edited = {"kb_title": "Outlook asks for a password again and again", "kb_body": FIX, "kb_language": "en"}
     body = await act(desk, triage_channel, technician, "kb.publish_submit", "T-1001", edited, thread)
-    assert "Published as an answer" in body["value"]
+    assert "Published as an answer" in card_text(body["value"])
     [article] = await rows(desk, "SELECT * FROM kb_articles")
     assert (article["source"], article["ticket_id"], article["published_by"]) == (
         "ticket",
