@@ -9,13 +9,24 @@ from dataclasses import dataclass
 from desk.clock import Clock, utc_now
 from desk.kb_files import Folder
 from desk.kb_words import content_runs, runs
+from desk.store import drafts as draft_sql
 from desk.store import kb as kb_sql
 from desk.store import kb_offers as offer_sql
 from desk.store.database import Cx, Database
+from desk.store.drafts import Draft
 from desk.store.kb import Article
 from desk.store.kb_offers import Offer
 
 OFFERED = 3  # answers offered to a customer at most
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A ticket form's draft, whether answers were offered before it already, and the answers to its description."""
+
+    draft: Draft | None
+    offered: bool
+    answers: list[Article]
 
 
 @dataclass(frozen=True)
@@ -81,8 +92,19 @@ class KnowledgeBase:
         """Answers to a customer's description: articles having several of its words (filler words dropped; two,
         or a quarter of a long description's words), most in common first."""
         wanted = content_runs(description)
-        least = max(min(2, len(wanted)), len(wanted) // 4)
-        return await self.db.read(lambda cx: kb_sql.search_articles(cx, wanted, least, limit))
+        return await self.db.read(lambda cx: kb_sql.search_articles(cx, wanted, _least(wanted), limit))
+
+    async def prepare(self, draft_id: str, description: str, limit: int = OFFERED) -> Prepared:
+        """What a submitted form needs, in the one read that also loads its draft: a knowledge base costs a submit
+        no transaction of its own."""
+        wanted = content_runs(description)
+
+        def work(cx: Cx) -> Prepared:
+            draft = draft_sql.get_draft(cx, draft_id)
+            offered = bool(offer_sql.offers_of_draft(cx, draft_id))
+            return Prepared(draft, offered, kb_sql.search_articles(cx, wanted, _least(wanted), limit))
+
+        return await self.db.read(work)
 
     async def offer(self, draft_id: str, tenant_id: str, aad_id: str, shown: list[tuple[str, str]]) -> list[Offer]:
         """Record the answers shown before the ticket form `draft_id` ((source, key) each); returns the offers."""
@@ -108,3 +130,9 @@ class KnowledgeBase:
         """The customer still needed help after the offers of this draft (the ticket once opened)."""
         now = self._clock()
         await self.db.run(lambda cx: offer_sql.mark_needed_help(cx, draft_id, ticket_id, now))
+
+
+def _least(wanted: list[str]) -> int:
+    """How many of a description's words an answer must have: two (one of a one-word description), or a quarter of
+    a long description's words."""
+    return max(min(2, len(wanted)), len(wanted) // 4)

@@ -14,24 +14,27 @@ from bot.turns.turn import Turn
 from cards.health import status_words
 from cards.kb import Shown, answers_beside_ticket, offer_card
 from desk.health import related_issues
+from desk.kb_service import Prepared
 
 logger = logging.getLogger(__name__)
 INCIDENTS = 2  # incidents offered at most
 
 
-async def offer_card_for(turn: Turn, draft_id: str, description: str) -> dict[str, Any] | None:
-    """The offer card for a draft whose description is `description`, with its offers recorded; None when nothing
-    matches or the draft's offers were made already (a form shown after "I still need help" is not held again)."""
-    kb = knowledge(turn.services)
-    if await kb.offers_of(draft_id):
-        return None
-    articles = await kb.matching(description)
-    if not articles:
+async def prepare(turn: Turn, draft_id: str, description: str) -> Prepared:
+    """The form's draft with the answers to its description and whether they were offered already (one read)."""
+    return await knowledge(turn.services).prepare(draft_id, description)
+
+
+async def offer_card_for(turn: Turn, prepared: Prepared, description: str) -> dict[str, Any] | None:
+    """The offer card for a draft, with its offers recorded; None when nothing matches or the draft's offers were
+    made already (a form shown after "I still need help" is not held again)."""
+    articles = prepared.answers
+    if prepared.draft is None or prepared.offered or not articles:
         return None
     incidents = await _incidents(turn, description)
     shown = [("kb", str(article.id)) for article in articles] + [("incident", issue.id) for issue in incidents]
     person = turn.person
-    offers = await kb.offer(draft_id, person.customer_tenant_id, person.aad_id, shown)
+    offers = await knowledge(turn.services).offer(prepared.draft.id, person.customer_tenant_id, person.aad_id, shown)
     t = turn.t
     items = [
         Shown(offer.offer_id, article.title, article.body) for offer, article in zip(offers, articles, strict=False)
@@ -42,19 +45,17 @@ async def offer_card_for(turn: Turn, draft_id: str, description: str) -> dict[st
     return offer_card(t, items)
 
 
-async def beside_critical(turn: Turn, number: str, description: str) -> None:
+async def beside_critical(turn: Turn, number: str, prepared: Prepared) -> None:
     """A critical ticket is opened at once; matching answers are shown beside its confirmation (no offer: the
     ticket is already open)."""
-    articles = await knowledge(turn.services).matching(description)
-    if articles:
-        await turn.show(answers_beside_ticket(turn.t, number, articles))
+    if prepared.answers:
+        await turn.show(answers_beside_ticket(turn.t, number, prepared.answers))
 
 
-async def settle(turn: Turn, draft_id: str, ticket_id: int) -> None:
-    """A ticket was opened from a draft: its offers, if any, count as "still needed help", with the ticket."""
-    kb = knowledge(turn.services)
-    if await kb.offers_of(draft_id):
-        await kb.needed_help(draft_id, ticket_id)
+async def settle(turn: Turn, prepared: Prepared, ticket_id: int) -> None:
+    """A ticket was opened from a draft: the answers offered before it, if any, count as "still needed help"."""
+    if prepared.offered and prepared.draft is not None:
+        await knowledge(turn.services).needed_help(prepared.draft.id, ticket_id)
 
 
 async def _incidents(turn: Turn, description: str) -> list[Any]:

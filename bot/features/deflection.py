@@ -4,7 +4,7 @@ complete (created once per form, however often it is clicked), else the form pre
 
 from __future__ import annotations
 
-from bot.features import answers, intake
+from bot.features import intake
 from bot.features.hours import after_hours_notice
 from bot.features.kb import knowledge
 from bot.turns.actions import ActionResult, ActionRouter, CardAction
@@ -50,7 +50,7 @@ async def need_help(turn: Turn, action: CardAction) -> ActionResult:
         return ActionResult(card=ticket_form(turn.t, draft.id, draft.fields))
     card_id = turn.activity.reply_to_id
     created = await intake.create_ticket(turn, fields, f"draft:{draft.id}", draft_id=draft.id, customer_card=card_id)
-    await answers.settle(turn, draft.id, created.ticket.id)
+    await knowledge(turn.services).needed_help(draft.id, created.ticket.id)
     if created.new:
         await after_hours_notice(turn)
     return ActionResult(card=intake.created_card(turn.t, created))
