@@ -81,3 +81,11 @@ def test_front_matter_title_and_language():
     assert (article.title, article.body, article.language) == ("Ignored", "Just the text.", "en")
     russian = parse_article("p.md", "# Сброс пароля\n\nОткройте портал.", "h")
     assert russian is not None and russian.language == "ru"
+
+
+def test_kb_dir_setting_defaults_to_no_folder():
+    from desk.settings import Settings
+
+    assert Settings.from_env({}, env_file=None).kb_dir is None
+    chosen = Settings.from_env({"KB_DIR": "/srv/kb", "KB_CHECK_SECONDS": "60"}, env_file=None)
+    assert (chosen.kb_dir, chosen.kb_check_seconds) == (Path("/srv/kb"), 60)
