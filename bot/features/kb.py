@@ -5,6 +5,8 @@ internal notes, and publishes what the technician submits."""
 
 from __future__ import annotations
 
+import re
+
 from bot.features.tickets import apply_change, find_ticket, refusal, thread_ticket
 from bot.turns.actions import ActionResult, ActionRouter, CardAction
 from bot.turns.commands import CommandRouter
@@ -45,6 +47,9 @@ async def kb(turn: Turn, args: str) -> None:
     """`kb [T-1001] <words>`: the best answers; with a ticket (named, or the thread's) each can be sent into it."""
     first, _, rest = args.strip().partition(" ")
     named = await find_ticket(turn, first) if first and parse_ticket_number(first) else None
+    if first and parse_ticket_number(first) and named is None:
+        await turn.say(turn.t("refusal.no_such_ticket"))
+        return
     words = rest if named is not None else args
     ticket = named or await thread_ticket(turn)
     if not words.strip():
@@ -67,7 +72,8 @@ async def send_thread(turn: Turn, action: CardAction) -> ActionResult:
 
 async def _send(turn: Turn, action: CardAction, kind: type[Reply] | type[Note], done: str) -> ActionResult:
     article_ref, _, ticket_ref = action.target.partition(":")
-    article = await knowledge(turn.services).article(int(article_ref)) if article_ref.isdigit() else None
+    known = re.fullmatch(r"[0-9]{1,12}", article_ref) is not None  # ASCII digits only ("²" is a digit to isdigit)
+    article = await knowledge(turn.services).article(int(article_ref)) if known else None
     ticket = await find_ticket(turn, ticket_ref) if ticket_ref else None
     if ticket is None:
         return ActionResult(message=turn.t("refusal.no_such_ticket"), refused=True)

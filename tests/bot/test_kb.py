@@ -270,3 +270,14 @@ async def test_kb_names_a_ticket_or_only_lists(kb_desk, customer_chat, triage_ch
         for p in kb_desk.connector.posts(customer_chat.conversation_id)
         if p.cards and "Knowledge base" in card_text(p.cards[0])
     ]
+
+
+async def test_sending_refuses_what_is_not_there(kb_desk, customer_chat, triage_channel, technician):
+    await set_triage_channel(kb_desk, triage_channel, technician)
+    number = await raise_ticket(kb_desk, customer_chat)
+    for target in ("999:" + number, "²:" + number, "abc", "1:T-9999", ":", ""):
+        body = await act(kb_desk, triage_channel, technician, "kb.send_customer", target)
+        assert body["type"] == "application/vnd.microsoft.activity.message", target
+    assert await rows(kb_desk, "SELECT * FROM ticket_events WHERE kind = 'reply'") == []
+    await kb_desk.send(triage_channel.message(technician, "kb T-9999 outlook"))
+    assert kb_desk.connector.posts()[-1].text == "I can't find that ticket."
