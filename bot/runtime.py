@@ -27,6 +27,7 @@ from bot.features.sign_ins import SignIns
 from bot.jobs.background import Periodic
 from bot.jobs.gdap_expiry import GDAP_POLL_SECONDS, check_gdap
 from bot.jobs.heartbeat import Heartbeat
+from bot.jobs.kb_sync import load_kb_folder
 from bot.jobs.message_digest import CHECK_SECONDS as DIGEST_CHECK_SECONDS
 from bot.jobs.message_digest import weekly_digest
 from bot.jobs.monitor import monitor_round
@@ -51,6 +52,7 @@ from desk.clock import Clock, utc_now
 from desk.customers import CustomerDirectory
 from desk.health import HealthBoard
 from desk.instances import instance_id
+from desk.kb_service import KnowledgeBase
 from desk.outage import Outage, when_reachable
 from desk.people import Identifier
 from desk.ratelimit import Limits, SharedRateLimiter
@@ -239,6 +241,13 @@ async def start(
         job("storm", settings.storm_check_seconds, lambda: storm_rounds(services)),
         job("weekly-report", REPORT_CHECK_SECONDS, lambda: weekly_report(services)),
     ]
+    if settings.kb_dir is not None:
+        kb = KnowledgeBase(desk.db, clock)
+        jobs.append(job("kb-folder", settings.kb_check_seconds, lambda: load_kb_folder(kb, settings.kb_dir)))
+        try:  # the articles are there from the first turn; the job keeps them in step afterwards
+            await load_kb_folder(kb, settings.kb_dir)
+        except Exception:
+            logger.exception("knowledge base: the first load of %s failed; the job tries again", settings.kb_dir)
     # The first beat lands before the process serves: a turn it claims never looks dead for want of a heartbeat.
     await heartbeat.beat()
     tasks = [asyncio.create_task(sender.run(), name="outbox-sender")]

@@ -32,7 +32,10 @@ def technician_actions(t: Translate, ticket: Ticket) -> list[dict[str, Any]]:
     )
     change = _change_form(t, ticket)
     if ticket.status not in OPEN_STATUSES:
-        return [execute(t("action.reopen"), "ticket.reopen", target), note] + ([change] if change else [])
+        publish = execute(
+            t("kb.publish"), "kb.publish", target
+        )  # its fix, as a knowledge-base answer (bot/features/kb.py)
+        return [execute(t("action.reopen"), "ticket.reopen", target), note] + ([change] if change else []) + [publish]
     actions = [
         _form(
             t("action.reply"),

@@ -94,6 +94,9 @@ class Settings:
     storm_summary_seconds: int = 10
     storm_check_seconds: int = 2
     psa: PsaSettings = field(default_factory=PsaSettings)  # the PSA bridge (desk/settings_psa.py)
+    # Knowledge base (desk/kb_files.py): a folder of Markdown articles (None: no folder), read again this often.
+    kb_dir: Path | None = None
+    kb_check_seconds: int = 30
 
     @property
     def local_mode(self) -> bool:
@@ -173,6 +176,8 @@ def _build(env: EnvReader) -> Settings:
         storm_summary_seconds=env.int("STORM_SUMMARY_SECONDS", 10, minimum=2, maximum=300),
         storm_check_seconds=env.int("STORM_CHECK_SECONDS", 2, minimum=1, maximum=60),
         psa=psa_settings(env, local),
+        kb_dir=Path(env.str("KB_DIR")) if env.str("KB_DIR") else None,
+        kb_check_seconds=env.int("KB_CHECK_SECONDS", 30, minimum=5, maximum=3600),
     )
 
 

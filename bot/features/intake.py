@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.features import answers
 from bot.features.hours import after_hours_notice
 from bot.features.incident_links import link_active_incidents
 from bot.features.notices import triage_post
@@ -17,7 +18,7 @@ from desk.i18n import Translator
 from desk.outbox import Outgoing
 from desk.people import Role
 from desk.service import Created
-from desk.tickets import FIELDS, Requester, Ticket, TicketFields, validate_fields
+from desk.tickets import FIELDS, Requester, Severity, Ticket, TicketFields, validate_fields
 
 CUSTOMERS = (Role.CUSTOMER,)
 # Channels known to render Adaptive Cards; anything else gets the text dialog.
@@ -66,7 +67,9 @@ async def offer(turn: Turn) -> None:
         return
     fields = await _with_contact(turn, {"title": first_line[:120], "description": text[:4000]})
     draft = await turn.services.desk.start_draft(turn.person, fields)
-    await turn.show(offer_card(turn.t, draft.id, text))
+    prepared = await answers.prepare(turn, draft.id, text)
+    offered = await answers.offer_card_for(turn, prepared, text)  # matching answers first, when there are any
+    await turn.show(offered or offer_card(turn.t, draft.id, text))
 
 
 async def from_draft(turn: Turn, action: CardAction) -> ActionResult:
@@ -80,7 +83,9 @@ async def from_draft(turn: Turn, action: CardAction) -> ActionResult:
 async def submit(turn: Turn, action: CardAction) -> ActionResult:
     """Submit the form: validate, create the ticket exactly once per form, answer with its status card."""
     desk = turn.services.desk
-    draft = await desk.draft(action.target)
+    described = f"{action.inputs.get('title', '')}\n{action.inputs.get('description', '')}"
+    prepared = await answers.prepare(turn, action.target, described)  # the draft, and the answers to offer
+    draft = prepared.draft
     if draft is None or not _owns(turn, draft.owner_aad_id, draft.tenant_id):
         return ActionResult(message=turn.t("refusal.form_gone"), refused=True)
     if draft.ticket_id is not None:
@@ -92,10 +97,19 @@ async def submit(turn: Turn, action: CardAction) -> ActionResult:
     if fields is None:
         await desk.keep_typed(draft.id, typed)
         return ActionResult(card=ticket_form(turn.t, draft.id, typed, errors))
+    # Matching answers are offered before the ticket; a critical one is opened at once (an outage is not held up).
+    if fields.severity is not Severity.CRITICAL:
+        offered = await answers.offer_card_for(turn, prepared, described)
+        if offered is not None:
+            await desk.keep_typed(draft.id, typed)  # "I still need help" opens the ticket with it
+            return ActionResult(card=offered)
     card_id = turn.activity.reply_to_id if turn.scope == PERSONAL else None
     created = await create_ticket(turn, fields, f"draft:{draft.id}", draft_id=draft.id, customer_card=card_id)
+    await answers.settle(turn, prepared, created.ticket.id)
     if created.new:
         await after_hours_notice(turn)
+        if fields.severity is Severity.CRITICAL:
+            await answers.beside_critical(turn, created.ticket.number, prepared)
     return ActionResult(card=created_card(turn.t, created))
 
 

@@ -6,6 +6,7 @@ from bot.features import (
     admin,
     bulk_reply,
     changes,
+    deflection,
     escalate,
     follow,
     gdap,
@@ -13,6 +14,7 @@ from bot.features import (
     help,
     incident_noise,
     intake,
+    kb,
     queue,
     reports,
     routes,
@@ -43,6 +45,8 @@ FEATURES = (
     bulk_reply,
     storm,
     reports,
+    kb,
+    deflection,
 )
 
 

@@ -473,4 +473,52 @@ MIGRATIONS: list[list[Statement]] = [
             expires_at TEXT NOT NULL)""",
         "CREATE INDEX report_exports_expires ON report_exports (expires_at)",
     ],
+    # 25: knowledge base (issue 15, part B: answers before tickets) — articles from the KB_DIR folder (source 'file':
+    # its path and content hash) and answers technicians published from resolved tickets (source 'ticket': the
+    # ticket and who published it), each in English or Russian, with a full-text index of its own: SQLite's FTS5
+    # (porter stemming for English; Cyrillic kept whole, prefix terms cover Russian endings), PostgreSQL's tsvector
+    # stemmed by the article's language ('english' or 'russian') plus 'simple' for prefixes, GIN-indexed. The offers
+    # the desk made before one ticket form share its draft (draft_id), so "I still need help" settles them together.
+    [
+        """CREATE TABLE kb_articles (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            source TEXT NOT NULL,
+            path TEXT UNIQUE,
+            content_hash TEXT,
+            ticket_id INTEGER UNIQUE,
+            published_by TEXT,
+            published_by_name TEXT,
+            title TEXT NOT NULL,
+            body TEXT NOT NULL,
+            language TEXT NOT NULL,
+            updated_at TEXT NOT NULL)""",
+        {
+            "sqlite": "CREATE VIRTUAL TABLE kb_fts USING fts5(title, body, content='kb_articles', content_rowid='id',"
+            " tokenize='porter unicode61 remove_diacritics 0')",
+            "postgresql": "ALTER TABLE kb_articles ADD COLUMN search_vector tsvector GENERATED ALWAYS AS ("
+            "setweight(to_tsvector(CASE WHEN language = 'ru' THEN 'russian'::regconfig ELSE 'english'::regconfig END,"
+            " regexp_replace(title, '[^[:alnum:]]+', ' ', 'g')), 'A')"
+            " || setweight(to_tsvector('simple', regexp_replace(title, '[^[:alnum:]]+', ' ', 'g')), 'A')"
+            " || setweight(to_tsvector(CASE WHEN language = 'ru' THEN 'russian'::regconfig ELSE 'english'::regconfig"
+            " END, regexp_replace(body, '[^[:alnum:]]+', ' ', 'g')), 'D')"
+            " || setweight(to_tsvector('simple', regexp_replace(body, '[^[:alnum:]]+', ' ', 'g')), 'D')"
+            ") STORED",
+        },
+        {
+            "sqlite": "CREATE TRIGGER kb_fts_insert AFTER INSERT ON kb_articles BEGIN"
+            " INSERT INTO kb_fts (rowid, title, body) VALUES (new.id, new.title, new.body); END",
+            "postgresql": "CREATE INDEX kb_articles_search ON kb_articles USING GIN (search_vector)",
+        },
+        {
+            "sqlite": "CREATE TRIGGER kb_fts_delete AFTER DELETE ON kb_articles BEGIN"
+            " INSERT INTO kb_fts (kb_fts, rowid, title, body) VALUES ('delete', old.id, old.title, old.body); END",
+        },
+        {
+            "sqlite": "CREATE TRIGGER kb_fts_update AFTER UPDATE OF title, body ON kb_articles BEGIN"
+            " INSERT INTO kb_fts (kb_fts, rowid, title, body) VALUES ('delete', old.id, old.title, old.body);"
+            " INSERT INTO kb_fts (rowid, title, body) VALUES (new.id, new.title, new.body); END",
+        },
+        "ALTER TABLE deflections ADD COLUMN draft_id TEXT",
+        "CREATE INDEX deflections_draft ON deflections (draft_id)",
+    ],
 ]

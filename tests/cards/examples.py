@@ -19,6 +19,7 @@ from desk.i18n import Translator
 from desk.store.events import Event
 from desk.support import SupportProfile
 from desk.tickets import FIELDS, LIMITS, MESSAGE_LIMIT, Product, Requester, Severity, Status, Ticket, TicketFields
+from tests.cards.kb_examples import examples as kb_examples
 from tests.cards.message_center_examples import examples as message_center_examples
 
 # Every locale the desk speaks; the same cards are built in each (languages without a catalog fall back to English).
@@ -410,4 +411,5 @@ EXAMPLES: list[Example] = [
     *_queue(),
     *_largest(),
     *(Example(name, build) for name, build in message_center_examples()),
+    *(Example(name, build) for name, build in kb_examples()),
 ]
