@@ -1,4 +1,4 @@
-"""SQL of the knowledge base: articles from files and published answers, and searching them (migration 23).
+"""SQL of the knowledge base: articles from files and published answers, and searching them (migration 25).
 
 Searching is built like ticket search (desk/store/search.py): every run of letters and digits is a quoted prefix
 term, never query syntax. An article scores by how many of the terms it has (`hits`: a technician's search needs
