@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from bot.features import follow
 from bot.features.health import ANYWHERE, TECHNICIANS, one_customer
 from bot.features.report_files import send_csv
 from bot.turns.actions import ActionRouter
@@ -64,7 +65,13 @@ async def report(turn: Turn, args: str) -> None:
 
 
 async def my_report(turn: Turn, args: str) -> None:
-    """A customer's report of their own organisation; any other words get the usage (never another tenant)."""
+    """A customer's report of their own organisation; other words after a period get the usage (never another
+    tenant). Words that do not start with a period or `csv` ("my report will not print") are a message like any
+    other, handled as the customer's text, as `changes` does."""
+    first = args.split()[0].lower() if args.split() else ""
+    if first and first not in {k.value for k in PeriodKind} | {"csv"}:
+        await follow.customer_text(turn)
+        return
     asked = parse(args)
     customer = turn.person.customer
     if asked.rest or customer is None:

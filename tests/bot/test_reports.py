@@ -169,6 +169,12 @@ async def test_a_customer_sees_only_their_own_figures_and_gets_the_csv_as_a_file
     answer = last_post(desk, customer_chat.conversation_id)
     assert not answer.cards and "my report month" in answer.text, "another customer cannot be named: the usage"
 
+    await desk.send(customer_chat.message("my report will not print"))
+    answer = last_post(desk, customer_chat.conversation_id)
+    assert "my report month" not in answer.text and "Opened" not in str(answer.cards), "a message, not the command"
+    [row] = await rows(desk, "SELECT text FROM ticket_events WHERE kind = 'customer_message' ORDER BY id DESC LIMIT 1")
+    assert row["text"] == "my report will not print", "added to the customer's open ticket like any message"
+
     await desk.send(customer_chat.message("my report month csv"))
     [consent] = last_post(desk, customer_chat.conversation_id).body["attachments"]
     assert consent["contentType"] == "application/vnd.microsoft.teams.card.file.consent"
