@@ -14,9 +14,9 @@ import pytest
 
 from emulator import contract, demo
 from emulator.contract import APP, USER, Endpoint, Kind
+from emulator.demo_directory import FABRIKAM_DESK_APP_ID
 from emulator.server import EmulatorServer, create_emulator_app
 from emulator.state import EmulatorState
-from emulator.demo_directory import FABRIKAM_DESK_APP_ID
 from tests.emulator.contract_rig import GRAPH, PC, Tokens, claims
 from tests.emulator.packages import app_package
 
