@@ -43,7 +43,10 @@ def authorize(state: EmulatorState, request: web.Request, paced: bool = False) -
     held = _permissions(claims, kind)
     wanted = row.user_permissions if kind is contract.USER else row.app_permissions
     if not held & wanted:
-        # Wording modelled on Graph's Teams answer; the exact text is the emulator's choice.
+        if "/teamwork/" not in row.path and row.path.startswith(("/v1.0/users", "/v1.0/groups")):
+            # The directory's answer (https://learn.microsoft.com/graph/resolve-auth-errors, emulator/gdap.py).
+            raise Refused(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.")
+        # Teams: wording modelled on Graph's Teams answer; the exact text is the emulator's choice.
         needed = ", ".join(sorted(wanted))
         raise Refused(403, "Forbidden", f"Missing role permissions on the request. API requires one of '{needed}'.")
     if paced:

@@ -58,7 +58,7 @@ async def test_without_group_member_read_graph_answers_403(onboarding: Onboardin
 
     answer = await onboarding.get(FABRIKAM, "/v1.0/groups")
 
-    assert answer.status_code == 403
+    assert answer.status_code == 403 and answer.json()["error"]["code"] == "Authorization_RequestDenied"
     assert (await onboarding.get(FABRIKAM, "/v1.0/users")).status_code == 200
 
 
