@@ -43,6 +43,10 @@ class Endpoint:
     kinds: frozenset[Kind]
     doc: str
     note: str = ""
+    # The permissions the page lists (least and higher privileged); any one of them will do. Empty: the route
+    # checks nothing here (older rows name theirs in `note` and check it in their own module).
+    app_permissions: frozenset[str] = frozenset()
+    user_permissions: frozenset[str] = frozenset()
 
 
 PARTNER_CENTER: tuple[Endpoint, ...] = (
@@ -145,7 +149,99 @@ GDAP: tuple[Endpoint, ...] = (
     ),
 )
 
-ENDPOINTS: tuple[Endpoint, ...] = PARTNER_CENTER + GRAPH + GDAP
+# Onboarding a customer (issue 16): the Teams app catalog, per-user app installation and the directory, all read or
+# written in the CUSTOMER tenant with the partner's app. Each row's permissions are the page's table (least and
+# higher privileged; the Directory.* ones listed "only for backward compatibility" are left out).
+_TEAMS_APP_INSTALL = "TeamsAppInstallation.{}ForUser"
+_INSTALL_WRITE = ("ReadWriteSelf", "ReadWriteAndConsent", "ReadWriteAndConsentSelf", "ReadWrite", "ReadWriteSelected")
+_INSTALLED_APPS = "/v1.0/users/{user}/teamwork/installedApps"
+ONBOARDING: tuple[Endpoint, ...] = (
+    Endpoint(
+        "graph",
+        "GET",
+        "/v1.0/appCatalogs/teamsApps",
+        BOTH,
+        f"{GRAPH_DOCS}/appcatalogs-list-teamsapps?view=graph-rest-1.0",
+        note="$filter on any teamsApp field (eq, ne, and, or, not), $select, $expand=appDefinitions. The page adds: "
+        "'Currently, this API is only supported in the user context and not in the admin view'.",
+        app_permissions=frozenset({"AppCatalog.Read.All", "AppCatalog.ReadWrite.All"}),
+        user_permissions=frozenset({"AppCatalog.Submit", "AppCatalog.Read.All", "AppCatalog.ReadWrite.All"}),
+    ),
+    Endpoint(
+        "graph",
+        "POST",
+        "/v1.0/appCatalogs/teamsApps",
+        USER_ONLY,
+        f"{GRAPH_DOCS}/teamsapp-publish?view=graph-rest-1.0",
+        note="Application: 'Not supported.' Body: the app package zip (Content-Type application/zip); every app "
+        "in the catalog must have a unique manifest id; 200 OK with the teamsApp.",
+        user_permissions=frozenset({"AppCatalog.Submit", "AppCatalog.ReadWrite.All"}),
+    ),
+    Endpoint(
+        "graph",
+        "GET",
+        _INSTALLED_APPS,
+        BOTH,
+        f"{GRAPH_DOCS}/userteamwork-list-installedapps?view=graph-rest-1.0",
+        note="$filter, $select, $expand (teamsApp, teamsAppDefinition). With ReadWriteSelfForUser.All the app "
+        "sees only itself, and only when its manifest's webApplicationInfo.id is the app id of the token.",
+        app_permissions=frozenset(
+            f"{_TEAMS_APP_INSTALL.format(name)}.All" for name in ("Read", *_INSTALL_WRITE, "ManageSelected")
+        ),
+        user_permissions=frozenset(_TEAMS_APP_INSTALL.format(name) for name in ("Read", *_INSTALL_WRITE)),
+    ),
+    Endpoint(
+        "graph",
+        "POST",
+        _INSTALLED_APPS,
+        BOTH,
+        f"{GRAPH_DOCS}/userteamwork-post-installedapps?view=graph-rest-1.0",
+        note='Body {"teamsApp@odata.bind": ".../appCatalogs/teamsApps/{id}"}; 201 Created, no body. The page names '
+        "no answer for an app already installed: 409 Conflict is what Graph answers (see docs/onboarding-graph.md).",
+        app_permissions=frozenset(f"{_TEAMS_APP_INSTALL.format(name)}.All" for name in _INSTALL_WRITE),
+        user_permissions=frozenset(_TEAMS_APP_INSTALL.format(name) for name in _INSTALL_WRITE),
+    ),
+    Endpoint(
+        "graph",
+        "GET",
+        "/v1.0/users",
+        BOTH,
+        f"{GRAPH_DOCS}/user-list?view=graph-rest-1.0",
+        note="$filter (mail, userPrincipalName eq), $select, $top up to 999 (default 100), pages by @odata.nextLink.",
+        app_permissions=frozenset({"User.Read.All", "User.ReadWrite.All", "Directory.Read.All"}),
+        user_permissions=frozenset({"User.ReadBasic.All", "User.Read.All", "User.ReadWrite.All", "Directory.Read.All"}),
+    ),
+    Endpoint(
+        "graph",
+        "GET",
+        "/v1.0/groups",
+        BOTH,
+        f"{GRAPH_DOCS}/group-list?view=graph-rest-1.0",
+        note="$filter (displayName eq, startswith), $top up to 999, pages by @odata.nextLink.",
+        app_permissions=frozenset(
+            {"GroupMember.Read.All", "Group.Read.All", "Group.ReadWrite.All", "Directory.Read.All"}
+        ),
+        user_permissions=frozenset(
+            {"GroupMember.Read.All", "Group.Read.All", "Group.ReadWrite.All", "Directory.Read.All"}
+        ),
+    ),
+    Endpoint(
+        "graph",
+        "GET",
+        "/v1.0/groups/{id}/transitiveMembers/microsoft.graph.user",
+        BOTH,
+        f"{GRAPH_DOCS}/group-list-transitivemembers?view=graph-rest-1.0",
+        note="A flat list of every nested member; the OData cast keeps users only. $top up to 999, @odata.nextLink.",
+        app_permissions=frozenset(
+            {"GroupMember.Read.All", "Group.Read.All", "Group.ReadWrite.All", "Directory.Read.All"}
+        ),
+        user_permissions=frozenset(
+            {"GroupMember.Read.All", "Group.Read.All", "Group.ReadWrite.All", "Directory.Read.All"}
+        ),
+    ),
+)
+
+ENDPOINTS: tuple[Endpoint, ...] = PARTNER_CENTER + GRAPH + GDAP + ONBOARDING
 
 
 @dataclass(frozen=True)

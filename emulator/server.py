@@ -10,7 +10,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from emulator import gdap, graph, login, partner_center, partner_reads, service_requests, signin
+from emulator import directory, gdap, graph, login, partner_center, partner_reads, service_requests, signin, teams_apps
 from emulator.graph_wire import graph_error, too_many_requests
 from emulator.partner_center import pc_error, pc_throttled
 from emulator.state import EmulatorState, Fault, Seen
@@ -40,6 +40,8 @@ def create_emulator_app(state: EmulatorState) -> web.Application:
     app.add_routes(signin.control_routes(state, CONTROL))
     app.add_routes(gdap.routes(state))
     app.add_routes(gdap.control_routes(state, CONTROL))
+    app.add_routes(teams_apps.routes(state))
+    app.add_routes(directory.routes(state))
     return app
 
 

@@ -18,6 +18,7 @@ from emulator import demo, demo_health, demo_storm
 from emulator.gdap_book import GdapBook
 from emulator.grants import Grants
 from emulator.sr_store import ScriptStep, ServiceRequestBook, StoredServiceRequest
+from emulator.teams_book import TeamsBook
 
 # Statuses after which a service counts as running normally again (lower-cased).
 HEALTHY = frozenset({"serviceoperational", "servicerestored", "postincidentreviewpublished", "falsepositive"})
@@ -72,6 +73,11 @@ class Seen:
 
 # The Graph application permissions the partner's app is granted in every consented customer tenant by default.
 GRAPH_APP_PERMISSIONS = frozenset({"ServiceHealth.Read.All", "ServiceMessage.Read.All"})
+# Those the onboarding calls need (issue 16; docs/onboarding-graph.md): installing the desk for users, reading the
+# org catalog, finding users and groups. Granted by default too; tests withdraw them per tenant.
+ONBOARDING_APP_PERMISSIONS = frozenset(
+    {"TeamsAppInstallation.ReadWriteSelfForUser.All", "AppCatalog.Read.All", "User.Read.All", "GroupMember.Read.All"}
+)
 
 
 @dataclass
@@ -125,6 +131,8 @@ class EmulatorState:
     # The partner's GDAP relationships (Graph tenantRelationships/delegatedAdminRelationships) and whether its app
     # holds DelegatedAdminRelationship.Read.All.
     gdap: GdapBook = field(default_factory=GdapBook)
+    # Customer directories, org app catalogs and per-user installations, with Graph's Teams pace (issue 16).
+    teams: TeamsBook = field(default_factory=TeamsBook)
 
     def __post_init__(self) -> None:
         if not self.demo_health:
@@ -257,7 +265,7 @@ class EmulatorState:
         """The application permissions granted to the partner's app in a tenant (an app-only token's `roles`)."""
         with self.lock:
             missing = self.graph_permissions_missing.get(tenant_id, set())
-        return sorted(GRAPH_APP_PERMISSIONS - missing)
+        return sorted((GRAPH_APP_PERMISSIONS | ONBOARDING_APP_PERMISSIONS) - missing)
 
     def tenant_messages(self, tenant_id: str) -> list[demo.DemoMessage]:
         """The Message center items a tenant sees."""

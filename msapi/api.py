@@ -54,6 +54,7 @@ class ApiClient:
         *,
         params: Mapping[str, str] | None = None,
         json: Any = None,
+        content: bytes | None = None,
         headers: Mapping[str, str] | None = None,
         token: str | None = None,
     ) -> httpx.Response:
@@ -77,7 +78,7 @@ class ApiClient:
             await self.before_request(tenant_id)
             # Pacing may have waited; a 429 that came meanwhile holds this request too.
             await self._pass_gate(keys, tenant_id, budget, slept_through)
-            return await self._http.request(method, url, params=params, json=json, headers=all_headers)
+            return await self._http.request(method, url, params=params, json=json, content=content, headers=all_headers)
 
         def throttled(seconds: float) -> None:
             nonlocal slept_through

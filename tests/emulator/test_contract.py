@@ -14,12 +14,22 @@ import pytest
 
 from emulator import contract, demo
 from emulator.contract import APP, USER, Endpoint, Kind
+from emulator.demo_directory import FABRIKAM_DESK_APP_ID
 from emulator.server import EmulatorServer, create_emulator_app
 from emulator.state import EmulatorState
 from tests.emulator.contract_rig import GRAPH, PC, Tokens, claims
+from tests.emulator.packages import app_package
 
 FABRIKAM = demo.FABRIKAM.tenant_id
 PARTNER = demo.PARTNER.tenant_id
+SCOPES = (
+    "ServiceHealth.Read.All",
+    "ServiceMessage.Read.All",
+    "AppCatalog.Submit",
+    "TeamsAppInstallation.ReadWriteForUser",
+    "User.Read.All",
+    "GroupMember.Read.All",
+)
 NEW_SR = {"Title": "t", "Description": "d", "Severity": "minimal", "SupportTopicId": "32444681"}
 
 
@@ -36,15 +46,17 @@ async def kinds_of_token(tokens: Tokens) -> dict[tuple[str, Kind], str]:
         ("partnercenter", APP): await tokens.app_only(PARTNER, PC),
         ("partnercenter", USER): await tokens.user(PARTNER, demo.PARTNER.users[0], f"{PC}/user_impersonation"),
         ("graph", APP): await tokens.app_only(FABRIKAM, GRAPH),
-        # Both permissions of the service communications rows: /messages needs ServiceMessage.Read.All.
-        ("graph", USER): await tokens.user(
-            FABRIKAM, demo.FABRIKAM.users[0], f"{GRAPH}/ServiceHealth.Read.All {GRAPH}/ServiceMessage.Read.All"
-        ),
+        # Both permissions of the service communications rows (/messages needs ServiceMessage.Read.All) and one
+        # delegated permission of each onboarding row.
+        ("graph", USER): await tokens.user(FABRIKAM, demo.FABRIKAM.users[0], " ".join(f"{GRAPH}/{p}" for p in SCOPES)),
     }
 
 
-async def call(tokens: Tokens, row: Endpoint, token: str, sr_id: str) -> httpx.Response:
-    """The row's request, its placeholders filled with things that exist."""
+async def call(tokens: Tokens, row: Endpoint, token: str, sr_id: str, kind: Kind = USER) -> httpx.Response:
+    """The row's request, its placeholders filled with things that exist (an install goes to a user per kind, so
+    neither is refused as a second install)."""
+    if row.path.startswith(("/v1.0/appCatalogs", "/v1.0/users", "/v1.0/groups")):
+        return await onboarding_call(tokens, row, token, kind)
     path = row.path.format(tenant=FABRIKAM, locale="en-US", id=sr_id if row.api == "partnercenter" else "EX987654")
     url = f"{tokens.server.base_url}/{row.api}{path}"
     body: dict[str, Any] | None = None
@@ -53,6 +65,21 @@ async def call(tokens: Tokens, row: Endpoint, token: str, sr_id: str) -> httpx.R
     elif row.method == "PATCH":
         body = {"NewNote": {"Text": "a note"}}
     return await tokens.http.request(row.method, url, json=body, headers={"Authorization": f"Bearer {token}"})
+
+
+async def onboarding_call(tokens: Tokens, row: Endpoint, token: str, kind: Kind) -> httpx.Response:
+    users = tokens.server.state.teams.users[FABRIKAM]
+    user = users[1] if kind is APP else users[2]
+    path = row.path.format(user=user.id, id=tokens.server.state.teams.groups[FABRIKAM][0].id)
+    url = f"{tokens.server.base_url}/graph{path}"
+    headers = {"Authorization": f"Bearer {token}"}
+    if row.method == "GET":
+        return await tokens.http.get(url, headers=headers)
+    if "installedApps" in row.path:
+        bind = f"https://graph.microsoft.com/v1.0/appCatalogs/teamsApps/{FABRIKAM_DESK_APP_ID}"
+        return await tokens.http.post(url, json={"teamsApp@odata.bind": bind}, headers=headers)
+    package = app_package(f"00000000-0000-4000-8000-{kind.name.lower():0>12}")
+    return await tokens.http.post(url, content=package, headers={**headers, "Content-Type": "application/zip"})
 
 
 async def test_every_row_accepts_and_refuses_each_kind_as_documented(tokens: Tokens) -> None:
@@ -68,7 +95,7 @@ async def test_every_row_accepts_and_refuses_each_kind_as_documented(tokens: Tok
     outcomes = []
     for row in contract.ENDPOINTS:
         for kind in (APP, USER):
-            answer = await call(tokens, row, by_kind[(row.api, kind)], sr_id)
+            answer = await call(tokens, row, by_kind[(row.api, kind)], sr_id, kind)
             outcomes.append((row.method, row.path, kind.value, answer.status_code < 300))
             if kind in row.kinds:
                 assert answer.status_code < 300, (row, kind, answer.status_code, answer.text)

@@ -1,0 +1,5 @@
+"""Fixtures of the emulator tests."""
+
+from tests.emulator.onboarding_rig import onboarding
+
+__all__ = ["onboarding"]
