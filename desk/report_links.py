@@ -36,6 +36,7 @@ class ReportLinks:
         # ASCII digits only: "²" is a digit to isdigit() but not to int(), which would fail the request (a 500).
         if not export_id or not (expires.isascii() and expires.isdigit()) or len(expires) > 12 or not signature:
             return None
-        if not hmac.compare_digest(self._sign(export_id, int(expires)), signature):
+        # As bytes: compare_digest raises TypeError for a str that is not ASCII (a forged "sig=é…" would be a 500).
+        if not hmac.compare_digest(self._sign(export_id, int(expires)).encode(), signature.encode()):
             return None
         return export_id if now.timestamp() <= int(expires) else None

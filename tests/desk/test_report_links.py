@@ -31,3 +31,11 @@ def test_an_expiry_of_non_ascii_digits_is_refused_not_an_error() -> None:
     # "²" and "١٢" are digits to str.isdigit; int() rejects the first and reads the second.
     assert links.verify({**good, "expires": "²"}, NOW) is None
     assert links.verify({**good, "expires": "١٢"}, NOW) is None
+
+
+def test_a_signature_with_non_ascii_characters_is_refused_not_an_error() -> None:
+    links = ReportLinks("https://desk.example", b"secret")
+    good = query(links.url("abc123", NOW + timedelta(minutes=15)))
+
+    # hmac.compare_digest raises TypeError for a str that is not ASCII: a forged link must still get a plain no.
+    assert links.verify({**good, "sig": "é" + good["sig"][1:]}, NOW) is None
