@@ -9,10 +9,13 @@ from typing import Any
 from cards import charts
 from cards.charts import Element
 from cards.format import Translate, clip, fact, maybe
-from cards.render import render
+from cards.render import CardTooLarge, render
 from desk.reports import AGE_BUCKETS, Report, SlaRow
 
 NAME_LIMIT = 60
+# Days the per-day fallback table lists, most first: a quarter busy every day in a long-worded locale passes Teams'
+# card size limit with 31 rows (the table is the card's largest part), so fewer are tried before giving up.
+DAY_ROWS = (31, 14, 7)
 
 
 def _dates(report: Report) -> str:
@@ -24,12 +27,12 @@ def _label(t: Translate, prefix: str, value: str) -> str:
     return maybe(t, f"{prefix}.{value}") or value
 
 
-def per_day(t: Translate, report: Report) -> Element:
-    """Opened and done per day; the fallback lists the days that had any."""
+def per_day(t: Translate, report: Report, rows: int = DAY_ROWS[0]) -> Element:
+    """Opened and done per day; the fallback lists the last `rows` days that had any."""
     opened = [(d.day.strftime("%m-%d"), d.opened) for d in report.days]
     closed = [(d.day.strftime("%m-%d"), d.closed) for d in report.days]
     busy = [(d.day.isoformat(), str(d.opened), str(d.closed)) for d in report.days if d.opened or d.closed]
-    fallback = charts.table([t("report.day"), t("report.opened"), t("report.closed")], busy[-31:])
+    fallback = charts.table([t("report.day"), t("report.opened"), t("report.closed")], busy[-rows:])
     series = [(t("report.opened"), opened), (t("report.closed"), closed)]
     return charts.line(t("report.per_day"), t("report.day"), t("report.tickets"), series, fallback)
 
@@ -105,7 +108,16 @@ def _facts(t: Translate, report: Report) -> list[dict[str, str]]:
 
 def report_card(t: Translate, report: Report, heading: str, hint: str | None) -> dict[str, Any]:
     """The report as a card; `heading` names the period (and the customer), `hint` how to get the CSV."""
-    elements = [per_day(t, report), sla(t, report), satisfaction(t, report), backlog(t, report)]
+    for rows in DAY_ROWS[:-1]:
+        try:
+            return _card(t, report, heading, hint, rows)
+        except CardTooLarge:
+            continue
+    return _card(t, report, heading, hint, DAY_ROWS[-1])
+
+
+def _card(t: Translate, report: Report, heading: str, hint: str | None, rows: int) -> dict[str, Any]:
+    elements = [per_day(t, report, rows), sla(t, report), satisfaction(t, report), backlog(t, report)]
     if report.customer is None and report.customers:
         items = [(clip(r.name, NAME_LIMIT), r.count) for r in report.customers]
         elements.append(ranked(t, t("report.top_customers"), t("report.customer"), items))

@@ -52,8 +52,12 @@ def read_folder(folder: Path) -> Folder:
         raise FolderUnreadable(f"cannot list {folder}: {error}") from error
     articles: list[ArticleFile] = []
     present: set[str] = set()
+    root = folder.resolve()
     for path in files[:MAX_FILES]:
         relative = path.relative_to(folder).as_posix()
+        if not _inside(path, root):  # not present either: an article loaded from it before is removed
+            logger.warning("knowledge base: %s links outside %s: skipped", relative, folder)
+            continue
         present.add(relative)
         article = read_file(path, relative)
         if article is not None:
@@ -63,6 +67,15 @@ def read_folder(folder: Path) -> Folder:
             "knowledge base: %s holds %d articles; only the first %d are read", folder, len(files), MAX_FILES
         )
     return Folder(articles, frozenset(present))
+
+
+def _inside(path: Path, root: Path) -> bool:
+    """Whether a file (a link followed) lies in the folder: whoever may add an article must not get the desk to
+    offer customers a file from elsewhere (`x.md -> /app/.env`)."""
+    try:
+        return path.resolve().is_relative_to(root)
+    except (OSError, RuntimeError):  # a link loop (RuntimeError before Python 3.13)
+        return False
 
 
 def _hidden(relative: Path) -> bool:

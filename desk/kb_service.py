@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from desk.clock import Clock, utc_now
 from desk.kb_files import Folder
-from desk.kb_words import content_runs, runs
+from desk.kb_words import MAX_TERMS, content_runs, runs
 from desk.store import drafts as draft_sql
 from desk.store import kb as kb_sql
 from desk.store import kb_offers as offer_sql
@@ -84,8 +84,9 @@ class KnowledgeBase:
         return await self.db.read(lambda cx: kb_sql.get_article(cx, article_id))
 
     async def search(self, words: str, limit: int = 5) -> list[Article]:
-        """A technician's search: articles with every word (as the start of a word), best first."""
-        wanted = runs(words)
+        """A technician's search: articles with every word (as the start of a word), best first. A pasted log is
+        searched by its first MAX_TERMS words: a term each is an expression SQLite refuses past ~1,000 terms."""
+        wanted = runs(words)[:MAX_TERMS]
         return await self.db.read(lambda cx: kb_sql.search_articles(cx, wanted, len(wanted), limit))
 
     async def matching(self, description: str, limit: int = OFFERED) -> list[Article]:

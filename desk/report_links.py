@@ -33,8 +33,10 @@ class ReportLinks:
     def verify(self, query: Mapping[str, str], now: datetime) -> str | None:
         """The export id of a genuine link that has not expired; None otherwise (which, is not said)."""
         export_id, expires, signature = query.get("export", ""), query.get("expires", ""), query.get("sig", "")
-        if not export_id or not expires.isdigit() or len(expires) > 12 or not signature:
+        # ASCII digits only: "²" is a digit to isdigit() but not to int(), which would fail the request (a 500).
+        if not export_id or not (expires.isascii() and expires.isdigit()) or len(expires) > 12 or not signature:
             return None
-        if not hmac.compare_digest(self._sign(export_id, int(expires)), signature):
+        # As bytes: compare_digest raises TypeError for a str that is not ASCII (a forged "sig=é…" would be a 500).
+        if not hmac.compare_digest(self._sign(export_id, int(expires)).encode(), signature.encode()):
             return None
         return export_id if now.timestamp() <= int(expires) else None

@@ -30,12 +30,13 @@ def add_routes(app: web.Application, runtime_key: web.AppKey) -> None:  # type: 
         if export is None:
             logger.info("a report CSV link was refused (bad signature, expired, or unknown export)")
             return web.Response(status=403, text=t("report.link_invalid"), content_type="text/plain")
+        zone = services.settings.support.hours.timezone
         return web.Response(
             body=await csv_bytes(reports, export),
             content_type="text/csv",
             charset="utf-8",
             headers={
-                "Content-Disposition": f'attachment; filename="{file_name(export)}"',
+                "Content-Disposition": f'attachment; filename="{file_name(export, zone)}"',
                 "Cache-Control": "no-store",
                 "X-Content-Type-Options": "nosniff",
             },

@@ -10,8 +10,10 @@ database row, read again when the card is answered, and only the person who aske
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlparse
+from zoneinfo import ZoneInfo
 
 import httpx
 from botbuilder.schema import Activity
@@ -30,9 +32,11 @@ FILE_INFO_TYPE = "application/vnd.microsoft.teams.card.file.info"
 UPLOAD_TIMEOUT = 30.0  # seconds for one PUT to OneDrive; a failure is told to the person, who can ask again
 
 
-def file_name(export: Export) -> str:
-    """`support-report-month-2026-12-04.csv`: the period and the day it ends."""
-    return f"support-report-{export.period}-{export.end.date().isoformat()}.csv"
+def file_name(export: Export, zone: ZoneInfo) -> str:
+    """`support-report-month-2026-12-04.csv`: the period and its last day in the partner's time zone (the period
+    ends at the midnight after it: that instant's own UTC date is the next day in UTC and west of it)."""
+    last_day = (export.end.astimezone(zone) - timedelta(days=1)).date()
+    return f"support-report-{export.period}-{last_day.isoformat()}.csv"
 
 
 async def csv_bytes(reports: Reports, export: Export) -> bytes:
@@ -45,6 +49,7 @@ async def send_csv(turn: Turn, reports: Reports, scope: Scope, for_customer: boo
     now = turn.services.clock()
     export = await reports.new_export(turn.person.aad_id, scope, for_customer, period, turn.activity.locale, now)
     if turn.scope == PERSONAL:
+        period_zone = turn.services.settings.support.hours.timezone
         size = len(await csv_bytes(reports, export))
         context = {"export": export.id}
         consent = {
@@ -53,7 +58,7 @@ async def send_csv(turn: Turn, reports: Reports, scope: Scope, for_customer: boo
             "acceptContext": context,
             "declineContext": context,
         }
-        attachment = SentAttachment(content_type=CONSENT_TYPE, name=file_name(export), content=consent)
+        attachment = SentAttachment(content_type=CONSENT_TYPE, name=file_name(export, period_zone), content=consent)
         await turn.context.send_activity(Activity(type="message", attachments=[attachment]))
         return
     links = turn.services.report_links
@@ -93,7 +98,7 @@ async def file_consent(turn: Turn, action: str, context: Any, upload: FileUpload
         return
     info = SentAttachment(
         content_type=FILE_INFO_TYPE,
-        name=upload.name or file_name(export),
+        name=upload.name or file_name(export, turn.services.settings.support.hours.timezone),
         content_url=upload.content_url,
         content={"uniqueId": upload.unique_id, "fileType": upload.file_type or "csv"},
     )

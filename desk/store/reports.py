@@ -48,7 +48,8 @@ def per_day(cx: Cx, days: Sequence[Day], tenant_id: str | None) -> list[DayCount
 
 def sla(cx: Cx, start: datetime, end: datetime, now: datetime, tenant_id: str | None) -> list[SlaRow]:
     """First-response and resolution attainment per severity of the tickets opened in [start, end). A target is
-    missed when met late, or when it passed unmet by `now` (a resolution clock that stands is not running out)."""
+    missed when met late, or when it passed unmet by `now` (a resolution clock that stands is not running out, but
+    one that stood still only after its target passed has missed it)."""
     where, param = _tenant(tenant_id)
     at = to_iso(now)
     rows = cx.all(
@@ -57,8 +58,9 @@ def sla(cx: Cx, start: datetime, end: datetime, now: datetime, tenant_id: str | 
         " SUM(CASE WHEN first_response_at > first_response_due"
         "  OR (first_response_at IS NULL AND first_response_due < ?) THEN 1 ELSE 0 END) AS response_missed,"
         f" SUM(CASE WHEN {DONE} <= resolution_due THEN 1 ELSE 0 END) AS resolution_met,"
-        f" SUM(CASE WHEN {DONE} > resolution_due OR ({DONE} IS NULL AND sla_paused_at IS NULL"
-        "  AND resolution_due < ?) THEN 1 ELSE 0 END) AS resolution_missed"
+        # A standing clock stands at sla_paused_at: it cannot run out now, but a target it passed before stays missed.
+        f" SUM(CASE WHEN {DONE} > resolution_due OR ({DONE} IS NULL"
+        "  AND resolution_due < COALESCE(sla_paused_at, ?)) THEN 1 ELSE 0 END) AS resolution_missed"
         f" FROM tickets WHERE created_at >= ? AND created_at < ?{where} GROUP BY severity ORDER BY severity",
         (at, at, to_iso(start), to_iso(end), *param),
     )

@@ -14,12 +14,16 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
+from zoneinfo import ZoneInfo
 
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
+from bot.features.report_files import file_name
 from bot.jobs.weekly_report import weekly_report
+from desk.report_service import Export
+from desk.reports import PeriodKind, period_ending
 from emulator import demo
 from tests.bot.helpers import card_text, nodes, raise_ticket, rows, set_triage_channel
 from tests.support.activities import Channel, Chat, user
@@ -247,3 +251,13 @@ async def test_the_weekly_report_is_posted_once_per_week_across_restarts(
         assert len(await rows(desk, "SELECT week FROM weekly_reports")) == 2
     finally:
         await desk.close()
+
+
+def test_the_csv_file_is_named_after_the_last_day_of_the_period() -> None:
+    # A period ends at the partner's midnight after its last day: named by that instant's UTC date, a report ending
+    # Friday 4 December was "…-2026-12-05.csv" in UTC and in every zone west of it.
+    now = datetime(2026, 12, 4, 15, 0, tzinfo=UTC)
+    for zone in ("UTC", "America/Chicago", "Europe/Moscow"):
+        period = period_ending(PeriodKind.MONTH, now, ZoneInfo(zone))
+        export = Export("x", "aad", None, False, "month", period.start, period.end, None, now)
+        assert file_name(export, ZoneInfo(zone)) == "support-report-month-2026-12-04.csv", zone

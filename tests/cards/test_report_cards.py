@@ -108,3 +108,21 @@ def test_a_customers_card_ranks_no_customers(t: Translator) -> None:
     assert_valid_chart_card(card)
     bars = [n for n in card["body"] if n["type"] == "Chart.HorizontalBar"]
     assert len(bars) == 1 and bars[0]["title"] == t("report.top_products")
+
+
+def test_a_quarter_with_tickets_every_day_fits_in_russian() -> None:
+    # Every day busy with three-digit counts (a large desk): the per-day fallback alone is 31 rows, and Russian words
+    # and names take the card past Teams' size limit; it must still come, with fewer fallback rows, not fail.
+    t = Translator("ru")
+    period = period_ending(PeriodKind.QUARTER, NOW, ZoneInfo("Europe/Moscow"))
+    busy = report(PeriodKind.QUARTER, name="Общество с ограниченной ответственностью «Северный ветер»")
+    days = tuple(DayCount(d.day, 142, 137) for d in period.days)
+    products = tuple(Ranked(name, 10) for name in ("microsoft365", "azure", "dynamics365", "other"))
+    busy = Report(**{**busy.__dict__, "period": period, "days": days, "products": products})
+
+    card = report_card(t, busy, t("report.heading", period=t("report.period.quarter")), "report quarter csv")
+
+    assert_valid_chart_card(card)
+    line = next(n for n in card["body"] if n["type"] == "Chart.Line")
+    assert [len(series["values"]) for series in line["data"]] == [90, 90], "the chart keeps every day"
+    assert len(line["fallback"]["rows"]) > 1 and "2026-11-30" in card_text(line["fallback"])

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.jobs.kb_sync import load_kb_folder
-from desk.kb_files import MAX_BYTES, parse_article
+from desk.kb_files import MAX_BYTES, parse_article, read_folder
 from desk.kb_service import KnowledgeBase, Synced
 from tests.support.engines import open_test_database
 
@@ -89,3 +89,21 @@ def test_kb_dir_setting_defaults_to_no_folder():
     assert Settings.from_env({}, env_file=None).kb_dir is None
     chosen = Settings.from_env({"KB_DIR": "/srv/kb", "KB_CHECK_SECONDS": "60"}, env_file=None)
     assert (chosen.kb_dir, chosen.kb_check_seconds) == (Path("/srv/kb"), 60)
+
+
+def test_a_link_out_of_the_folder_is_not_read(tmp_path: Path, caplog: pytest.LogCaptureFixture):
+    # Whoever can add a file to the articles (a synced repository, a share) must not get the desk to publish files
+    # outside it to customers: `x.md -> /app/.env` would otherwise be an article offered to anyone's matching words.
+    folder = tmp_path / "kb"
+    folder.mkdir()
+    (tmp_path / "secret.md").write_text("# Settings\n\nBOT_PASSWORD=hunter2\n")
+    (folder / "leak.md").symlink_to(tmp_path / "secret.md")
+    (folder / "real.md").write_text("# VPN\n\nRestart the client.\n")
+    (folder / "alias.md").symlink_to(folder / "real.md")  # a link inside the folder is fine
+
+    with caplog.at_level(logging.WARNING):
+        found = read_folder(folder)
+
+    assert sorted(article.path for article in found.articles) == ["alias.md", "real.md"]
+    assert "hunter2" not in str(found.articles)
+    assert "leak.md" in caplog.text

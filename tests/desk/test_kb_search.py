@@ -91,3 +91,13 @@ async def test_typed_text_is_never_query_syntax(kb: KnowledgeBase, words: list[s
     text = " ".join(words)
     await kb.search(text)  # never raises
     await kb.matching(text)
+
+
+async def test_a_pasted_log_of_many_words_is_searched_not_an_error(kb: KnowledgeBase):
+    # `kb` followed by a pasted error log: one term per distinct word made an expression SQLite refuses past about a
+    # thousand terms (and PostgreSQL nine parameters each); the first words are searched instead.
+    await load(kb, ("outlook.md", "Outlook asks for a password", "Sign out and in again."))
+    log = "outlook password " + " ".join(f"line{n}" for n in range(1500))
+
+    assert await titles(kb, log) == []  # every word is still needed: the log's others are in no article
+    assert await titles(kb, "outlook password") == ["Outlook asks for a password"]

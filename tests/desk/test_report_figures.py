@@ -219,3 +219,21 @@ def test_periods_are_the_partners_days() -> None:
     sunday = autumn.days[4]
     assert sunday.day == date(2026, 11, 1)
     assert sunday.ends.astimezone(UTC) - sunday.starts.astimezone(UTC) == timedelta(hours=25)
+
+
+async def test_a_resolution_missed_before_the_clock_stood_still_counts_as_missed(db: Database) -> None:
+    # Waiting on the customer stops the clock from running out, it does not undo a target already missed: a ticket
+    # put in "waiting" after its resolution was due must not drop out of the attainment.
+    clock = Clock()
+    desk = TicketService(db, SlaPolicy(HOURS, TARGETS), clock)
+    requester = Requester(FABRIKAM, "Fabrikam, Inc.", "aad-megan", "Megan", "m@x.example", "chat")
+    fields = TicketFields(Product.M365, "Exchange Online", Severity.CRITICAL, "Late", "Broken", "-")
+    clock.now = at(20, 9)  # critical, Tue 20 09:00: response due 10:00, resolution 8h -> Tue 17:00
+    ticket_id = (await desk.create_ticket("key-late", requester, fields, lambda _: [])).ticket.id
+    for when, what in ((at(20, 9, 30), Reply("On it")), (at(21, 10), SetStatus(Status.WAITING))):
+        clock.now = when
+        await desk.apply(ticket_id, TECH, what, lambda *_: [])  # type: ignore[arg-type]
+
+    report = await Reports(db).report(period_ending(PeriodKind.WEEK, NOW, UTC_ZONE), Scope(), NOW)
+
+    assert report.sla == (SlaRow("critical", response_met=1, response_missed=0, resolution_met=0, resolution_missed=1),)
