@@ -32,7 +32,7 @@ def add_routes(app: web.Application, runtime_key: web.AppKey) -> None:  # type: 
             return web.Response(status=403, text=t("report.link_invalid"), content_type="text/plain")
         zone = services.settings.support.hours.timezone
         return web.Response(
-            body=await csv_bytes(reports, export),
+            body=await csv_bytes(reports, export, now),
             content_type="text/csv",
             charset="utf-8",
             headers={

@@ -155,7 +155,7 @@ def deflections(cx: Cx, start: datetime, end: datetime, tenant_id: str | None) -
 
 CSV_COLUMNS = (
     "number, customer_name, product, service, severity, status, created_at, first_response_due, first_response_at,"
-    f" resolution_due, {DONE} AS done_at, sla_paused_seconds, rating, assignee_name, sr_id"
+    f" resolution_due, {DONE} AS done_at, sla_paused_seconds, sla_paused_at, rating, assignee_name, sr_id"
 )
 
 

@@ -24,10 +24,27 @@ ROW = {
     "resolution_due": "2026-01-13T15:00:00.000000+00:00",
     "done_at": "2026-01-13T16:00:00.000000+00:00",
     "sla_paused_seconds": 0,
+    "sla_paused_at": None,
     "rating": 5,
     "assignee_name": "-Alex",
     "sr_id": None,
 }
+
+
+NOW = datetime(2026, 1, 20, 12, 0, tzinfo=UTC)
+
+
+def test_a_target_passed_unmet_is_missed_as_on_the_card_and_one_not_yet_due_is_blank() -> None:
+    open_ticket = {**ROW, "first_response_at": None, "done_at": None, "status": "triaged"}
+    missed = dict(zip(HEADER, to_csv([open_ticket], False, NOW).split("\r\n")[1].split(","), strict=True))
+    assert missed["first_response_met"] == "no" and missed["resolution_met"] == "no"
+    early = datetime(2026, 1, 12, 15, 45, tzinfo=UTC)  # before either target
+    pending = dict(zip(HEADER, to_csv([open_ticket], False, early).split("\r\n")[1].split(","), strict=True))
+    assert pending["first_response_met"] == "" and pending["resolution_met"] == ""
+    # Waiting on the customer since before the resolution target: that clock stands, so it is not missed.
+    waiting = {**open_ticket, "sla_paused_at": "2026-01-13T10:00:00.000000+00:00"}
+    stood = dict(zip(HEADER, to_csv([waiting], False, NOW).split("\r\n")[1].split(","), strict=True))
+    assert stood["resolution_met"] == "" and stood["first_response_met"] == "no"
 
 
 @pytest.mark.parametrize("text", ["=1+1", "+1", "-1", "@x", "\tx", "\rx"])
@@ -37,12 +54,12 @@ def test_formula_looking_cells_get_an_apostrophe(text: str) -> None:
 
 
 def test_the_csv_rows_say_whether_each_target_was_met_and_customers_get_no_assignee() -> None:
-    technician = to_csv([ROW], for_customer=False).split("\r\n")
+    technician = to_csv([ROW], for_customer=False, now=NOW).split("\r\n")
     assert technician[0] == ",".join(HEADER)
     cells = dict(zip(HEADER, technician[1].split(","), strict=True))
     assert cells["first_response_met"] == "yes" and cells["resolution_met"] == "no"
     assert cells["customer"] == "'+Fabrikam" and cells["service"] == "'@SUM(A1)" and cells["assignee"] == "'-Alex"
-    customer = to_csv([ROW], for_customer=True)
+    customer = to_csv([ROW], for_customer=True, now=NOW)
     assert "assignee" not in customer and "Alex" not in customer
 
 
