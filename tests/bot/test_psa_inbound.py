@@ -187,6 +187,12 @@ async def test_a_retried_request_id_applies_once(desk, ticket):
         {"action": "reply"},
         {"action": "reply", "text": "x" * 4001},
         {"action": "note", "text": "x", "assignee": "alex"},
+        # Valid JSON, but no text a database keeps: PostgreSQL refuses NUL, UTF-8 an unpaired surrogate.
+        {"action": "note", "text": "a\u0000b"},
+        {"action": "reply", "text": "a\ud800b"},
+        {"action": "set_status", "status": "resolved", "summary": "\udfff"},
+        {"action": "note", "text": "x", "requestId": "a\u0000b"},
+        {"action": "note", "text": "x", "requestId": "\ud800"},
     ],
 )
 async def test_a_bad_body_is_refused(desk, ticket, body):
