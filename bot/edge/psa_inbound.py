@@ -54,7 +54,12 @@ async def ticket_change(request: web.Request, runtime: Runtime) -> web.Response:
     now = runtime.services.clock()
     try:
         digest = verify(
-            settings.secret, request.headers.get(TIMESTAMP_HEADER), request.headers.get(SIGNATURE_HEADER), body, now
+            settings.secret,
+            request.headers.get(TIMESTAMP_HEADER),
+            request.headers.get(SIGNATURE_HEADER),
+            body,
+            now,
+            ticket=request.match_info["number"],
         )
     except BadSignature as error:
         logger.warning("PSA request to %s refused: %s", request.path, error)

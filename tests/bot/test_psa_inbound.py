@@ -35,7 +35,7 @@ async def ticket(desk, customer_chat, triage_channel, technician) -> dict:
 
 async def post(desk: Desk, body: object, number: str = "T-1001", **header: str) -> tuple[int, dict]:
     raw = body if isinstance(body, bytes) else json.dumps(body).encode()
-    headers = signed(SECRET, raw, NOW) | header
+    headers = signed(SECRET, raw, NOW, number) | header
     response = await desk.client.post(f"/api/psa/tickets/{number}", data=raw, headers=headers)
     answer = await response.json()
     await desk.delivered()
@@ -175,6 +175,23 @@ async def test_a_retried_request_id_applies_once(desk, ticket):
 
     assert (first, retried.status) == (200, 200)
     assert [e["kind"] for e in await events(desk)] == ["reply"]
+
+
+async def test_a_request_signed_for_another_ticket_is_refused(desk, ticket, customer_chat):
+    second = await raise_ticket(desk, customer_chat)
+    raw = json.dumps({"action": "set_status", "status": "in_progress"}).encode()
+    response = await desk.client.post(f"/api/psa/tickets/{second}", data=raw, headers=signed(SECRET, raw, NOW))
+
+    assert response.status == 401, "signed for T-1001: its path is part of what is signed"
+    assert (await ticket_row(desk, second))["status"] == "new"
+
+
+async def test_the_same_body_to_two_tickets_at_once_is_applied_to_both(desk, ticket, customer_chat):
+    second = await raise_ticket(desk, customer_chat)
+    body = {"action": "set_status", "status": "in_progress"}
+
+    assert [(await post(desk, body, number))[0] for number in ("T-1001", second)] == [200, 200], "not a replay"
+    assert [(await ticket_row(desk, n))["status"] for n in ("T-1001", second)] == ["in_progress", "in_progress"]
 
 
 @pytest.mark.parametrize(
