@@ -97,7 +97,8 @@ async def _apply(runtime: Runtime, ticket: Ticket, asked: PsaRequest) -> Ticket:
     assert change is not None
     actor = Actor(PSA_ACTOR_ID, runtime.settings.psa.actor_name, Role.TECHNICIAN)
     announce = announcer(await audience_of(services, ticket), services.clock())
-    once = f"psa:{asked.request_id}" if asked.request_id else None
+    # Per ticket: a PSA's ids may count per ticket, and one ticket's request must never pass for another's.
+    once = f"psa:{ticket.id}:{asked.request_id}" if asked.request_id else None
     return await services.desk.apply(ticket.id, actor, change, announce, once=once)
 
 

@@ -194,6 +194,18 @@ async def test_the_same_body_to_two_tickets_at_once_is_applied_to_both(desk, tic
     assert [(await ticket_row(desk, n))["status"] for n in ("T-1001", second)] == ["in_progress", "in_progress"]
 
 
+async def test_a_request_id_applies_once_per_ticket(desk, ticket, customer_chat):
+    # A PSA's own ids may count per ticket: T-1002's request "1" is not T-1001's, already applied.
+    second = await raise_ticket(desk, customer_chat)
+    body = {"action": "note", "text": "Called the customer.", "requestId": "1"}
+    first, _ = await post(desk, body)
+    other, _ = await post(desk, body, number=second)
+
+    assert (first, other) == (200, 200)
+    noted = await rows(desk, "SELECT ticket_id FROM ticket_events WHERE actor_aad_id = 'psa' ORDER BY id")
+    assert [row["ticket_id"] for row in noted] == [ticket["id"], (await ticket_row(desk, second))["id"]]
+
+
 @pytest.mark.parametrize(
     "body",
     [
