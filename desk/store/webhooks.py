@@ -22,6 +22,7 @@ from desk.store.database import Cx
 
 NONCE_WINDOW = timedelta(minutes=10)  # longer than the signature's tolerance either side of now
 KEEP_DELIVERED = timedelta(days=7)
+KEEP_FAILED = timedelta(days=90)  # failed and dropped rows, for inspection (as the outbox keeps its failed messages)
 
 
 @dataclass(frozen=True)
@@ -179,9 +180,14 @@ def counts(cx: Cx) -> dict[str, int]:
 
 
 def prune(cx: Cx, now: datetime) -> int:
-    """Forget deliveries made more than KEEP_DELIVERED ago and signatures older than the replay window."""
+    """Forget deliveries made more than KEEP_DELIVERED ago, those that failed or were dropped more than KEEP_FAILED
+    after they were queued (else a PSA refusing every event keeps a row of ticket data per event for ever), and
+    signatures older than the replay window."""
     cx.execute("DELETE FROM psa_nonces WHERE seen_at < ?", (to_iso(now - NONCE_WINDOW),))
-    return cx.execute(
+    ended = cx.execute(
+        "DELETE FROM psa_webhooks WHERE state IN ('failed', 'dropped') AND created_at < ?", (to_iso(now - KEEP_FAILED),)
+    )
+    return ended + cx.execute(
         "DELETE FROM psa_webhooks WHERE state = 'delivered' AND delivered_at < ?", (to_iso(now - KEEP_DELIVERED),)
     )
 

@@ -180,3 +180,18 @@ async def test_a_change_rolled_back_queues_nothing(db):
     with pytest.raises(Failed):
         await db.run(work)
     assert await db.run(lambda cx: cx.all("SELECT id FROM psa_webhooks")) == []
+
+
+async def test_deliveries_that_failed_or_were_dropped_are_forgotten_after_90_days(db):
+    # A PSA that refuses every event (a mistyped path answers 404) makes a failed row of each, with the ticket's data
+    # in its payload: kept for inspection, not for ever.
+    await db.run(lambda cx: new_ticket(cx, "a"))
+    [failing] = await claim(db, "sender-1")
+    assert await db.run(lambda cx: webhook_sql.failed(cx, failing.id, "sender-1", "HTTP 404: not retried"))
+    await db.run(lambda cx: new_ticket(cx, "b"))
+    await db.run(lambda cx: webhook_sql.sync_targets(cx, [OTHER_URL], NOW))  # b's delivery to URL: dropped
+
+    await db.run(lambda cx: webhook_sql.prune(cx, NOW + timedelta(days=89)))
+    assert len(await db.run(lambda cx: cx.all("SELECT id FROM psa_webhooks"))) == 2, "kept for inspection"
+    await db.run(lambda cx: webhook_sql.prune(cx, NOW + timedelta(days=91)))
+    assert await db.run(lambda cx: cx.all("SELECT id FROM psa_webhooks")) == []
