@@ -27,7 +27,9 @@ from desk.tickets import Ticket, parse_ticket_number
 from desk.workflow import Refused
 
 logger = logging.getLogger(__name__)
-MAX_BODY = 16 * 1024  # a reply is at most 4,000 characters (up to 4 bytes each in UTF-8), JSON-escaped
+# The longest legal request: 4,000 characters of text (MESSAGE_LIMIT) and a 100-character requestId, each character
+# up to 12 bytes as JSON may spell it (an emoji as two \uXXXX escapes: the default of Python's and PHP's encoders).
+MAX_BODY = 64 * 1024
 
 
 def add_routes(app: web.Application, runtime_key: web.AppKey[Runtime]) -> None:

@@ -237,8 +237,18 @@ async def test_an_unknown_ticket_is_404(desk, ticket):
 
 
 async def test_a_large_body_is_refused(desk, ticket):
-    status, _ = await post(desk, json.dumps({"action": "note", "text": "x" * 20000}).encode())
+    status, _ = await post(desk, json.dumps({"action": "note", "text": "x" * 70000}).encode())
     assert status == 413
+
+
+async def test_the_longest_text_is_accepted_however_its_json_spells_it(desk, ticket):
+    # Python's json.dumps (PHP's json_encode too) escapes each character outside ASCII by default: \uXXXX, and an
+    # emoji as two of them, 12 bytes for one of the 4,000 characters a note may have.
+    raw = json.dumps({"action": "note", "text": "🙂" * 4000, "requestId": "é" * 100}).encode()
+    status, _ = await post(desk, raw)
+
+    assert status == 200
+    assert [e["kind"] for e in await events(desk)] == ["note"]
 
 
 async def test_without_psa_inbound_there_is_no_endpoint(tmp_path, connector):
