@@ -58,8 +58,9 @@ def verify(
     if abs(now.timestamp() - timestamp) > TOLERANCE_SECONDS:
         raise BadSignature("stale timestamp")
     expected = sign(secret, timestamp, body, ticket)
-    # Several signatures may be given (comma-separated), as during a secret's rotation on the sending side.
-    given = [part.strip() for part in signature_header.split(",")]
+    # Several signatures may be given (comma-separated), as during a secret's rotation on the sending side. Hex in
+    # either case: .NET's Convert.ToHexString writes upper case.
+    given = [part.strip().lower() for part in signature_header.split(",")]
     if not any(hmac.compare_digest(part.encode("utf-8"), expected.encode("ascii")) for part in given):
         raise BadSignature("bad signature")
     return expected.split("=", 1)[1]

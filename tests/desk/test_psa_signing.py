@@ -78,3 +78,12 @@ def test_an_inbound_signature_covers_the_ticket_number() -> None:
         verify(SECRET, "1700000000", for_t1001, BODY, now, ticket="T-1002")
     with pytest.raises(BadSignature, match="bad signature"):
         verify(SECRET, "1700000000", sign(SECRET, 1700000000, BODY), BODY, now, ticket="T-1001")
+
+
+def test_the_desks_check_accepts_the_digest_in_upper_case_hex() -> None:
+    # .NET's Convert.ToHexString (an Azure Function relay) writes upper case; the digest is the same.
+    now = datetime.fromtimestamp(1700000000, UTC)
+    good = sign(SECRET, 1700000000, BODY, "T-1001")
+    upper = "v1=" + good.removeprefix("v1=").upper()
+
+    assert verify(SECRET, "1700000000", upper, BODY, now, ticket="T-1001") == good.removeprefix("v1=")
