@@ -16,11 +16,14 @@ from datetime import datetime, timedelta
 
 from desk.clock import from_iso, to_iso
 from desk.psa_events import PUBLIC_TYPES, payload
+from desk.psa_signing import TOLERANCE_SECONDS
 from desk.store import people as people_sql
 from desk.store import tickets as ticket_sql
 from desk.store.database import Cx
 
-NONCE_WINDOW = timedelta(minutes=10)  # longer than the signature's tolerance either side of now
+# A signature stays fresh for 2 x TOLERANCE_SECONDS after it is first seen (signed up to TOLERANCE ahead of the
+# receiving clock); a minute more, since another instance's clock, a little ahead, prunes too.
+NONCE_WINDOW = timedelta(seconds=2 * TOLERANCE_SECONDS + 60)
 KEEP_DELIVERED = timedelta(days=7)
 KEEP_FAILED = timedelta(days=90)  # failed and dropped rows, for inspection (as the outbox keeps its failed messages)
 

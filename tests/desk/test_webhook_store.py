@@ -151,6 +151,14 @@ async def test_a_signature_is_accepted_once_within_the_window(db):
     assert await db.run(lambda cx: webhook_sql.first_use(cx, "abc", NOW + timedelta(minutes=21))), "forgotten"
 
 
+async def test_a_signature_is_remembered_as_long_as_a_replay_of_it_may_pass_on_any_instance(db):
+    # Received at NOW, signed 300 s ahead (as far as the tolerance allows): still fresh until NOW + 600 s. Another
+    # instance whose clock is 2 s ahead prunes meanwhile; its prune must not forget it.
+    assert await db.run(lambda cx: webhook_sql.first_use(cx, "abc", NOW))
+    await db.run(lambda cx: webhook_sql.first_use(cx, "other", NOW + timedelta(seconds=601)))
+    assert not await db.run(lambda cx: webhook_sql.first_use(cx, "abc", NOW + timedelta(seconds=599)))
+
+
 def test_retries_back_off_exponentially_with_jitter_and_a_ceiling():
     assert retry_wait(1, lambda: 1.0) == FIRST_RETRY_SECONDS
     assert retry_wait(2, lambda: 1.0) == 2 * FIRST_RETRY_SECONDS
