@@ -9,6 +9,7 @@ import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import pytest
@@ -80,6 +81,38 @@ async def test_nothing_is_queued_without_a_url(db):
     await db.run(lambda cx: webhook_sql.sync_targets(cx, [], NOW))
     await db.run(lambda cx: new_ticket(cx, "a"))
     assert await db.run(lambda cx: cx.all("SELECT id FROM psa_webhooks")) == []
+
+
+class Statements:
+    """A transaction's connection that counts the statements sent through it (each a round trip on PostgreSQL)."""
+
+    def __init__(self, cx: Cx) -> None:
+        self.cx, self.dialect, self.sent = cx, cx.dialect, 0
+
+    def execute(self, sql: str, params: Any = ()) -> int:
+        self.sent += 1
+        return self.cx.execute(sql, params)
+
+    def one(self, sql: str, params: Any = ()) -> Any:
+        self.sent += 1
+        return self.cx.one(sql, params)
+
+    def all(self, sql: str, params: Any = ()) -> Any:
+        self.sent += 1
+        return self.cx.all(sql, params)
+
+
+async def test_with_the_bridge_off_an_event_costs_its_insert_alone(db):
+    # Every change of every ticket records events on the turn's path: the bridge off adds no statement to them.
+    await db.run(lambda cx: webhook_sql.sync_targets(cx, [], NOW))
+    ticket_id = await db.run(lambda cx: new_ticket(cx, "a"))
+
+    def work(cx: Cx) -> int:
+        counted = Statements(cx)
+        reply(counted, ticket_id, "Looking at it now.")  # type: ignore[arg-type]
+        return counted.sent
+
+    assert await db.run(work) == 1
 
 
 async def test_a_tickets_later_event_waits_for_its_earlier_one_and_other_tickets_do_not(db):
