@@ -64,11 +64,12 @@ async def ticket_change(request: web.Request, runtime: Runtime) -> web.Response:
             ticket=request.match_info["number"],
         )
     except BadSignature as error:
-        logger.warning("PSA request to %s refused: %s", request.path, error)
+        # The raw path: still percent-encoded, so an unsigned caller's %0A cannot start a forged log line.
+        logger.warning("PSA request to %s refused: %s", request.raw_path, error)
         return _error(401, "unauthorized", str(error))
     # Only signed requests reach the database: nobody without the secret can fill the table.
     if not await runtime.db.run(lambda cx: webhook_sql.first_use(cx, digest, now)):
-        logger.warning("PSA request to %s refused: a replay", request.path)
+        logger.warning("PSA request to %s refused: a replay", request.raw_path)
         return _error(409, "replayed", "this request (its signature) was already received")
     try:
         document = json.loads(body.decode("utf-8"))

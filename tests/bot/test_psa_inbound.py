@@ -139,6 +139,17 @@ async def test_a_bad_or_missing_signature_is_refused(desk, ticket, headers):
     assert await events(desk) == []
 
 
+async def test_a_refused_request_writes_one_log_line_whatever_its_path(desk, ticket, caplog):
+    # Anyone may call the endpoint: a path spelling a line break must not write a second, forged, log line.
+    raw = json.dumps({"action": "note", "text": "x"}).encode()
+    forged = "T-1001%0A2026-11-24 10:00:00,000 ERROR desk: forged"
+    response = await desk.client.post(f"/api/psa/tickets/{forged}", data=raw, headers={"X-PartnerDesk-Timestamp": "1"})
+
+    assert response.status == 401
+    [line] = [r.getMessage() for r in caplog.records if r.getMessage().startswith("PSA request")]
+    assert "\n" not in line
+
+
 async def test_a_request_signed_with_another_secret_is_refused(desk, ticket):
     raw = json.dumps({"action": "note", "text": "x"}).encode()
     headers = signed("another-secret-of-the-same-length-0123456789", raw, NOW)
