@@ -51,6 +51,8 @@ def parse_request(body: dict[str, Any]) -> PsaRequest:
     request_id = body.get("requestId")
     if request_id is not None and (not isinstance(request_id, str) or not 1 <= len(request_id) <= 100):
         raise BadRequest("requestId must be a string of 1 to 100 characters")
+    if request_id is not None and not _storable(request_id):
+        raise BadRequest(f"requestId {_UNSTORABLE}")
     if action == "assign":
         return PsaRequest(action, None, _string(body, "assignee", 320), request_id)
     if action == "set_status":
@@ -78,4 +80,15 @@ def _string(body: dict[str, Any], name: str, limit: int) -> str:
         raise BadRequest(f"{name} must be a non-empty string")
     if len(value) > limit:
         raise BadRequest(f"{name} is longer than {limit} characters")
+    if not _storable(value):
+        raise BadRequest(f"{name} {_UNSTORABLE}")
     return value
+
+
+_UNSTORABLE = "holds a NUL or an unpaired surrogate character"
+
+
+def _storable(value: str) -> bool:
+    """Whether the database can keep `value`: JSON may spell NUL (which PostgreSQL's text refuses) and a lone
+    surrogate (which no UTF-8 encodes); either would fail the change's transaction, a 500 instead of a 400."""
+    return "\x00" not in value and not any("\ud800" <= char <= "\udfff" for char in value)

@@ -71,7 +71,12 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
             headers=list(answer.raw_headers),
             stream=httpx.ByteStream(content),
             request=request,
-            extensions={"http_version": b"HTTP/1.1", "reason_phrase": (answer.reason or "").encode("latin-1")},
+            # The reason phrase is the server's free text (a PSA's may be "200 Окей"): what Latin-1 cannot hold is
+            # replaced, never an error for an answer whose status is all that counts.
+            extensions={
+                "http_version": b"HTTP/1.1",
+                "reason_phrase": (answer.reason or "").encode("latin-1", "replace"),
+            },
         )
 
     async def aclose(self) -> None:

@@ -27,7 +27,9 @@ from desk.tickets import Ticket, parse_ticket_number
 from desk.workflow import Refused
 
 logger = logging.getLogger(__name__)
-MAX_BODY = 16 * 1024  # a reply is at most 4,000 characters (up to 4 bytes each in UTF-8), JSON-escaped
+# The longest legal request: 4,000 characters of text (MESSAGE_LIMIT) and a 100-character requestId, each character
+# up to 12 bytes as JSON may spell it (an emoji as two \uXXXX escapes: the default of Python's and PHP's encoders).
+MAX_BODY = 64 * 1024
 
 
 def add_routes(app: web.Application, runtime_key: web.AppKey[Runtime]) -> None:
@@ -54,14 +56,20 @@ async def ticket_change(request: web.Request, runtime: Runtime) -> web.Response:
     now = runtime.services.clock()
     try:
         digest = verify(
-            settings.secret, request.headers.get(TIMESTAMP_HEADER), request.headers.get(SIGNATURE_HEADER), body, now
+            settings.secret,
+            request.headers.get(TIMESTAMP_HEADER),
+            request.headers.get(SIGNATURE_HEADER),
+            body,
+            now,
+            ticket=request.match_info["number"],
         )
     except BadSignature as error:
-        logger.warning("PSA request to %s refused: %s", request.path, error)
+        # The raw path: still percent-encoded, so an unsigned caller's %0A cannot start a forged log line.
+        logger.warning("PSA request to %s refused: %s", request.raw_path, error)
         return _error(401, "unauthorized", str(error))
     # Only signed requests reach the database: nobody without the secret can fill the table.
     if not await runtime.db.run(lambda cx: webhook_sql.first_use(cx, digest, now)):
-        logger.warning("PSA request to %s refused: a replay", request.path)
+        logger.warning("PSA request to %s refused: a replay", request.raw_path)
         return _error(409, "replayed", "this request (its signature) was already received")
     try:
         document = json.loads(body.decode("utf-8"))
@@ -92,7 +100,8 @@ async def _apply(runtime: Runtime, ticket: Ticket, asked: PsaRequest) -> Ticket:
     assert change is not None
     actor = Actor(PSA_ACTOR_ID, runtime.settings.psa.actor_name, Role.TECHNICIAN)
     announce = announcer(await audience_of(services, ticket), services.clock())
-    once = f"psa:{asked.request_id}" if asked.request_id else None
+    # Per ticket: a PSA's ids may count per ticket, and one ticket's request must never pass for another's.
+    once = f"psa:{ticket.id}:{asked.request_id}" if asked.request_id else None
     return await services.desk.apply(ticket.id, actor, change, announce, once=once)
 
 

@@ -186,16 +186,24 @@ class WebhookSender:
         signed = headers(self._settings.secret, event, int(self._clock().timestamp()), body)
         try:
             async with asyncio.timeout(self._settings.timeout_seconds):
-                response = await self._http.post(
-                    delivery.target, content=body, headers=signed, timeout=self._settings.timeout_seconds
-                )
+                # The status is the answer; the body is never read, so never decoded: a Content-Encoding the PSA
+                # gets wrong cannot fail a send it took, nor a compressed body inflate in memory.
+                async with self._http.stream(
+                    "POST", delivery.target, content=body, headers=signed, timeout=self._settings.timeout_seconds
+                ) as response:
+                    status = response.status_code
         except (TimeoutError, httpx.TimeoutException):
             await self._retry(delivery, "timed out")
             return
         except httpx.TransportError as error:
             await self._retry(delivery, f"{type(error).__name__}: {error}")
             return
-        status = response.status_code
+        except Exception as error:
+            # Counted as an attempt like any failure: escaping here would leave the row claimed, to be sent again
+            # each time the claim expires with no attempt counted (unbounded, and the ticket's next events stuck).
+            logger.exception("PSA webhook %s to %s: unexpected error", delivery.id, where(delivery.target))
+            await self._retry(delivery, type(error).__name__)
+            return
         if 200 <= status < 300:
             await self._record(delivery, lambda cx: webhook_sql.delivered(cx, delivery.id, self.holder, self._clock()))
         elif status >= 500 or status in RETRIED:

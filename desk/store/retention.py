@@ -26,6 +26,9 @@ Pruned (each rule one DELETE by age or state):
 - bulk_replies never sent: 30 days after the form was opened (a sent one is a record: how many customers it told).
 - gdap_warnings: 90 days after sending. By then the relationship has ended more than 30 days ago (no more warnings
   are due) or was extended (a new end date, a new key), so no warning can be sent twice.
+- psa_webhooks (the PSA bridge's deliveries, pruned by its sender: webhooks.prune): delivered ones 7 days after
+  delivery, failed and dropped ones 90 days after they were queued, pending ones never; psa_nonces after the replay
+  window.
 - user_tokens: 90 days after the cache was last renewed: Entra ID refresh tokens expire after 90 days unused
   (https://learn.microsoft.com/en-us/entra/identity-platform/refresh-tokens#token-lifetime), so such a cache
   only holds dead tokens.

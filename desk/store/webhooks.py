@@ -16,12 +16,16 @@ from datetime import datetime, timedelta
 
 from desk.clock import from_iso, to_iso
 from desk.psa_events import PUBLIC_TYPES, payload
+from desk.psa_signing import TOLERANCE_SECONDS
 from desk.store import people as people_sql
 from desk.store import tickets as ticket_sql
 from desk.store.database import Cx
 
-NONCE_WINDOW = timedelta(minutes=10)  # longer than the signature's tolerance either side of now
+# A signature stays fresh for 2 x TOLERANCE_SECONDS after it is first seen (signed up to TOLERANCE ahead of the
+# receiving clock); a minute more, since another instance's clock, a little ahead, prunes too.
+NONCE_WINDOW = timedelta(seconds=2 * TOLERANCE_SECONDS + 60)
 KEEP_DELIVERED = timedelta(days=7)
+KEEP_FAILED = timedelta(days=90)  # failed and dropped rows, for inspection (as the outbox keeps its failed messages)
 
 
 @dataclass(frozen=True)
@@ -179,9 +183,14 @@ def counts(cx: Cx) -> dict[str, int]:
 
 
 def prune(cx: Cx, now: datetime) -> int:
-    """Forget deliveries made more than KEEP_DELIVERED ago and signatures older than the replay window."""
+    """Forget deliveries made more than KEEP_DELIVERED ago, those that failed or were dropped more than KEEP_FAILED
+    after they were queued (else a PSA refusing every event keeps a row of ticket data per event for ever), and
+    signatures older than the replay window."""
     cx.execute("DELETE FROM psa_nonces WHERE seen_at < ?", (to_iso(now - NONCE_WINDOW),))
-    return cx.execute(
+    ended = cx.execute(
+        "DELETE FROM psa_webhooks WHERE state IN ('failed', 'dropped') AND created_at < ?", (to_iso(now - KEEP_FAILED),)
+    )
+    return ended + cx.execute(
         "DELETE FROM psa_webhooks WHERE state = 'delivered' AND delivered_at < ?", (to_iso(now - KEEP_DELIVERED),)
     )
 

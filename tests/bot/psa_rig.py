@@ -86,9 +86,10 @@ class Receiver:
         return [p["type"] for p in self.accepted if p["ticket"]["number"] == number]
 
 
-def signed(secret: str, body: bytes, timestamp: int) -> dict[str, str]:
-    """Headers of a request to the inbound endpoint."""
-    digest = hmac.new(secret.encode(), str(timestamp).encode() + b"." + body, hashlib.sha256).hexdigest()
+def signed(secret: str, body: bytes, timestamp: int, number: str = "T-1001") -> dict[str, str]:
+    """Headers of a request to the inbound endpoint for ticket `number`, signed as docs/psa-bridge.md says."""
+    message = f"{timestamp}.{number}.".encode() + body
+    digest = hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
     return {
         "Content-Type": "application/json",
         "X-PartnerDesk-Timestamp": str(timestamp),

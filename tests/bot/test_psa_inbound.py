@@ -35,7 +35,7 @@ async def ticket(desk, customer_chat, triage_channel, technician) -> dict:
 
 async def post(desk: Desk, body: object, number: str = "T-1001", **header: str) -> tuple[int, dict]:
     raw = body if isinstance(body, bytes) else json.dumps(body).encode()
-    headers = signed(SECRET, raw, NOW) | header
+    headers = signed(SECRET, raw, NOW, number) | header
     response = await desk.client.post(f"/api/psa/tickets/{number}", data=raw, headers=headers)
     answer = await response.json()
     await desk.delivered()
@@ -139,6 +139,17 @@ async def test_a_bad_or_missing_signature_is_refused(desk, ticket, headers):
     assert await events(desk) == []
 
 
+async def test_a_refused_request_writes_one_log_line_whatever_its_path(desk, ticket, caplog):
+    # Anyone may call the endpoint: a path spelling a line break must not write a second, forged, log line.
+    raw = json.dumps({"action": "note", "text": "x"}).encode()
+    forged = "T-1001%0A2026-11-24 10:00:00,000 ERROR desk: forged"
+    response = await desk.client.post(f"/api/psa/tickets/{forged}", data=raw, headers={"X-PartnerDesk-Timestamp": "1"})
+
+    assert response.status == 401
+    [line] = [r.getMessage() for r in caplog.records if r.getMessage().startswith("PSA request")]
+    assert "\n" not in line
+
+
 async def test_a_request_signed_with_another_secret_is_refused(desk, ticket):
     raw = json.dumps({"action": "note", "text": "x"}).encode()
     headers = signed("another-secret-of-the-same-length-0123456789", raw, NOW)
@@ -177,6 +188,35 @@ async def test_a_retried_request_id_applies_once(desk, ticket):
     assert [e["kind"] for e in await events(desk)] == ["reply"]
 
 
+async def test_a_request_signed_for_another_ticket_is_refused(desk, ticket, customer_chat):
+    second = await raise_ticket(desk, customer_chat)
+    raw = json.dumps({"action": "set_status", "status": "in_progress"}).encode()
+    response = await desk.client.post(f"/api/psa/tickets/{second}", data=raw, headers=signed(SECRET, raw, NOW))
+
+    assert response.status == 401, "signed for T-1001: its path is part of what is signed"
+    assert (await ticket_row(desk, second))["status"] == "new"
+
+
+async def test_the_same_body_to_two_tickets_at_once_is_applied_to_both(desk, ticket, customer_chat):
+    second = await raise_ticket(desk, customer_chat)
+    body = {"action": "set_status", "status": "in_progress"}
+
+    assert [(await post(desk, body, number))[0] for number in ("T-1001", second)] == [200, 200], "not a replay"
+    assert [(await ticket_row(desk, n))["status"] for n in ("T-1001", second)] == ["in_progress", "in_progress"]
+
+
+async def test_a_request_id_applies_once_per_ticket(desk, ticket, customer_chat):
+    # A PSA's own ids may count per ticket: T-1002's request "1" is not T-1001's, already applied.
+    second = await raise_ticket(desk, customer_chat)
+    body = {"action": "note", "text": "Called the customer.", "requestId": "1"}
+    first, _ = await post(desk, body)
+    other, _ = await post(desk, body, number=second)
+
+    assert (first, other) == (200, 200)
+    noted = await rows(desk, "SELECT ticket_id FROM ticket_events WHERE actor_aad_id = 'psa' ORDER BY id")
+    assert [row["ticket_id"] for row in noted] == [ticket["id"], (await ticket_row(desk, second))["id"]]
+
+
 @pytest.mark.parametrize(
     "body",
     [
@@ -187,6 +227,12 @@ async def test_a_retried_request_id_applies_once(desk, ticket):
         {"action": "reply"},
         {"action": "reply", "text": "x" * 4001},
         {"action": "note", "text": "x", "assignee": "alex"},
+        # Valid JSON, but no text a database keeps: PostgreSQL refuses NUL, UTF-8 an unpaired surrogate.
+        {"action": "note", "text": "a\u0000b"},
+        {"action": "reply", "text": "a\ud800b"},
+        {"action": "set_status", "status": "resolved", "summary": "\udfff"},
+        {"action": "note", "text": "x", "requestId": "a\u0000b"},
+        {"action": "note", "text": "x", "requestId": "\ud800"},
     ],
 )
 async def test_a_bad_body_is_refused(desk, ticket, body):
@@ -202,8 +248,18 @@ async def test_an_unknown_ticket_is_404(desk, ticket):
 
 
 async def test_a_large_body_is_refused(desk, ticket):
-    status, _ = await post(desk, json.dumps({"action": "note", "text": "x" * 20000}).encode())
+    status, _ = await post(desk, json.dumps({"action": "note", "text": "x" * 70000}).encode())
     assert status == 413
+
+
+async def test_the_longest_text_is_accepted_however_its_json_spells_it(desk, ticket):
+    # Python's json.dumps (PHP's json_encode too) escapes each character outside ASCII by default: \uXXXX, and an
+    # emoji as two of them, 12 bytes for one of the 4,000 characters a note may have.
+    raw = json.dumps({"action": "note", "text": "🙂" * 4000, "requestId": "é" * 100}).encode()
+    status, _ = await post(desk, raw)
+
+    assert status == 200
+    assert [e["kind"] for e in await events(desk)] == ["note"]
 
 
 async def test_without_psa_inbound_there_is_no_endpoint(tmp_path, connector):

@@ -67,3 +67,23 @@ def test_the_desks_check_accepts_one_of_several_signatures() -> None:
     now = datetime.fromtimestamp(1700000000, UTC)
     good = sign(SECRET, 1700000000, BODY)
     assert verify(SECRET, "1700000000", f"v1={'0' * 64}, {good}", BODY, now) == good.removeprefix("v1=")
+
+
+def test_an_inbound_signature_covers_the_ticket_number() -> None:
+    now = datetime.fromtimestamp(1700000000, UTC)
+    for_t1001 = sign(SECRET, 1700000000, BODY, "T-1001")
+
+    assert verify(SECRET, "1700000000", for_t1001, BODY, now, ticket="T-1001") == for_t1001.removeprefix("v1=")
+    with pytest.raises(BadSignature, match="bad signature"):
+        verify(SECRET, "1700000000", for_t1001, BODY, now, ticket="T-1002")
+    with pytest.raises(BadSignature, match="bad signature"):
+        verify(SECRET, "1700000000", sign(SECRET, 1700000000, BODY), BODY, now, ticket="T-1001")
+
+
+def test_the_desks_check_accepts_the_digest_in_upper_case_hex() -> None:
+    # .NET's Convert.ToHexString (an Azure Function relay) writes upper case; the digest is the same.
+    now = datetime.fromtimestamp(1700000000, UTC)
+    good = sign(SECRET, 1700000000, BODY, "T-1001")
+    upper = "v1=" + good.removeprefix("v1=").upper()
+
+    assert verify(SECRET, "1700000000", upper, BODY, now, ticket="T-1001") == good.removeprefix("v1=")

@@ -9,6 +9,7 @@ import json
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import pytest
@@ -82,6 +83,38 @@ async def test_nothing_is_queued_without_a_url(db):
     assert await db.run(lambda cx: cx.all("SELECT id FROM psa_webhooks")) == []
 
 
+class Statements:
+    """A transaction's connection that counts the statements sent through it (each a round trip on PostgreSQL)."""
+
+    def __init__(self, cx: Cx) -> None:
+        self.cx, self.dialect, self.sent = cx, cx.dialect, 0
+
+    def execute(self, sql: str, params: Any = ()) -> int:
+        self.sent += 1
+        return self.cx.execute(sql, params)
+
+    def one(self, sql: str, params: Any = ()) -> Any:
+        self.sent += 1
+        return self.cx.one(sql, params)
+
+    def all(self, sql: str, params: Any = ()) -> Any:
+        self.sent += 1
+        return self.cx.all(sql, params)
+
+
+async def test_with_the_bridge_off_an_event_costs_its_insert_alone(db):
+    # Every change of every ticket records events on the turn's path: the bridge off adds no statement to them.
+    await db.run(lambda cx: webhook_sql.sync_targets(cx, [], NOW))
+    ticket_id = await db.run(lambda cx: new_ticket(cx, "a"))
+
+    def work(cx: Cx) -> int:
+        counted = Statements(cx)
+        reply(counted, ticket_id, "Looking at it now.")  # type: ignore[arg-type]
+        return counted.sent
+
+    assert await db.run(work) == 1
+
+
 async def test_a_tickets_later_event_waits_for_its_earlier_one_and_other_tickets_do_not(db):
     first, second = await db.run(lambda cx: (new_ticket(cx, "a"), new_ticket(cx, "b")))
     await db.run(lambda cx: reply(cx, first, "one"))
@@ -151,6 +184,14 @@ async def test_a_signature_is_accepted_once_within_the_window(db):
     assert await db.run(lambda cx: webhook_sql.first_use(cx, "abc", NOW + timedelta(minutes=21))), "forgotten"
 
 
+async def test_a_signature_is_remembered_as_long_as_a_replay_of_it_may_pass_on_any_instance(db):
+    # Received at NOW, signed 300 s ahead (as far as the tolerance allows): still fresh until NOW + 600 s. Another
+    # instance whose clock is 2 s ahead prunes meanwhile; its prune must not forget it.
+    assert await db.run(lambda cx: webhook_sql.first_use(cx, "abc", NOW))
+    await db.run(lambda cx: webhook_sql.first_use(cx, "other", NOW + timedelta(seconds=601)))
+    assert not await db.run(lambda cx: webhook_sql.first_use(cx, "abc", NOW + timedelta(seconds=599)))
+
+
 def test_retries_back_off_exponentially_with_jitter_and_a_ceiling():
     assert retry_wait(1, lambda: 1.0) == FIRST_RETRY_SECONDS
     assert retry_wait(2, lambda: 1.0) == 2 * FIRST_RETRY_SECONDS
@@ -179,4 +220,19 @@ async def test_a_change_rolled_back_queues_nothing(db):
 
     with pytest.raises(Failed):
         await db.run(work)
+    assert await db.run(lambda cx: cx.all("SELECT id FROM psa_webhooks")) == []
+
+
+async def test_deliveries_that_failed_or_were_dropped_are_forgotten_after_90_days(db):
+    # A PSA that refuses every event (a mistyped path answers 404) makes a failed row of each, with the ticket's data
+    # in its payload: kept for inspection, not for ever.
+    await db.run(lambda cx: new_ticket(cx, "a"))
+    [failing] = await claim(db, "sender-1")
+    assert await db.run(lambda cx: webhook_sql.failed(cx, failing.id, "sender-1", "HTTP 404: not retried"))
+    await db.run(lambda cx: new_ticket(cx, "b"))
+    await db.run(lambda cx: webhook_sql.sync_targets(cx, [OTHER_URL], NOW))  # b's delivery to URL: dropped
+
+    await db.run(lambda cx: webhook_sql.prune(cx, NOW + timedelta(days=89)))
+    assert len(await db.run(lambda cx: cx.all("SELECT id FROM psa_webhooks"))) == 2, "kept for inspection"
+    await db.run(lambda cx: webhook_sql.prune(cx, NOW + timedelta(days=91)))
     assert await db.run(lambda cx: cx.all("SELECT id FROM psa_webhooks")) == []

@@ -136,3 +136,23 @@ async def test_a_body_cut_off_is_an_httpx_transport_error(recorder: tuple[Record
     async with http_client() as http:
         with pytest.raises(httpx.TransportError):
             await http.get(f"{base}/cut")
+
+
+async def test_a_reason_phrase_outside_latin1_is_no_error() -> None:
+    # HTTP leaves the reason phrase to the server (a PSA's webhook endpoint may say "200 Окей"); the status is what
+    # counts. httpx keeps the phrase as Latin-1 bytes.
+    async def answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write("HTTP/1.1 200 Окей\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok".encode())
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(answer, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        async with http_client() as http:
+            response = await http.get(f"http://127.0.0.1:{port}/")
+        assert (response.status_code, response.text) == (200, "ok")
+    finally:
+        server.close()
+        await server.wait_closed()
