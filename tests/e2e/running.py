@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 from playground.render import write as write_configs
@@ -154,3 +155,18 @@ class Playgrounds:
             process.terminate()
             with contextlib.suppress(subprocess.TimeoutExpired):
                 process.wait(10)
+
+
+@contextlib.contextmanager
+def running(folder: Path, env: dict[str, str]) -> Iterator[tuple[Bot, Playgrounds]]:
+    """The bot in local mode with `env`, and both playgrounds talking to it; stopped whatever the outcome."""
+    bot = Bot(folder / "data", env)
+    bot.data.mkdir()
+    bot.start()
+    playgrounds = Playgrounds(folder / "playground", bot.url)
+    try:
+        playgrounds.start()
+        yield bot, playgrounds
+    finally:
+        playgrounds.stop()
+        bot.stop()

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.running import CHROMIUM, CHROMIUM_ARGS, ROOT, Bot, Playgrounds, missing_tools
+from tests.e2e.running import CHROMIUM, CHROMIUM_ARGS, ROOT, Bot, Playgrounds, missing_tools, running
 
 REASON = missing_tools()
 pytestmark = [pytest.mark.browser, pytest.mark.skipif(REASON is not None, reason=REASON or "")]
@@ -23,16 +23,8 @@ FIX = "Removed the MicrosoftOffice entries in Credential Manager and signed in a
 async def world(tmp_path: Path) -> AsyncIterator[tuple[Bot, Playgrounds]]:
     """The bot (no KB_DIR: the only answer is the one published here) and both playgrounds, running."""
     env = {"PARTNER_NAME": "Contoso Cloud Services", "SUPPORT_HOURS": "24x7", "SUPPORT_EMAIL": "help@contoso.example"}
-    bot = Bot(tmp_path / "data", env)
-    bot.data.mkdir()
-    bot.start()
-    playgrounds = Playgrounds(tmp_path / "playground", bot.url)
-    try:
-        playgrounds.start()
-        yield bot, playgrounds
-    finally:
-        playgrounds.stop()
-        bot.stop()
+    with running(tmp_path, env) as world:
+        yield world
 
 
 async def test_a_published_answer_is_offered_and_the_customer_can_still_open_a_ticket(world):

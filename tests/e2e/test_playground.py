@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.running import CHROMIUM, CHROMIUM_ARGS, ROOT, Bot, Playgrounds, missing_tools
+from tests.e2e.running import CHROMIUM, CHROMIUM_ARGS, ROOT, Bot, Playgrounds, missing_tools, running
 
 REASON = missing_tools()
 pytestmark = [pytest.mark.browser, pytest.mark.skipif(REASON is not None, reason=REASON or "")]
@@ -27,16 +27,8 @@ async def world(tmp_path: Path) -> AsyncIterator[tuple[Bot, Playgrounds]]:
         "HEALTH_POLL_SECONDS": "30",
         "SR_SYNC_SECONDS": "30",
     }
-    bot = Bot(tmp_path / "data", env)
-    bot.data.mkdir()
-    bot.start()
-    playgrounds = Playgrounds(tmp_path / "playground", bot.url)
-    try:
-        playgrounds.start()
-        yield bot, playgrounds
-    finally:
-        playgrounds.stop()
-        bot.stop()
+    with running(tmp_path, env) as world:
+        yield world
 
 
 async def test_ticket_from_customer_to_triage_channel_and_back(world):

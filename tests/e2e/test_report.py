@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.running import CHROMIUM, CHROMIUM_ARGS, ROOT, Bot, Playgrounds, missing_tools
+from tests.e2e.running import CHROMIUM, CHROMIUM_ARGS, ROOT, Bot, Playgrounds, missing_tools, running
 
 REASON = missing_tools()
 pytestmark = [pytest.mark.browser, pytest.mark.skipif(REASON is not None, reason=REASON or "")]
@@ -23,16 +23,8 @@ LINK = re.compile(r"http://127\.0\.0\.1:\d+/reports/csv\?[^\s\"<)]+")
 async def world(tmp_path: Path) -> AsyncIterator[tuple[Bot, Playgrounds]]:
     """The bot and both playgrounds, running."""
     env = {"PARTNER_NAME": "Contoso Cloud Services", "SUPPORT_HOURS": "24x7", "HEALTH_POLL_SECONDS": "300"}
-    bot = Bot(tmp_path / "data", env)
-    bot.data.mkdir()
-    bot.start()
-    playgrounds = Playgrounds(tmp_path / "playground", bot.url)
-    try:
-        playgrounds.start()
-        yield bot, playgrounds
-    finally:
-        playgrounds.stop()
-        bot.stop()
+    with running(tmp_path, env) as world:
+        yield world
 
 
 async def test_a_technician_sees_the_months_charts_and_downloads_the_csv(world):
