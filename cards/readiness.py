@@ -15,7 +15,7 @@ from desk.readiness_service import Readiness
 AREAS = ("partner_center", "gdap", "consent", "teams")
 MARKS = {Status.OK: "✅", Status.WARNING: "⚠️", Status.FAILED: "❌", Status.UNKNOWN: "❔"}
 COLORS = {Status.OK: "Good", Status.WARNING: "Warning", Status.FAILED: "Attention", Status.UNKNOWN: "Default"}
-MAX_ROWS = 100  # customers shown with a button: a card stays within Teams' size limit
+MAX_ROWS = 25  # customers shown, each with a button: the card stays within Teams' size limit (the counts cover all)
 
 
 def readiness_card(t: Translate, readiness: Readiness) -> dict[str, Any]:

@@ -212,7 +212,7 @@ async def test_nobody_installed_suggests_the_roll_out(ready_desk, triage_channel
     assert line_with(text, "0 of the customer's 12 people have the desk installed.").startswith("⚠️ Warning")
     assert "roll out Fabrikam, Inc." in fix_after(text, "have the desk installed")
     assert line_with(text, "0 people have talked to the desk").startswith("⚠️ Warning")
-    assert "Tell Fabrikam, Inc.'s people the desk is there" in fix_after(text, "have talked")
+    assert "Tell the people of Fabrikam, Inc. the desk is there" in fix_after(text, "have talked")
 
 
 async def test_a_large_directory_is_counted_as_at_least(ready_desk, triage_channel, technician, monkeypatch):
