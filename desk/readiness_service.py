@@ -58,6 +58,12 @@ class Readiness:
         """ready, partial or blocked."""
         return state_of(self.lines)
 
+    @property
+    def known_state(self) -> State:
+        """The state from the lines that could be checked: what the weekly check compares week to week, so a
+        Microsoft outage on the day of the check is not posted as the customer getting worse."""
+        return state_of(line for line in self.lines if line.status is not Status.UNKNOWN)
+
 
 async def relationships_of(probe: Probe) -> Sequence[Relationship] | None:
     """The partner's GDAP relationships, None when they cannot be read."""
@@ -111,13 +117,22 @@ async def weeks_checked(desk: DeskBase) -> dict[str, str]:
 async def record_weekly(
     desk: DeskBase, readiness: Readiness, week: str, messages: Callable[[State], list[Outgoing]]
 ) -> bool:
-    """Record the weekly check of one customer; when its state got worse since the last weekly check, queue the
-    messages in the same transaction. True when something was queued (False also when `week` was done already)."""
-    state = readiness.state
+    """Record the weekly check of one customer; when its known state (lines that could be checked) got worse since
+    the last weekly check, queue the messages in the same transaction. True when something was queued (False also
+    when `week` was done already)."""
+    state, known = readiness.state, readiness.known_state
+    uncertain = any(line.status is Status.UNKNOWN for line in readiness.lines)
+
+    def compared(before: str | None) -> str:
+        # What next week compares with. With lines unchecked the known state may look better than it is (a blocking
+        # line not checked): then the previous state stands unless this one is worse.
+        if not uncertain or before is None or got_worse(State(before), known):
+            return known.value
+        return before
 
     def work(cx: Cx) -> bool:
-        before = sql.record_weekly(cx, readiness.tenant_id, state.value, week, readiness.checked_at)
-        if not isinstance(before, str) or not got_worse(State(before), state):
+        before = sql.record_weekly(cx, readiness.tenant_id, state.value, compared, week, readiness.checked_at)
+        if not isinstance(before, str) or not got_worse(State(before), known):
             return False
         outbox_sql.enqueue(cx, messages(State(before)), readiness.checked_at)
         return True

@@ -9,6 +9,7 @@ far inside Graph's 30 requests per second per app per tenant; a tenant with more
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from desk.readiness import Line, Status
@@ -18,6 +19,7 @@ from msapi.teams_apps import CatalogApp, TeamsAppsClient
 
 logger = logging.getLogger(__name__)
 SAMPLE = 50  # people whose installation is asked for, at most, per check
+AT_ONCE = 5  # of those calls in flight together: the answer comes sooner, and a 429 is waited out by the client
 
 
 async def catalog_line(teams: TeamsAppsClient, tenant_id: str, manifest_id: str) -> tuple[Line, CatalogApp | None]:
@@ -44,12 +46,15 @@ async def installed_line(
     """How many of the first SAMPLE people have the desk in their personal scope."""
     if app is None:
         return Line("teams", Status.UNKNOWN, "readiness.teams.installed_no_catalog")
+    gate = asyncio.Semaphore(AT_ONCE)
+
+    async def has_it(user_id: str) -> bool:
+        async with gate:
+            return await teams.installation(tenant_id, user_id, app.id) is not None
+
     try:
         users, more = await directory.first_users(tenant_id, SAMPLE)
-        found = 0
-        for user in users:
-            if user.account_enabled and await teams.installation(tenant_id, user.id, app.id) is not None:
-                found += 1
+        found = sum(await asyncio.gather(*(has_it(user.id) for user in users if user.account_enabled)))
     except ConsentMissing as error:
         return Line("teams", Status.UNKNOWN, "readiness.teams.installed_refused", {"permission": error.permission},
                     "readiness.teams.installed_refused_fix")  # fmt: skip

@@ -11,6 +11,7 @@ import pytest
 
 from bot.jobs.readiness_weekly import weekly_readiness
 from emulator import demo
+from emulator.state import Fault
 from tests.bot.helpers import card_text, rows, set_triage_channel
 from tests.bot.test_readiness import T0, relationship
 from tests.support.harness import FixedClock, local_settings, start_desk
@@ -110,5 +111,28 @@ async def test_a_worsening_across_two_instances_is_posted_once(tmp_path, connect
 
         assert sum(both) == 2
         assert len(worsenings(desk, triage_channel)) == 2
+    finally:
+        await desk.close()
+
+
+async def test_a_microsoft_outage_on_the_day_is_not_a_worsening(tmp_path, connector, clock, triage_channel, technician):
+    desk = await start_desk(local_settings(tmp_path, connector), connector, clock)
+    try:
+        emulator = desk.runtime.emulator.state
+        emulator.gdap.replace_all(relationships())
+        await set_triage_channel(desk, triage_channel, technician)
+        assert await run(desk) == 0
+        emulator.inject(Fault("/graph/v1.0/tenantRelationships/delegatedAdminRelationships", status=403, times=-1))
+        clock.now = T0 + timedelta(days=7)
+
+        assert await run(desk) == 0, "GDAP could not be checked: not a worsening"
+        states = await rows(desk, "SELECT state FROM readiness WHERE tenant_id = ?", (demo.NORTHWIND.tenant_id,))
+        assert states == [{"state": "partial"}]
+        emulator.faults.clear()
+        emulator.gdap.replace_all([])  # next week GDAP is readable again, and gone: Northwind partial -> blocked
+        clock.now = T0 + timedelta(days=14)
+
+        assert await run(desk) == 2
+        assert any("Northwind Traders got worse: partial → blocked." in p for p in worsenings(desk, triage_channel))
     finally:
         await desk.close()
