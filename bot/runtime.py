@@ -33,6 +33,7 @@ from bot.jobs.message_digest import weekly_digest
 from bot.jobs.monitor import monitor_round
 from bot.jobs.ms_response import check_ms_response
 from bot.jobs.psa_webhooks import WebhookSender, start_webhooks
+from bot.jobs.readiness_weekly import READINESS_CHECK_SECONDS, weekly_readiness
 from bot.jobs.sla_alerts import check_sla
 from bot.jobs.spawner import Spawner
 from bot.jobs.sr_sync import sync_service_requests
@@ -66,9 +67,11 @@ from desk.store.tokens import Sealer
 from desk.storm import StormPolicy, threshold_for
 from dialogs.runner import DialogRunner
 from msapi.delegated import UserSignIn
+from msapi.directory import DirectoryClient
 from msapi.gdap import GdapClient
 from msapi.graph import SERVICE_COMMUNICATIONS_LIMITS, GraphClient
 from msapi.partner_center import PartnerCenterClient
+from msapi.teams_apps import TeamsAppsClient
 from msapi.throttle import ThrottleGate, partner_center_customer
 from msapi.tokens import TokenProvider
 from msapi.transport import combined_bundle, http_client, msal_session
@@ -177,6 +180,11 @@ async def start(
         gate=gate,
         partner_tenant_id=settings.partner_tenant_id,
     )
+    # Onboarding calls in customer tenants (issue 16): the same app and gate; Graph paces the Teams calls at 30 rps
+    # per app per tenant and answers 429 past it, which the clients wait out (docs/onboarding-graph.md).
+    graph_scope = f"{settings.cloud.graph_url}/.default"
+    teams_apps = TeamsAppsClient(http, tokens, settings.graph_url, graph_scope, gate=gate)
+    directory = DirectoryClient(http, tokens, settings.graph_url, graph_scope, gate=gate)
     credentials = CachingCredentialsFactory(
         settings.bot.app_id, settings.bot.app_password, settings.bot.app_type, settings.bot.app_tenant_id, session
     )
@@ -222,6 +230,9 @@ async def start(
         signins=signins,
         gdap=gdap,
         report_links=_report_links(settings),
+        teams_apps=teams_apps,
+        directory=directory,
+        tokens=tokens,
     )
     bot = DeskBot(services, commands, actions, conversation_state, holder)
 
@@ -240,6 +251,7 @@ async def start(
         job("gdap-expiry", GDAP_POLL_SECONDS, lambda: check_gdap(services)),
         job("storm", settings.storm_check_seconds, lambda: storm_rounds(services)),
         job("weekly-report", REPORT_CHECK_SECONDS, lambda: weekly_report(services)),
+        job("readiness-weekly", READINESS_CHECK_SECONDS, lambda: weekly_readiness(services)),
     ]
     if settings.kb_dir is not None:
         kb = KnowledgeBase(desk.db, clock)

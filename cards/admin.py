@@ -62,17 +62,11 @@ def admin_card(t: Translate, view: AdminView) -> dict[str, Any]:
     for problem in view.problems:
         extra.append({"type": "TextBlock", "text": problem, "color": "Attention", "wrap": True})
     actions += [
+        execute(t("readiness.button"), "readiness.check", view.customer_id, with_inputs=False),
         open_url(t("admin.partner_center"), view.partner_center_url),
         open_url(t("action.admin_center"), view.admin_center_url),
     ]
     return message_card(t("admin.heading", customer=view.customer_name), extra=extra, actions=actions)
-
-
-def customers_card(t: Translate, rows: list[tuple[str, int]]) -> dict[str, Any]:
-    """Every customer with its open tickets."""
-    facts = [fact(name, t("customers.open", count=count)) for name, count in rows]
-    extra = [{"type": "FactSet", "facts": facts}] if facts else [{"type": "TextBlock", "text": t("customers.none")}]
-    return message_card(t("customers.heading", count=len(rows)), extra=extra)
 
 
 def _status(t: Translate, subscription: Any) -> str:

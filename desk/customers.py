@@ -18,6 +18,11 @@ class Customer:
     tenant_id: str
     name: str
     domains: tuple[str, ...]
+    # Partner Center's `relationshipToPartner` (reseller, advisor, ...) and `associatedPartnerId` (the indirect
+    # reseller, set by indirect providers only): Customer.RelationshipToPartner / Customer.AssociatedPartnerId,
+    # https://learn.microsoft.com/en-us/dotnet/api/microsoft.store.partnercenter.models.customers.customer.associatedpartnerid
+    relationship: str = ""
+    indirect_reseller: str = ""
 
 
 CustomerSource = Callable[[], Awaitable[Sequence[Customer]]]

@@ -30,6 +30,9 @@ ANNOUNCEMENTS = "/v1.0/admin/serviceAnnouncement"
 AUDIENCES = ("https://graph.microsoft.com", "https://graph.microsoft.us")
 DEFAULT_PAGE, MAX_PAGE = 100, 1000
 MESSAGES_PERMISSION = "ServiceMessage.Read.All"
+# https://learn.microsoft.com/en-us/graph/api/serviceannouncement-list-healthoverviews?view=graph-rest-1.0 (and the
+# issue pages): ServiceHealth.Read.All, delegated or application.
+HEALTH_PERMISSION = "ServiceHealth.Read.All"
 _RESOLVED_FILTER = re.compile(r"^\s*isResolved\s+eq\s+(true|false)\s*$", re.IGNORECASE)
 _ORDER_BY = re.compile(r"^\s*(\w+)(?:\s+(asc|desc))?\s*$", re.IGNORECASE)
 Handler = Callable[[web.Request], Awaitable[web.Response]]
@@ -58,17 +61,17 @@ def routes(state: EmulatorState) -> list[web.RouteDef]:
     """Routes under /graph."""
 
     async def health_overviews(request: web.Request) -> web.Response:
-        tenant, audience = _authorize(state, request)
+        tenant, audience = _authorize(state, request, HEALTH_PERMISSION)
         items = [service_resource(name, status) for name, status in state.tenant_health(tenant).items()]
         return _collection(request, items, f"{audience}/v1.0/$metadata#admin/serviceAnnouncement/healthOverviews")
 
     async def issues(request: web.Request) -> web.Response:
-        tenant, audience = _authorize(state, request)
+        tenant, audience = _authorize(state, request, HEALTH_PERMISSION)
         items = [issue_resource(issue) for issue in state.tenant_issues(tenant)]
         return _collection(request, items, f"{audience}/v1.0/$metadata#admin/serviceAnnouncement/issues", True)
 
     async def issue(request: web.Request) -> web.Response:
-        tenant, audience = _authorize(state, request)
+        tenant, audience = _authorize(state, request, HEALTH_PERMISSION)
         wanted = request.match_info["id"]
         found = next((i for i in state.tenant_issues(tenant) if i.id == wanted), None)
         if found is None:

@@ -49,9 +49,18 @@ def routes(state: EmulatorState) -> list[web.RouteDef]:
     return [web.get(PREFIX + "/v1/customers", customers)]
 
 
+# Customers the partner serves through an indirect reseller (tenant -> the reseller's partner id): Partner Center
+# sets the Customer's `associatedPartnerId` ("the indirect reseller associated to this customer account",
+# https://learn.microsoft.com/en-us/dotnet/api/microsoft.store.partnercenter.models.customers.customer.associatedpartnerid).
+INDIRECT_RESELLERS = {demo.NORTHWIND.tenant_id: "5b2c1f0e-3d4a-4e8b-9c7d-6a5f4e3d2c1b"}
+
+
 def customer_resource(tenant: demo.DemoTenant) -> dict[str, Any]:
     """A Customer resource as Partner Center returns it."""
-    return {
+    extra = (
+        {"associatedPartnerId": INDIRECT_RESELLERS[tenant.tenant_id]} if tenant.tenant_id in INDIRECT_RESELLERS else {}
+    )
+    return extra | {
         "id": tenant.tenant_id,
         "commerceId": f"{tenant.tenant_id[:8]}-commerce",
         "companyProfile": {

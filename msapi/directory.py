@@ -17,6 +17,7 @@ from urllib.parse import quote
 
 import httpx
 
+from msapi.api import json_body
 from msapi.graph import GraphClient
 from msapi.teams_apps import consent_named
 
@@ -85,6 +86,14 @@ class DirectoryClient(GraphClient):
         path = f"/v1.0/groups/{quote(group_id, safe='')}/transitiveMembers/microsoft.graph.user"
         params = {"$select": USER_FIELDS, "$top": str(PAGE_SIZE)}
         return [directory_user(item) async for item in self._items(tenant_id, path, params)]
+
+    async def first_users(self, tenant_id: str, count: int) -> tuple[list[DirectoryUser], bool]:
+        """The directory's first `count` users (one page, at most 999) and whether it holds more."""
+        params = {"$select": USER_FIELDS, "$top": str(min(count, PAGE_SIZE))}
+        body = json_body(await self.call("GET", "/v1.0/users", tenant_id, params=params))
+        items = body.get("value")
+        users = [directory_user(item) for item in items if isinstance(item, dict)] if isinstance(items, list) else []
+        return users, bool(body.get("@odata.nextLink"))
 
     async def call(self, method: str, path: str, tenant_id: str, **kwargs: Any) -> httpx.Response:
         """The call, its refusals named for the permission it needs."""

@@ -204,7 +204,13 @@ def _customer(item: Mapping[str, Any]) -> Customer:
     profile = item.get("companyProfile") or {}
     tenant = str(profile.get("tenantId") or item.get("id") or "").lower()
     domain = str(profile.get("domain") or "").lower()
-    return Customer(tenant_id=tenant, name=str(profile.get("companyName") or domain or tenant), domains=(domain,))
+    return Customer(
+        tenant_id=tenant,
+        name=str(profile.get("companyName") or domain or tenant),
+        domains=(domain,),
+        relationship=str(item.get("relationshipToPartner") or ""),
+        indirect_reseller=str(item.get("associatedPartnerId") or ""),
+    )
 
 
 def _continuation(body: Mapping[str, Any]) -> str | None:

@@ -14,11 +14,14 @@ from bot.turns.actions import ActionResult, ActionRouter, CardAction
 from bot.turns.commands import CommandRouter
 from bot.turns.conversations import CHANNEL, GROUP, PERSONAL
 from bot.turns.turn import Turn
-from cards.admin import AdminView, PortalAccess, admin_card, customers_card
+from cards.admin import AdminView, PortalAccess, admin_card
 from cards.gdap import access_blocks
+from cards.readiness import customers_readiness_card
 from desk.clouds import admin_center_for, partner_center_customer
 from desk.gdap import CustomerAccess, customer_access
 from desk.people import Role
+from desk.readiness import State
+from desk.readiness_service import stored_states
 from msapi.errors import MicrosoftApiError, TokenError
 from msapi.service_requests import ManagedService
 
@@ -127,5 +130,10 @@ async def customers(turn: Turn, _: str) -> None:
         await turn.say(turn.t("customers.unavailable"))
         return
     counts = await turn.services.desk.open_counts()
-    rows = sorted(((c.name, counts.get(c.tenant_id, 0)) for c in listed), key=lambda r: (-r[1], r[0].casefold()))
-    await turn.show(customers_card(turn.t, rows))
+    # The state stored by the last check (`readiness` or the weekly one): checking each customer live is too slow.
+    states = await stored_states(turn.services.desk)
+    rows = sorted(
+        ((c.name, c.tenant_id, counts.get(c.tenant_id, 0), states.get(c.tenant_id, State.NOT_CHECKED)) for c in listed),
+        key=lambda r: (-r[2], r[0].casefold()),
+    )
+    await turn.show(customers_readiness_card(turn.t, rows))

@@ -16,6 +16,7 @@ from bot.features import (
     intake,
     kb,
     queue,
+    readiness,
     reports,
     routes,
     signin,
@@ -47,6 +48,7 @@ FEATURES = (
     reports,
     kb,
     deflection,
+    readiness,
 )
 
 

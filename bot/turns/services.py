@@ -20,9 +20,12 @@ if TYPE_CHECKING:
     from bot.outbox.sender import OutboxSender
     from bot.turns.identity import WhoIsWho
     from dialogs.runner import DialogRunner
+    from msapi.directory import DirectoryClient
     from msapi.gdap import GdapClient
     from msapi.graph import GraphClient
     from msapi.partner_center import PartnerCenterClient
+    from msapi.teams_apps import TeamsAppsClient
+    from msapi.tokens import TokenProvider
 
 
 class ListedCommand(Protocol):
@@ -64,3 +67,8 @@ class Services:
     signins: SignIns | None = None  # wired once the sign-in client lands
     gdap: GdapClient | None = None  # the partner's GDAP relationships (Graph, partner tenant)
     report_links: ReportLinks | None = None  # signed CSV links under PUBLIC_URL (None: no key or address)
+    # Onboarding (issue 16): Graph in customer tenants for the Teams catalog and installs, the directory, and the
+    # app's tokens (whose roles claim says what each customer consented to).
+    teams_apps: TeamsAppsClient | None = None
+    directory: DirectoryClient | None = None
+    tokens: TokenProvider | None = None

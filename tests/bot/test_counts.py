@@ -27,7 +27,7 @@ async def test_open_ticket_counts_per_customer(desk, customer_chat, triage_chann
     await set_triage_channel(desk, triage_channel, technician)
     await raise_ticket(desk, customer_chat)
     english = await said(desk, triage_channel, technician, "customers")
-    assert "1 open ticket\n" in english + "\n" and "0 open tickets" in english, english
+    assert "— 1 open ticket ·" in english and "— 0 open tickets ·" in english, english
     russian = await said(desk, triage_channel, technician, "customers", RUSSIAN)
     assert "1 открытая заявка" in russian and "0 открытых заявок" in russian, russian
 

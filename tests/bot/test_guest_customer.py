@@ -44,7 +44,7 @@ async def test_a_guests_ticket_is_filed_under_the_customers_tenant(desk, guest_c
     await desk.send(triage_channel.message(technician, "customers"))
     await desk.delivered()
     listing = card_text(desk.connector.posts(triage_channel.channel_id)[-1].cards[0])
-    assert "Fabrikam, Inc.\n1 open" in listing, listing
+    assert "Fabrikam, Inc. — 1 open ticket ·" in listing, listing
 
 
 async def test_a_guests_ticket_is_in_their_tickets_and_they_can_follow_it(desk, guest_chat):
