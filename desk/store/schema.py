@@ -521,7 +521,7 @@ MIGRATIONS: list[list[Statement]] = [
         "ALTER TABLE deflections ADD COLUMN draft_id TEXT",
         "CREATE INDEX deflections_draft ON deflections (draft_id)",
     ],
-    # 2x: issue 16 readiness — each customer's last readiness state and when it was checked (what `customers`
+    # 26: readiness (issue 16) — each customer's last readiness state and when it was checked (what `customers`
     # shows), and the state the weekly check last compared against and the ISO week it did (a worsening is posted
     # once: the row's conditional update decides which round, instance or restart posts it).
     [
