@@ -25,9 +25,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.skipif(REASON is not None, reason
 SHOTS = ROOT / "test-output" / "e2e"
 STORM_CUSTOMERS = 30  # the emulator's extra customer tenants, one user each
 STORM_TICKETS = 100  # with their incident notices, well over what Teams lets through one channel in 30 s
-# The bot answers these last commands while it still sends the bulk reply's hundreds of messages: on PostgreSQL in CI
-# `triage here for critical` then went unanswered for over 20 s (probably its SERIALIZABLE transactions retried
-# against the sender's).
+# The bot answers these last commands while it still sends the bulk reply's hundreds of messages, and the playground
+# draws them while it still re-draws the triage channel's cards: give each the time that takes.
 AFTER_STORM_MS = 90_000
 ANSWER = "Microsoft is restoring mailbox access; we will tell you as soon as it is fixed."
 
@@ -59,9 +58,10 @@ async def outage(tmp_path: Path) -> AsyncIterator[tuple[Bot, Playgrounds, LocalC
 @pytest.mark.xfail(
     engine() == "postgresql",
     strict=False,
-    reason="known, not yet understood: on PostgreSQL a technician's command after the bulk reply sometimes goes "
-    "unanswered for over 90 s (`triage here for critical` in one CI run, `changes fabrikam` in a local run; the bot "
-    "read the Message center and logged nothing more). Every step passed on SQLite in each of three CI runs.",
+    reason="the Agents Playground sometimes does not draw a reply in its thread: on PostgreSQL in a local CI run "
+    "the bot answered `triage here for critical` within a second (the playground's log panel shows `message 201` "
+    "with the reply's text) but the thread under the post stayed empty for 90 s; earlier runs lost `changes "
+    "fabrikam`'s card the same way. Every step passed on SQLite in each CI run.",
 )
 async def test_an_incident_storm_summarised_acknowledged_and_answered_at_once(outage):
     from playwright.async_api import async_playwright
