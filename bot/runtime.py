@@ -33,6 +33,7 @@ from bot.jobs.message_digest import weekly_digest
 from bot.jobs.monitor import monitor_round
 from bot.jobs.ms_response import check_ms_response
 from bot.jobs.psa_webhooks import WebhookSender, start_webhooks
+from bot.jobs.rollout import ROLLOUT_CHECK_SECONDS, rollout_rounds
 from bot.jobs.sla_alerts import check_sla
 from bot.jobs.spawner import Spawner
 from bot.jobs.sr_sync import sync_service_requests
@@ -66,9 +67,11 @@ from desk.store.tokens import Sealer
 from desk.storm import StormPolicy, threshold_for
 from dialogs.runner import DialogRunner
 from msapi.delegated import UserSignIn
+from msapi.directory import DirectoryClient
 from msapi.gdap import GdapClient
 from msapi.graph import SERVICE_COMMUNICATIONS_LIMITS, GraphClient
 from msapi.partner_center import PartnerCenterClient
+from msapi.teams_apps import TEAMS_LIMITS, TeamsAppsClient
 from msapi.throttle import ThrottleGate, partner_center_customer
 from msapi.tokens import TokenProvider
 from msapi.transport import combined_bundle, http_client, msal_session
@@ -177,6 +180,11 @@ async def start(
         gate=gate,
         partner_tenant_id=settings.partner_tenant_id,
     )
+    # The roll-out's Graph calls in customer tenants (issue 16): the Teams calls share their own per-tenant window.
+    teams_limiter = SharedRateLimiter(db, "graph:teams", Limits(TEAMS_LIMITS), clock)
+    graph_scope = f"{settings.cloud.graph_url}/.default"
+    teams_apps = TeamsAppsClient(http, tokens, settings.graph_url, graph_scope, limiter=teams_limiter, gate=gate)
+    directory = DirectoryClient(http, tokens, settings.graph_url, graph_scope, gate=gate)
     credentials = CachingCredentialsFactory(
         settings.bot.app_id, settings.bot.app_password, settings.bot.app_type, settings.bot.app_tenant_id, session
     )
@@ -222,6 +230,8 @@ async def start(
         signins=signins,
         gdap=gdap,
         report_links=_report_links(settings),
+        teams_apps=teams_apps,
+        directory=directory,
     )
     bot = DeskBot(services, commands, actions, conversation_state, holder)
 
@@ -240,6 +250,7 @@ async def start(
         job("gdap-expiry", GDAP_POLL_SECONDS, lambda: check_gdap(services)),
         job("storm", settings.storm_check_seconds, lambda: storm_rounds(services)),
         job("weekly-report", REPORT_CHECK_SECONDS, lambda: weekly_report(services)),
+        job("rollout", ROLLOUT_CHECK_SECONDS, lambda: rollout_rounds(services)),
     ]
     if settings.kb_dir is not None:
         kb = KnowledgeBase(desk.db, clock)

@@ -17,6 +17,7 @@ from bot.features import (
     kb,
     queue,
     reports,
+    rollout,
     routes,
     signin,
     storm,
@@ -47,6 +48,7 @@ FEATURES = (
     reports,
     kb,
     deflection,
+    rollout,
 )
 
 

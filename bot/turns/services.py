@@ -20,9 +20,11 @@ if TYPE_CHECKING:
     from bot.outbox.sender import OutboxSender
     from bot.turns.identity import WhoIsWho
     from dialogs.runner import DialogRunner
+    from msapi.directory import DirectoryClient
     from msapi.gdap import GdapClient
     from msapi.graph import GraphClient
     from msapi.partner_center import PartnerCenterClient
+    from msapi.teams_apps import TeamsAppsClient
 
 
 class ListedCommand(Protocol):
@@ -64,3 +66,5 @@ class Services:
     signins: SignIns | None = None  # wired once the sign-in client lands
     gdap: GdapClient | None = None  # the partner's GDAP relationships (Graph, partner tenant)
     report_links: ReportLinks | None = None  # signed CSV links under PUBLIC_URL (None: no key or address)
+    teams_apps: TeamsAppsClient | None = None  # customers' org catalogs and per-user installs (roll-out)
+    directory: DirectoryClient | None = None  # customers' users and groups (roll-out)

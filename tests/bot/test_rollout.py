@@ -4,13 +4,22 @@ reference."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
+from typing import Any
 
+from bot.jobs.rollout import rollout_rounds
+from cards.rollout import CANCEL, CONFIRM
+from emulator import demo
 from emulator.bot_events import personal_install_activity
+from emulator.demo_directory import DESK_MANIFEST_ID, DirectoryUser
+from emulator.install_events import InstallEvents
 from tests.bot.helpers import card_text, rows
-from tests.support.activities import BOT_ID, BOT_NAME, Chat
-from tests.support.connector import LocalConnector
-from tests.support.harness import local_settings, start_desk
+from tests.support.activities import BOT_ID, BOT_NAME, Chat, user
+from tests.support.connector import LocalConnector, Sent
+from tests.support.harness import Desk, local_settings, start_desk
+
+SALES_GROUP = "5a1d7c3e-0b2f-4e6a-9d8c-1f2e3d4c5b02"
 
 
 def install_event(chat: Chat) -> dict[str, object]:
@@ -52,3 +61,138 @@ async def test_install_event_welcomes_once_across_redelivery_and_restart(
     finally:
         await again.close()
     assert len([p for p in connector.posts(customer_chat.conversation_id) if p.cards]) == 1
+
+
+# --- roll out, end to end with the emulator's Graph and its install events --------------------------------------
+
+
+async def fake_sleep(seconds: float) -> None:
+    """The job's pace, without waiting (no timed tests)."""
+
+
+async def start_rollout_desk(tmp_path: Path, connector: LocalConnector) -> tuple[Desk, InstallEvents]:
+    desk = await start_desk(local_settings(tmp_path, connector, TEAMS_APP_ID=DESK_MANIFEST_ID), connector)
+    events = InstallEvents(str(desk.client.make_url("/api/messages")), connector.url, BOT_ID.removeprefix("28:"))
+    desk.runtime.emulator.state.install_events = events
+    return desk, events
+
+
+async def ask(desk: Desk, chat: Chat, text: str) -> list[Sent]:
+    before = len(desk.connector.posts(chat.conversation_id))
+    await desk.send(chat.message(text))
+    await desk.delivered()
+    return desk.connector.posts(chat.conversation_id)[before:]
+
+
+def verbs(card: dict[str, Any]) -> dict[str, str]:
+    return {a["verb"]: a["data"]["id"] for a in card.get("actions", [])}
+
+
+async def all_delivered(events: InstallEvents, count: int) -> None:
+    """Wait (bounded) until the emulator's install events reached the bot: they are sent from its own thread."""
+    async with asyncio.timeout(30):
+        while len(events.sent) < count:  # noqa: ASYNC110 - counted on the emulator's own loop, in another thread
+            await asyncio.sleep(0.02)
+
+
+def in_roster(connector: LocalConnector, people: list[DirectoryUser]) -> None:
+    """Teams knows them (the bot looks members up in the roster)."""
+    for person in people:
+        connector.members[f"29:{person.id}"] = {
+            "id": f"29:{person.id}",
+            "name": person.display_name,
+            "aadObjectId": person.id,
+            "email": person.mail,
+            "userPrincipalName": person.user_principal_name,
+            "tenantId": demo.FABRIKAM.tenant_id,
+        }
+
+
+async def test_group_rollout_reaches_only_the_group_nested_included_and_welcomes_each_once(
+    tmp_path: Path, connector: LocalConnector
+) -> None:
+    desk, events = await start_rollout_desk(tmp_path, connector)
+    tech = Chat(user(demo.PARTNER, 0), connector.url)
+    state = desk.runtime.emulator.state
+    try:
+        fabrikam = state.teams.users[demo.FABRIKAM.tenant_id]
+        sales = {u.id for u in state.teams.transitive_users(demo.FABRIKAM.tenant_id, SALES_GROUP) or []}
+        assert len(sales) == 4 and fabrikam[9].id in sales, "one of them through the nested Sales Leads"
+        in_roster(connector, fabrikam)
+        [shown] = await ask(desk, tech, "roll out fabrikam group Fabrikam Sales")
+        text = card_text(shown.cards[0])
+        assert "4 people of Fabrikam" in text and "personal scope" in text and "welcome card" in text
+        ids = verbs(shown.cards[0])
+        await desk.send(tech.invoke(CONFIRM, ids[CONFIRM]))
+        await rollout_rounds(desk.runtime.services, fake_sleep)
+        await all_delivered(events, 4)
+        await desk.delivered()
+        installed = [user_id for tenant, user_id, _ in state.teams.installs]
+        assert sorted(installed) == sorted(sales), "only the group's people, each once"
+        welcomed = await rows(desk, "SELECT user_id FROM welcomes")
+        assert sorted(r["user_id"] for r in welcomed) == sorted(sales)
+        for user_id in sales:
+            cards = [p for p in connector.posts(f"a:personal-{user_id}") if p.cards]
+            assert len(cards) == 1, user_id
+        posted = [p for p in connector.posts(tech.conversation_id) if p.cards][-1]
+        assert "Rolling the desk out to Fabrikam" in card_text(posted.cards[0]), "the progress card, posted at Confirm"
+        [final] = [u for u in connector.updates() if u.cards and u.activity_id == posted.response_id][-1:]
+        assert "finished: 4 people" in card_text(final.cards[0]) and "Installed\n4" in card_text(final.cards[0])
+        # The same roll-out again: everyone already has the app, nobody is installed for or greeted twice.
+        [again] = await ask(desk, tech, "roll out fabrikam group Fabrikam Sales")
+        await desk.send(tech.invoke(CONFIRM, verbs(again.cards[0])[CONFIRM]))
+        counts = await rollout_rounds(desk.runtime.services, fake_sleep)
+        assert counts[0] is not None and counts[0].skipped == 4 and counts[0].installed == 0
+        assert len(state.teams.installs) == 4
+    finally:
+        await desk.close()
+
+
+async def test_cancel_installs_nothing(tmp_path: Path, connector: LocalConnector) -> None:
+    desk, _ = await start_rollout_desk(tmp_path, connector)
+    tech = Chat(user(demo.PARTNER, 0), connector.url)
+    try:
+        [shown] = await ask(desk, tech, "roll out fabrikam all")
+        ids = verbs(shown.cards[0])
+        status, _ = await desk.send(tech.invoke(CANCEL, ids[CANCEL]))
+        assert status == 200
+        await desk.send(tech.invoke(CONFIRM, ids[CONFIRM]))  # a Confirm after Cancel changes nothing
+        assert await rollout_rounds(desk.runtime.services, fake_sleep) == []
+        assert desk.runtime.emulator.state.teams.installs == []
+        [row] = await rows(desk, "SELECT state FROM rollouts")
+        assert row["state"] == "cancelled"
+    finally:
+        await desk.close()
+
+
+async def test_a_customer_without_the_teams_administrator_role_is_refused_with_the_role_named(
+    tmp_path: Path, connector: LocalConnector
+) -> None:
+    desk, _ = await start_rollout_desk(tmp_path, connector)
+    tech = Chat(user(demo.PARTNER, 0), connector.url)
+    try:
+        [told] = await ask(desk, tech, "roll out adventure works all")
+        assert "lacks the Teams Administrator role" in (told.text or "")
+        assert await rows(desk, "SELECT id FROM rollouts") == []
+    finally:
+        await desk.close()
+
+
+async def test_unknown_group_address_and_missing_catalog_app_are_refused(
+    tmp_path: Path, connector: LocalConnector
+) -> None:
+    desk, _ = await start_rollout_desk(tmp_path, connector)
+    tech = Chat(user(demo.PARTNER, 0), connector.url)
+    state = desk.runtime.emulator.state
+    try:
+        [told] = await ask(desk, tech, "roll out fabrikam group Nobody Here")
+        assert "no group named Nobody Here" in (told.text or "")
+        [told] = await ask(desk, tech, "roll out fabrikam nobody@fabrikam.example megan@" + demo.FABRIKAM.domain)
+        assert "nobody@fabrikam.example" in (told.text or "") and "megan@" not in (told.text or "").split(":")[-1]
+        state.teams.catalogs[demo.FABRIKAM.tenant_id] = []
+        [told] = await ask(desk, tech, "roll out fabrikam all")
+        assert "not in Fabrikam" in (told.text or "") and "Teams admin center" in (told.text or "")
+        assert "signed-in admin" in (told.text or "")
+        assert await rows(desk, "SELECT id FROM rollouts") == []
+    finally:
+        await desk.close()
