@@ -26,16 +26,16 @@ def progress(rollout: Rollout, counts: Counts, final: bool) -> Outgoing:
 
 
 async def rollout_rounds(
-    services: Services, sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+    services: Services, sleep: Callable[[float], Awaitable[None]] = asyncio.sleep, pace: Pace | None = None
 ) -> list[Counts | None]:
-    """Run every confirmed roll-out to its end (or until this process stops)."""
+    """Run every confirmed roll-out to its end (or until this process stops); `sleep` and `pace` for tests."""
     apps = services.teams_apps
     if apps is None:
         return []
     ids = await services.desk.running_rollouts()
     if not ids:
         return []
-    pace = Pace(per_second=float(services.settings.rollout_per_second))
+    pace = pace or Pace(per_second=float(services.settings.rollout_per_second))
     runner = RolloutRunner(services.desk.db, apps, progress, pace, services.clock, sleep)
 
     async def one(rollout_id: int) -> Counts | None:

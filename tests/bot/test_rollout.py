@@ -8,12 +8,18 @@ import asyncio
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from bot.jobs.rollout import rollout_rounds
 from cards.rollout import CANCEL, CONFIRM
+from desk.rollout_service import Pace
 from emulator import demo
 from emulator.bot_events import personal_install_activity
 from emulator.demo_directory import DESK_MANIFEST_ID, DirectoryUser
 from emulator.install_events import InstallEvents
+from msapi.retry import RetryPolicy
+from msapi.teams_apps import TeamsAppsClient
+from msapi.throttle import ThrottleGate
 from tests.bot.helpers import card_text, rows
 from tests.support.activities import BOT_ID, BOT_NAME, Chat, user
 from tests.support.connector import LocalConnector, Sent
@@ -194,5 +200,68 @@ async def test_unknown_group_address_and_missing_catalog_app_are_refused(
         assert "not in Fabrikam" in (told.text or "") and "Teams admin center" in (told.text or "")
         assert "signed-in admin" in (told.text or "")
         assert await rows(desk, "SELECT id FROM rollouts") == []
+    finally:
+        await desk.close()
+
+
+class FakeTime:
+    """One clock for the emulator's Teams pace, the client's waits and the job's pace: sleeping moves it."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.sleeps = 0
+        self.stop_after: int | None = None
+
+    def monotonic(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.sleeps += 1
+        self.now += max(seconds, 0.0)
+        if self.stop_after is not None and self.sleeps >= self.stop_after:
+            self.stop_after = None
+            raise asyncio.CancelledError  # the process stops in the middle of the roll-out
+
+
+async def test_500_people_with_429s_and_a_restart_each_installed_once_and_welcomed_once(
+    tmp_path: Path, connector: LocalConnector
+) -> None:
+    desk, events = await start_rollout_desk(tmp_path, connector)
+    tech = Chat(user(demo.PARTNER, 0), connector.url)
+    state = desk.runtime.emulator.state
+    time = FakeTime()
+    try:
+        people = state.teams.add_users(demo.FABRIKAM.tenant_id, 500, demo.FABRIKAM.domain, group="Everyone 500")
+        in_roster(connector, people)
+        state.teams.monotonic = time.monotonic  # Graph's 30 per second per tenant, on the test's clock
+        services = desk.runtime.services
+        old = services.teams_apps
+        assert old is not None
+        services.teams_apps = TeamsAppsClient(
+            old._http, old._tokens, old.base_url, old._scope, gate=ThrottleGate(time.monotonic, time.sleep),
+            sleep=time.sleep, policy=RetryPolicy(attempts=2),
+        )  # fmt: skip
+        [shown] = await ask(desk, tech, "roll out fabrikam group Everyone 500")
+        assert "500 people of Fabrikam" in card_text(shown.cards[0]) and "and 495 more" in card_text(shown.cards[0])
+        await desk.send(tech.invoke(CONFIRM, verbs(shown.cards[0])[CONFIRM]))
+        too_fast = Pace(per_second=50.0)  # faster than Graph allows: the emulator answers 429s with Retry-After
+        time.stop_after = 400
+        with pytest.raises(asyncio.CancelledError):
+            await rollout_rounds(services, time.sleep, too_fast)
+        halfway = len(state.teams.installs)
+        assert 0 < halfway < 500, "stopped in the middle"
+        [counts] = await rollout_rounds(services, time.sleep, too_fast)  # the restarted job resumes
+        throttled = [r for r in state.requests("/graph/v1.0/users/", "POST") if r.status == 429]
+        await all_delivered(events, 500)
+        await desk.delivered()
+        assert counts is not None and counts.failed == 0 and counts.installed + counts.skipped == 500
+        installs = [user_id for _, user_id, _ in state.teams.installs]
+        assert len(installs) == 500 and set(installs) == {p.id for p in people}, "each installed once"
+        welcomed = await rows(desk, "SELECT user_id FROM welcomes")
+        assert len(welcomed) == 500
+        chats = {f"a:personal-{p.id}" for p in people}
+        greeted = [p for p in connector.posts("a:personal-") if p.cards and p.conversation_id in chats]
+        assert len(greeted) == 500 and len({p.conversation_id for p in greeted}) == 500, "each welcomed once"
+        assert throttled, "Graph's pace was met with 429s"
     finally:
         await desk.close()
