@@ -48,7 +48,7 @@ def progress_card(t: Translate, rollout: Rollout, counts: Counts, final: bool) -
     lines = [t("rollout.failure", name=clip(name, 60), reason=clip(reason, 120)) for name, reason in counts.reasons]
     return render(
         "rollout",
-        heading=t(key, customer=rollout.customer_name, total=counts.total),
+        heading=t(key, customer=rollout.customer_name, count=counts.total),
         lines=lines,
         facts=facts,
         actions=[],

@@ -197,7 +197,7 @@ async def test_unknown_group_address_and_missing_catalog_app_are_refused(
         assert "nobody@fabrikam.example" in (told.text or "") and "megan@" not in (told.text or "").split(":")[-1]
         state.teams.catalogs[demo.FABRIKAM.tenant_id] = []
         [told] = await ask(desk, tech, "roll out fabrikam all")
-        assert "not in Fabrikam" in (told.text or "") and "Teams admin center" in (told.text or "")
+        assert "not in the org app catalog of Fabrikam" in (told.text or "") and "Teams admin center" in (told.text or "")
         assert "signed-in admin" in (told.text or "")
         assert await rows(desk, "SELECT id FROM rollouts") == []
     finally:
