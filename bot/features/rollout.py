@@ -52,6 +52,10 @@ async def roll_out(turn: Turn, args: str) -> None:
     try:
         app_id = await _preflight(turn, customer)
         people = await _people(turn, customer, choice)
+        if people and turn.services.teams_apps is not None:
+            # A real call with the install permission (the list of a user's apps needs the same one here): a
+            # missing grant is named now, not as 500 failures later.
+            await turn.services.teams_apps.installation(customer.tenant_id, people[0].id, app_id)
     except Refusal as refusal:
         await turn.say(str(refusal))
         return

@@ -197,7 +197,9 @@ async def test_unknown_group_address_and_missing_catalog_app_are_refused(
         assert "nobody@fabrikam.example" in (told.text or "") and "megan@" not in (told.text or "").split(":")[-1]
         state.teams.catalogs[demo.FABRIKAM.tenant_id] = []
         [told] = await ask(desk, tech, "roll out fabrikam all")
-        assert "not in the org app catalog of Fabrikam" in (told.text or "") and "Teams admin center" in (told.text or "")
+        assert "not in the org app catalog of Fabrikam" in (told.text or "") and "Teams admin center" in (
+            told.text or ""
+        )
         assert "signed-in admin" in (told.text or "")
         assert await rows(desk, "SELECT id FROM rollouts") == []
     finally:
@@ -263,5 +265,30 @@ async def test_500_people_with_429s_and_a_restart_each_installed_once_and_welcom
         greeted = [p for p in connector.posts("a:personal-") if p.cards and p.conversation_id in chats]
         assert len(greeted) == 500 and len({p.conversation_id for p in greeted}) == 500, "each welcomed once"
         assert throttled, "Graph's pace was met with 429s"
+    finally:
+        await desk.close()
+
+
+@pytest.mark.parametrize(
+    ("permission", "command"),
+    [
+        ("TeamsAppInstallation.ReadWriteSelfForUser.All", "roll out fabrikam all"),
+        ("GroupMember.Read.All", "roll out fabrikam group Fabrikam Sales"),
+        ("User.Read.All", "roll out fabrikam all"),
+        ("AppCatalog.Read.All", "roll out fabrikam all"),
+    ],
+)
+async def test_missing_consent_is_refused_with_the_permission_named(
+    tmp_path: Path, connector: LocalConnector, permission: str, command: str
+) -> None:
+    desk, _ = await start_rollout_desk(tmp_path, connector)
+    tech = Chat(user(demo.PARTNER, 0), connector.url)
+    state = desk.runtime.emulator.state
+    try:
+        state.graph_permissions_missing[demo.FABRIKAM.tenant_id] = {permission}
+        [told] = await ask(desk, tech, command)
+        assert f"lacks the Graph permission {permission}" in (told.text or "")
+        assert await rows(desk, "SELECT id FROM rollouts") == []
+        assert state.teams.installs == []
     finally:
         await desk.close()
