@@ -17,7 +17,6 @@ from emulator.install_events import InstallEvents
 from tests.emulator.onboarding_rig import Onboarding
 
 FABRIKAM = demo.FABRIKAM.tenant_id
-ADELE = demo.FABRIKAM.users[1]
 BIND = {"teamsApp@odata.bind": f"https://graph.microsoft.com/v1.0/appCatalogs/teamsApps/{FABRIKAM_DESK_APP_ID}"}
 
 
@@ -39,25 +38,26 @@ async def test_an_install_sends_the_bot_one_personal_conversation_update(onboard
     server, received = await bot_endpoint()
     events = InstallEvents(str(server.make_url("/api/messages")), "https://smba.example/teams", "bot-id", "Desk")
     onboarding.state.install_events = events
+    [person] = onboarding.state.teams.add_users(FABRIKAM, 1, demo.FABRIKAM.domain)  # nobody else's tests touch
     try:
-        first = await onboarding.post(FABRIKAM, f"/v1.0/users/{ADELE.aad_id}/teamwork/installedApps", json=BIND)
-        again = await onboarding.post(FABRIKAM, f"/v1.0/users/{ADELE.aad_id}/teamwork/installedApps", json=BIND)
+        first = await onboarding.post(FABRIKAM, f"/v1.0/users/{person.id}/teamwork/installedApps", json=BIND)
+        again = await onboarding.post(FABRIKAM, f"/v1.0/users/{person.id}/teamwork/installedApps", json=BIND)
         async with asyncio.timeout(10):
-            while not received:  # noqa: ASYNC110 - sent from the emulator's own thread
+            while not events.sent:  # noqa: ASYNC110 - recorded on the emulator's own thread once the bot answered
                 await asyncio.sleep(0.01)
-        await asyncio.sleep(0)  # a second event, were one sent, would be on its way too
     finally:
         await server.close()
+        onboarding.state.install_events = None
     assert (first.status_code, again.status_code) == (201, 409)
     [event] = received
     assert event["type"] == "conversationUpdate" and event["serviceUrl"] == "https://smba.example/teams"
     assert event["conversation"]["conversationType"] == "personal"
-    assert event["conversation"]["id"] == f"a:personal-{ADELE.aad_id}"
+    assert event["conversation"]["id"] == f"a:personal-{person.id}"
     assert event["channelData"] == {"tenant": {"id": FABRIKAM}}
     assert event["recipient"]["id"] == "28:bot-id"
-    assert [m["id"] for m in event["membersAdded"]] == ["28:bot-id", f"29:{ADELE.aad_id}"]
-    assert event["from"]["aadObjectId"] == ADELE.aad_id
-    assert events.sent == [(FABRIKAM, ADELE.aad_id)]
+    assert [m["id"] for m in event["membersAdded"]] == ["28:bot-id", f"29:{person.id}"]
+    assert event["from"]["aadObjectId"] == person.id
+    assert events.sent == [(FABRIKAM, person.id)]
 
 
 async def test_extra_people_and_their_group_are_in_the_directory(onboarding: Onboarding) -> None:
