@@ -34,6 +34,7 @@ from bot.jobs.monitor import monitor_round
 from bot.jobs.ms_response import check_ms_response
 from bot.jobs.psa_webhooks import WebhookSender, start_webhooks
 from bot.jobs.readiness_weekly import READINESS_CHECK_SECONDS, weekly_readiness
+from bot.jobs.rollout import ROLLOUT_CHECK_SECONDS, rollout_rounds
 from bot.jobs.sla_alerts import check_sla
 from bot.jobs.spawner import Spawner
 from bot.jobs.sr_sync import sync_service_requests
@@ -71,7 +72,7 @@ from msapi.directory import DirectoryClient
 from msapi.gdap import GdapClient
 from msapi.graph import SERVICE_COMMUNICATIONS_LIMITS, GraphClient
 from msapi.partner_center import PartnerCenterClient
-from msapi.teams_apps import TeamsAppsClient
+from msapi.teams_apps import TEAMS_LIMITS, TeamsAppsClient
 from msapi.throttle import ThrottleGate, partner_center_customer
 from msapi.tokens import TokenProvider
 from msapi.transport import combined_bundle, http_client, msal_session
@@ -180,10 +181,10 @@ async def start(
         gate=gate,
         partner_tenant_id=settings.partner_tenant_id,
     )
-    # Onboarding calls in customer tenants (issue 16): the same app and gate; Graph paces the Teams calls at 30 rps
-    # per app per tenant and answers 429 past it, which the clients wait out (docs/onboarding-graph.md).
+    # The roll-out's Graph calls in customer tenants (issue 16): the Teams calls share their own per-tenant window.
+    teams_limiter = SharedRateLimiter(db, "graph:teams", Limits(TEAMS_LIMITS), clock)
     graph_scope = f"{settings.cloud.graph_url}/.default"
-    teams_apps = TeamsAppsClient(http, tokens, settings.graph_url, graph_scope, gate=gate)
+    teams_apps = TeamsAppsClient(http, tokens, settings.graph_url, graph_scope, limiter=teams_limiter, gate=gate)
     directory = DirectoryClient(http, tokens, settings.graph_url, graph_scope, gate=gate)
     credentials = CachingCredentialsFactory(
         settings.bot.app_id, settings.bot.app_password, settings.bot.app_type, settings.bot.app_tenant_id, session
@@ -252,6 +253,7 @@ async def start(
         job("storm", settings.storm_check_seconds, lambda: storm_rounds(services)),
         job("weekly-report", REPORT_CHECK_SECONDS, lambda: weekly_report(services)),
         job("readiness-weekly", READINESS_CHECK_SECONDS, lambda: weekly_readiness(services)),
+        job("rollout", ROLLOUT_CHECK_SECONDS, lambda: rollout_rounds(services)),
     ]
     if settings.kb_dir is not None:
         kb = KnowledgeBase(desk.db, clock)

@@ -9,6 +9,7 @@ from desk.escalation_service import EscalationService
 from desk.incident_service import IncidentService
 from desk.ms_response_service import ResponseClockService
 from desk.queue_service import QueueService
+from desk.rollout_book import RolloutService
 from desk.routing_service import RoutingService
 from desk.storm_service import StormService
 from desk.ticket_service import Announce, Created, Notices, TicketService
@@ -28,5 +29,6 @@ class Desk(
     RoutingService,
     IncidentService,
     StormService,
+    RolloutService,
 ):
     """Everything the bot asks of the desk."""

@@ -97,6 +97,7 @@ class Settings:
     # Knowledge base (desk/kb_files.py): a folder of Markdown articles (None: no folder), read again this often.
     kb_dir: Path | None = None
     kb_check_seconds: int = 30
+    rollout_per_second: int = 5  # roll-out installs per second per customer (Graph allows 30: issue 16)
 
     @property
     def local_mode(self) -> bool:
@@ -178,6 +179,7 @@ def _build(env: EnvReader) -> Settings:
         psa=psa_settings(env, local),
         kb_dir=Path(env.str("KB_DIR")) if env.str("KB_DIR") else None,
         kb_check_seconds=env.int("KB_CHECK_SECONDS", 30, minimum=5, maximum=3600),
+        rollout_per_second=env.int("ROLLOUT_PER_SECOND", 5, minimum=1, maximum=20),
     )
 
 

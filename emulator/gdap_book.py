@@ -19,6 +19,7 @@ SERVICE_SUPPORT_ADMINISTRATOR = "f023fd81-a637-4b56-95fd-791ac0226033"
 EXCHANGE_ADMINISTRATOR = "29232cdf-9323-42fd-ade2-1d097af3e4de"
 HELPDESK_ADMINISTRATOR = "729827e3-9c14-49f7-bb1b-9608f156bbb8"
 GLOBAL_READER = "f2ef992c-3afb-46b9-b7cf-a126ee74c451"
+TEAMS_ADMINISTRATOR = "69091246-20e8-4a56-aa4d-066075b2a7a8"  # the roll-out (issue 16)
 DIRECTORY_READERS = "88d8e3e3-8f55-4a1e-953a-9b9898b8876b"
 
 
@@ -75,7 +76,7 @@ def demo_relationships(now: datetime) -> list[GdapRelationship]:
 
     support = (SERVICE_SUPPORT_ADMINISTRATOR, EXCHANGE_ADMINISTRATOR, GLOBAL_READER)
     return [
-        made(demo.FABRIKAM, "0001", support, "active", timedelta(days=20)),
+        made(demo.FABRIKAM, "0001", (*support, TEAMS_ADMINISTRATOR), "active", timedelta(days=20)),
         made(
             demo.NORTHWIND,
             "0002",

@@ -17,6 +17,7 @@ from typing import Any
 from emulator import demo, demo_health, demo_storm
 from emulator.gdap_book import GdapBook
 from emulator.grants import Grants
+from emulator.install_events import InstallEvents
 from emulator.sr_store import ScriptStep, ServiceRequestBook, StoredServiceRequest
 from emulator.teams_book import TeamsBook
 
@@ -133,6 +134,8 @@ class EmulatorState:
     gdap: GdapBook = field(default_factory=GdapBook)
     # Customer directories, org app catalogs and per-user installations, with Graph's Teams pace (issue 16).
     teams: TeamsBook = field(default_factory=TeamsBook)
+    # Where Teams tells the bot about personal installs (None: recorded in teams.installs only).
+    install_events: InstallEvents | None = None
 
     def __post_init__(self) -> None:
         if not self.demo_health:

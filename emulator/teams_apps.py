@@ -114,6 +114,9 @@ def routes(state: EmulatorState) -> list[web.RouteDef]:
         except AlreadyInstalled:
             # Learn names no answer for this; Graph answers 409 Conflict (docs/onboarding-graph.md).
             raise Refused(409, "Conflict", "App is already installed.") from None
+        events, person = state.install_events, state.teams.user(tenant, user)
+        if events is not None and person is not None:
+            events.schedule(tenant, person)  # Teams then tells the bot (emulator/install_events.py)
         return web.Response(status=201)
 
     return [

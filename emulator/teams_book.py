@@ -51,6 +51,22 @@ class TeamsBook:
         for key, app_ids in demo_installed().items():
             self.installed.setdefault(key, {}).update({_installation_id(): app_id for app_id in app_ids})
 
+    def add_users(self, tenant: str, count: int, domain: str, group: str | None = None) -> list[DirectoryUser]:
+        """`count` more people in the tenant (tests, benchmarks: a roll-out to hundreds), optionally all members of a
+        new group named `group`."""
+        made = [
+            DirectoryUser(
+                f"{secrets.token_hex(4)}-0000-4000-8000-{n:012d}", f"Person {n:04d}", f"p{n}@{domain}", f"p{n}@{domain}"
+            )
+            for n in range(count)
+        ]
+        with self.lock:
+            self.users.setdefault(tenant, []).extend(made)
+            if group is not None:
+                members = tuple(user.id for user in made)
+                self.groups.setdefault(tenant, []).append(DirectoryGroup(secrets.token_hex(16), group, members))
+        return made
+
     def user(self, tenant: str, key: str) -> DirectoryUser | None:
         """A user by id or user principal name (as Graph's /users/{id | userPrincipalName})."""
         with self.lock:

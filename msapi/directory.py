@@ -73,6 +73,11 @@ class DirectoryClient(GraphClient):
                 found.setdefault(user.id, user)
         return list(found.values())
 
+    async def all_users(self, tenant_id: str) -> list[DirectoryUser]:
+        """Every user of the tenant, every page (GET /v1.0/users, User.Read.All)."""
+        params = {"$select": USER_FIELDS, "$top": str(PAGE_SIZE)}
+        return [directory_user(item) async for item in self._items(tenant_id, "/v1.0/users", params)]
+
     async def groups_named(self, tenant_id: str, name: str) -> list[Group]:
         """Groups whose display name is `name` (Graph compares without case)."""
         params = {"$filter": f"displayName eq '{_q(name)}'", "$select": "id,displayName", "$top": str(PAGE_SIZE)}

@@ -18,6 +18,7 @@ from bot.features import (
     queue,
     readiness,
     reports,
+    rollout,
     routes,
     signin,
     storm,
@@ -49,6 +50,7 @@ FEATURES = (
     kb,
     deflection,
     readiness,
+    rollout,
 )
 
 

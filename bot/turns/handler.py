@@ -164,7 +164,25 @@ class DeskBot(TeamsActivityHandler):
         if person.role is Role.STRANGER:
             return
         turn = self._turn(turn_context, person)
-        await help_feature.show_help(turn, "")
+        activity = turn_context.activity
+        user_id = (activity.from_property.aad_object_id or "") if activity.from_property else ""
+        if scope_of(activity) != PERSONAL or not user_id:
+            await help_feature.show_help(turn, "")
+            return
+        # Installed in a person's personal scope (by a roll-out or by the person): greet once per person, across
+        # redeliveries, reinstalls and restarts (issue 16), and keep the chat's reference for later messages.
+        record = record_of(activity)
+        desk = self._services.desk
+        await desk.save_conversation(record)
+        tenant = record.tenant_id or ""
+        if not await desk.welcome_once(tenant, user_id, record.key):
+            logger.info("welcome on install: %s was greeted already", user_id)
+            return
+        try:
+            await help_feature.show_help(turn, "")
+        except Exception:
+            await desk.forget_welcome(tenant, user_id)  # not greeted after all: the next delivery greets
+            raise
 
     async def _begin(self, turn_context: TurnContext, dedupe: bool = True) -> Turn | None:
         """Resolve the sender; refuse strangers (storing nothing); set aside redeliveries of completed turns; remember

@@ -532,4 +532,36 @@ MIGRATIONS: list[list[Statement]] = [
             reported_state TEXT,
             reported_week TEXT)""",
     ],
+    # 27: roll-out (issue 16) — a roll-out per confirmation (its card, its state, its lease) and one row per chosen
+    # person with what happened to them; `welcomes` records each person greeted on install, once.
+    [
+        """CREATE TABLE rollouts (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            tenant_id TEXT NOT NULL,
+            customer_name TEXT NOT NULL,
+            target TEXT NOT NULL,
+            state TEXT NOT NULL,
+            created_by TEXT NOT NULL,
+            conversation_key TEXT NOT NULL,
+            locale TEXT,
+            app_id TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            progress_at TEXT)""",
+        """CREATE TABLE rollout_people (
+            rollout_id INTEGER NOT NULL REFERENCES rollouts (id),
+            user_id TEXT NOT NULL,
+            name TEXT NOT NULL,
+            state TEXT NOT NULL,
+            reason TEXT,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (rollout_id, user_id))""",
+        "CREATE INDEX rollout_people_state ON rollout_people (rollout_id, state)",
+        """CREATE TABLE welcomes (
+            tenant_id TEXT NOT NULL,
+            user_id TEXT NOT NULL,
+            conversation_key TEXT NOT NULL,
+            welcomed_at TEXT NOT NULL,
+            PRIMARY KEY (tenant_id, user_id))""",
+    ],
 ]

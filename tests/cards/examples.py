@@ -21,6 +21,7 @@ from desk.support import SupportProfile
 from desk.tickets import FIELDS, LIMITS, MESSAGE_LIMIT, Product, Requester, Severity, Status, Ticket, TicketFields
 from tests.cards.kb_examples import examples as kb_examples
 from tests.cards.message_center_examples import examples as message_center_examples
+from tests.cards.rollout_examples import examples as rollout_examples
 
 # Every locale the desk speaks; the same cards are built in each (languages without a catalog fall back to English).
 LOCALES = ("en-US", "ru-RU")
@@ -412,4 +413,5 @@ EXAMPLES: list[Example] = [
     *_largest(),
     *(Example(name, build) for name, build in message_center_examples()),
     *(Example(name, build) for name, build in kb_examples()),
+    *(Example(name, build) for name, build in rollout_examples()),
 ]
