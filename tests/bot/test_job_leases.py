@@ -217,6 +217,7 @@ async def test_every_job_of_the_app_runs_under_its_lease(desk: RunningDesk) -> N
         "storm",
         "weekly-report",
         "readiness-weekly",
+        "rollout",
     }
     jobs = [task for task in desk.runtime.tasks if task.get_name() in names]
     for _ in range(200):  # each job's first beat takes its lease at start
