@@ -15,6 +15,7 @@ SMALL_RUNS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("bench.fanout", ("--small",)),
     ("bench.outbox", ("--others", "6", "--messages", "2", "--hold", "2", "--crowd", "20")),
     ("bench.store", ("--small",)),
+    ("bench.reports", ("--small",)),
     ("bench.turns", ("--small",)),
     ("bench.turn_cost", ("--small",)),
     ("bench.health", ("--small",)),
