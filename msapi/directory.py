@@ -18,8 +18,7 @@ from urllib.parse import quote
 import httpx
 
 from msapi.api import json_body
-from msapi.graph import GraphClient
-from msapi.teams_apps import consent_named
+from msapi.graph import GraphClient, consent_named
 
 USERS_PERMISSION = "User.Read.All"
 GROUPS_PERMISSION = "GroupMember.Read.All"

@@ -4,7 +4,7 @@ tenant, read app-only with the partner's multi-tenant app, paced per tenant unde
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncGenerator, Mapping
+from collections.abc import AsyncGenerator, Awaitable, Mapping
 from contextlib import aclosing
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -100,24 +100,7 @@ class GraphClient(ApiClient):
     async def call(self, method: str, path: str, tenant_id: str, **kwargs: Any) -> httpx.Response:
         """ApiClient.call, with consent failures (at the token endpoint or at Graph) raised as ConsentMissing."""
         permission = MESSAGES_PERMISSION if "/serviceAnnouncement/messages" in path else HEALTH_PERMISSION
-        try:
-            return await super().call(method, path, tenant_id, **kwargs)
-        except TokenError as error:
-            if not _consent_code(error):
-                raise
-            raise ConsentMissing(
-                tenant_id=tenant_id, permission=permission, code=error.code, request_id=error.request_id
-            ) from error
-        except GraphError as error:
-            if error.status not in (401, 403) or isinstance(error, ConsentMissing):
-                raise
-            raise ConsentMissing(
-                tenant_id=tenant_id,
-                permission=permission,
-                status=error.status,
-                code=error.code,
-                request_id=error.request_id,
-            ) from error
+        return await consent_named(super().call(method, path, tenant_id, **kwargs), tenant_id, permission)
 
     async def before_request(self, tenant_id: str) -> None:
         """Every request, each page and each retry, waits for room in the tenant's windows."""
@@ -165,6 +148,29 @@ class GraphClient(ApiClient):
         ours, theirs = urlsplit(self.base_url), urlsplit(link)
         if (theirs.scheme, theirs.netloc.lower()) != (ours.scheme, ours.netloc.lower()):
             raise GraphError(f"next page link points outside {ours.scheme}://{ours.netloc}")
+
+
+async def consent_named(sent: Awaitable[httpx.Response], tenant_id: str, permission: str) -> httpx.Response:
+    """Await a call; a 401/403 or a consent-related token refusal becomes ConsentMissing naming `permission`."""
+    try:
+        response: httpx.Response = await sent
+    except TokenError as error:
+        if not _consent_code(error):
+            raise
+        raise ConsentMissing(
+            tenant_id=tenant_id, permission=permission, code=error.code, request_id=error.request_id
+        ) from error
+    except GraphError as error:
+        if error.status not in (401, 403) or isinstance(error, ConsentMissing):
+            raise
+        raise ConsentMissing(
+            tenant_id=tenant_id,
+            permission=permission,
+            status=error.status,
+            code=error.code,
+            request_id=error.request_id,
+        ) from error
+    return response
 
 
 def _consent_code(error: TokenError) -> bool:

@@ -20,7 +20,6 @@ desk there; install it). Pages and permissions: docs/onboarding-graph.md and emu
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -28,8 +27,8 @@ from urllib.parse import quote
 import httpx
 
 from msapi.api import json_body
-from msapi.errors import ConsentMissing, GraphError, TokenError
-from msapi.graph import GraphClient, _consent_code
+from msapi.errors import GraphError
+from msapi.graph import GraphClient, consent_named
 from msapi.limits import Windows
 
 CATALOG = "/v1.0/appCatalogs/teamsApps"
@@ -118,27 +117,6 @@ class TeamsAppsClient(GraphClient):
             permission = CATALOG_PERMISSION if "/appCatalogs/" in path else INSTALL_PERMISSION
         sent = super(GraphClient, self).call(method, path, tenant_id, **kwargs)
         return await consent_named(sent, tenant_id, permission)
-
-
-async def consent_named(sent: Awaitable[httpx.Response], tenant_id: str, permission: str) -> httpx.Response:
-    """Await a call; a 401/403 or a consent-related token refusal becomes ConsentMissing naming `permission`."""
-    try:
-        response: httpx.Response = await sent
-    except TokenError as error:
-        if not _consent_code(error):
-            raise
-        raise ConsentMissing(tenant_id=tenant_id, permission=permission, code=error.code) from error
-    except GraphError as error:
-        if error.status not in (401, 403) or isinstance(error, ConsentMissing):
-            raise
-        raise ConsentMissing(
-            tenant_id=tenant_id,
-            permission=permission,
-            status=error.status,
-            code=error.code,
-            request_id=error.request_id,
-        ) from error
-    return response
 
 
 def _installed(user: str) -> str:
