@@ -104,6 +104,12 @@ class Settings:
         """Local mode: no bot registration, authentication off, built-in emulators of Microsoft's APIs."""
         return not self.bot.app_id
 
+    @property
+    def teams_manifest_id(self) -> str:
+        """The desk's Teams app id as manifest/build.py writes it into the manifest (the org catalog's
+        `externalId`): TEAMS_APP_ID, else the bot's id, else (local mode, where both are empty) the partner app's."""
+        return self.teams_app_id or self.bot.app_id or self.api_client_id
+
     @classmethod
     def from_env(
         cls, environ: Mapping[str, str] | None = None, env_file: str | Path | None = ".env", *, served: bool = False

@@ -99,7 +99,7 @@ async def _preflight(turn: Turn, customer: Customer) -> str:
     apps = turn.services.teams_apps
     if apps is None:
         raise Refusal(turn.t("rollout.unavailable", customer=customer.name))
-    manifest_id = turn.services.settings.teams_app_id or turn.services.settings.bot.app_id
+    manifest_id = turn.services.settings.teams_manifest_id
     found = await apps.find_in_catalog(customer.tenant_id, manifest_id)
     if found is None:
         raise Refusal(turn.t("rollout.not_in_catalog", customer=customer.name))
@@ -147,7 +147,7 @@ async def confirm(turn: Turn, action: CardAction) -> ActionResult:
     apps = turn.services.teams_apps
     if apps is None:
         return ActionResult(message=turn.t("rollout.unavailable", customer=rollout.customer_name), refused=True)
-    manifest_id = turn.services.settings.teams_app_id or turn.services.settings.bot.app_id
+    manifest_id = turn.services.settings.teams_manifest_id
     try:  # the catalog id is read again: the app may have been removed since the card was shown
         found = await apps.find_in_catalog(rollout.tenant_id, manifest_id)
     except MicrosoftApiError as error:
