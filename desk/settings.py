@@ -72,6 +72,8 @@ class Settings:
     support_given: frozenset[str] = frozenset()  # the support variables the environment gave (see local mode)
     emulator_port: int = 0
     emulator_storm_customers: int = 0  # local mode: extra customer tenants for an incident storm
+    # Local mode: the customer Agents Playground's port, whose personal chat gets its user's install event.
+    customer_playground_port: int = 56150
     extra_ca_file: str | None = None
     public_url: str | None = None
     teams_app_id: str = ""
@@ -103,6 +105,12 @@ class Settings:
     def local_mode(self) -> bool:
         """Local mode: no bot registration, authentication off, built-in emulators of Microsoft's APIs."""
         return not self.bot.app_id
+
+    @property
+    def teams_manifest_id(self) -> str:
+        """The desk's Teams app id as manifest/build.py writes it into the manifest (the org catalog's
+        `externalId`): TEAMS_APP_ID, else the bot's id, else (local mode, where both are empty) the partner app's."""
+        return self.teams_app_id or self.bot.app_id or self.api_client_id
 
     @classmethod
     def from_env(
@@ -156,6 +164,7 @@ def _build(env: EnvReader) -> Settings:
         sla=sla_targets(env, support.hours),
         emulator_port=env.int("EMULATOR_PORT", 0, minimum=0, maximum=65535),
         emulator_storm_customers=env.int("EMULATOR_STORM_CUSTOMERS", 0, minimum=0, maximum=500),
+        customer_playground_port=env.int("CUSTOMER_PLAYGROUND_PORT", 56150, minimum=1, maximum=65535),
         extra_ca_file=_existing_file(env, "EXTRA_CA_FILE"),
         # Entra sends technicians' authorization codes back to PUBLIC_URL: https too, as Entra requires of redirect
         # URIs other than localhost.

@@ -1,9 +1,11 @@
 """Demo directory and Teams data for onboarding (issue 16): the customers' people and groups, the desk's app in
-their org app catalogs, and who already has it installed.
+their org app catalogs.
 
 Fabrikam: twelve people (the six of emulator/demo.py and six more) in three groups, the desk's app in its org
-catalog, Megan Bowen already has it. Northwind: its people, no group, the desk's app NOT in its catalog. Tailspin
-has no consent at all (emulator/state.py), so none of this is reachable there."""
+catalog, nobody has it installed yet (issue 16's demo: readiness shows 0 installs, then a roll-out to "Fabrikam
+Finance" reaches Megan Bowen, the customer playground's user; emulator/local.py). Northwind: its people, no group,
+the desk's app NOT in its catalog. Tailspin has no consent at all (emulator/state.py), so none of this is reachable
+there."""
 
 from __future__ import annotations
 
@@ -95,8 +97,3 @@ def demo_directory() -> tuple[dict[str, list[DirectoryUser]], dict[str, list[Dir
 def demo_catalogs() -> dict[str, list[CatalogApp]]:
     """Org app catalogs per tenant id: the desk's app in Fabrikam's only."""
     return {demo.FABRIKAM.tenant_id: [CatalogApp(FABRIKAM_DESK_APP_ID, DESK_MANIFEST_ID, DESK_APP_NAME)]}
-
-
-def demo_installed() -> dict[tuple[str, str], list[str]]:
-    """(tenant, user id) -> catalog app ids installed in the user's personal scope: Megan Bowen has the desk."""
-    return {(demo.FABRIKAM.tenant_id, demo.FABRIKAM.users[0].aad_id): [FABRIKAM_DESK_APP_ID]}

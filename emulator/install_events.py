@@ -5,7 +5,9 @@ the bot's messaging endpoint, as Teams does after a proactive install
 
 The event is sent after Graph's 201, from its own task (Teams sends it asynchronously), with a bounded number of
 tries; its serviceUrl is the Bot Connector the bot answers to, which must be one the bot allows
-(SERVICE_URL_ALLOWLIST). Each user's personal chat keeps one id across reinstalls (`a:personal-<user id>`)."""
+(SERVICE_URL_ALLOWLIST). Each user's personal chat keeps one id across reinstalls (`a:personal-<user id>`), unless
+`chats` names the chat: local mode sends the customer playground's own user to the playground's personal chat, so
+the welcome card shows there (emulator/local.py)."""
 
 from __future__ import annotations
 
@@ -30,6 +32,8 @@ class InstallEvents:
     service_url: str
     bot_id: str
     bot_name: str = "Partner Desk"
+    # (tenant, user id) -> (serviceUrl, conversation id) of a personal chat known beforehand.
+    chats: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
     sent: list[tuple[str, str]] = field(default_factory=list)  # (tenant, user id) delivered, in order
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
 
@@ -41,14 +45,15 @@ class InstallEvents:
 
     async def deliver(self, tenant_id: str, user: DirectoryUser) -> None:
         """POST the event; a few tries, then it is logged as lost (Teams does not retry forever either)."""
+        service_url, chat_id = self.chats.get((tenant_id, user.id), (self.service_url, f"a:personal-{user.id}"))
         activity = personal_install_activity(
             bot_id=self.bot_id,
             bot_name=self.bot_name,
             tenant_id=tenant_id,
             user_aad_id=user.id,
             user_name=user.display_name,
-            service_url=self.service_url,
-            conversation_id=f"a:personal-{user.id}",
+            service_url=service_url,
+            conversation_id=chat_id,
         )
         activity["from"]["name"] = user.display_name
         async with httpx.AsyncClient(timeout=30) as client:

@@ -11,8 +11,11 @@ from desk.settings import Settings
 from desk.support import CONTACT_METHODS, SupportProfile
 from emulator import demo, demo_support
 from emulator.demo_storm import storm_customers
+from emulator.install_events import InstallEvents
 from emulator.server import EmulatorServer
 from emulator.state import EmulatorState
+from emulator.teams_sink import TeamsSink
+from playground.render import BOT_ID, BOT_NAME, CUSTOMER_CHAT_ID
 
 logger = logging.getLogger(__name__)
 
@@ -31,7 +34,25 @@ def start(settings: Settings) -> tuple[EmulatorServer, Settings]:
     state = EmulatorState(customers=customers, sr_script=list(demo.SR_SCRIPT))
     server = EmulatorServer(state, settings.data_dir / "emulator-tls", settings.emulator_port).start()
     logger.info("Microsoft API emulator at %s", server.base_url)
+    server.sink = TeamsSink(state.teams).start()
+    state.install_events = install_events(settings, server.sink.url)
     return server, local_settings(settings, server.base_url)
+
+
+def install_events(settings: Settings, sink_url: str) -> InstallEvents:
+    """Where Teams' install events go in local mode: to this bot's /api/messages, Megan Bowen's (the customer
+    playground's current user, playground/render.py) naming the playground's connector and personal chat, so her
+    welcome card shows in the playground; everyone else's naming the sink (emulator/teams_sink.py)."""
+    host = f"[{settings.host}]" if ":" in settings.host else settings.host
+    playground = f"http://localhost:{settings.customer_playground_port}/_connector"
+    megan = (demo.FABRIKAM.tenant_id, demo.FABRIKAM.users[0].aad_id)
+    return InstallEvents(
+        messages_url=f"http://{host}:{settings.port}/api/messages",
+        service_url=sink_url,
+        bot_id=BOT_ID,
+        bot_name=BOT_NAME,
+        chats={megan: (playground, CUSTOMER_CHAT_ID)},
+    )
 
 
 def local_settings(settings: Settings, emulator_url: str) -> Settings:

@@ -14,6 +14,7 @@ from emulator import directory, gdap, graph, login, partner_center, partner_read
 from emulator.graph_wire import graph_error, too_many_requests
 from emulator.partner_center import pc_error, pc_throttled
 from emulator.state import EmulatorState, Fault, Seen
+from emulator.teams_sink import TeamsSink
 from emulator.threaded import ThreadedServer
 from emulator.tls import TlsFiles, ensure_tls
 from emulator.user_tokens import oauth_error
@@ -140,6 +141,7 @@ class EmulatorServer:
 
     def __init__(self, state: EmulatorState, tls_folder: Path, port: int = 0) -> None:
         self.state = state
+        self.sink: TeamsSink | None = None  # local mode's Bot Connector stand-in, stopped with the emulator
         self.tls: TlsFiles = ensure_tls(tls_folder)
         self._server = ThreadedServer(
             lambda: create_emulator_app(state), "ms-emulator", port, self.tls.server_context()
@@ -164,5 +166,7 @@ class EmulatorServer:
         return self
 
     def stop(self) -> None:
-        """Stop serving and join the thread."""
+        """Stop serving and join the thread (and the sink's)."""
+        if self.sink is not None:
+            self.sink.stop()
         self._server.stop()

@@ -18,7 +18,6 @@ from emulator.demo_directory import (
     DirectoryUser,
     demo_catalogs,
     demo_directory,
-    demo_installed,
 )
 
 # Graph's Microsoft Teams service limits, per app per tenant: "GET team, channel, tab, installedApps, appCatalogs"
@@ -46,10 +45,6 @@ class TeamsBook:
     monotonic: Callable[[], float] = time.monotonic
     sent: dict[tuple[str, str], deque[float]] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def __post_init__(self) -> None:
-        for key, app_ids in demo_installed().items():
-            self.installed.setdefault(key, {}).update({_installation_id(): app_id for app_id in app_ids})
 
     def add_users(self, tenant: str, count: int, domain: str, group: str | None = None) -> list[DirectoryUser]:
         """`count` more people in the tenant (tests, benchmarks: a roll-out to hundreds), optionally all members of a
@@ -110,6 +105,12 @@ class TeamsBook:
             mine[installation] = app_id
             self.installs.append((tenant, user_id, app_id))
             return installation
+
+    def preinstall(self, tenant: str, user_id: str, app_id: str) -> None:
+        """An installation made outside Graph (the person added the app in Teams): listed, but no install event
+        (tests: a person who already has the desk)."""
+        with self.lock:
+            self.installed.setdefault((tenant, user_id), {})[_installation_id()] = app_id
 
     def publish(self, tenant: str, app: CatalogApp) -> CatalogApp:
         """Add an app to the tenant's org catalog; AlreadyInstalled when its manifest id is there already."""

@@ -16,6 +16,8 @@ BOT_ID = "00000000-0000-0000-0000-0000000000b0"
 BOT_NAME = "Partner Desk"
 TRIAGE_CHANNEL_ID = "19:triage-channel@thread.tacv2"
 SUPPORT_TEAM_ID = "19:support-team@thread.tacv2"
+# The customer playground's personal chat (Megan Bowen's with the bot): local mode sends her install event there.
+CUSTOMER_CHAT_ID = "a:fabrikam-megan-chat"
 
 
 def _person(user: demo.DemoUser) -> dict[str, str]:
@@ -60,7 +62,7 @@ def write(folder: Path) -> tuple[Path, Path]:
     for path in (customer, partner):
         path.mkdir(parents=True, exist_ok=True)
     (customer / ".m365agentsplayground.yml").write_text(
-        config(demo.FABRIKAM, "Fabrikam IT", "Helpdesk", "a:fabrikam-megan-chat", "19:fabrikam-team@thread.tacv2")
+        config(demo.FABRIKAM, "Fabrikam IT", "Helpdesk", CUSTOMER_CHAT_ID, "19:fabrikam-team@thread.tacv2")
     )
     (partner / ".m365agentsplayground.yml").write_text(
         config(demo.PARTNER, "Support", "Triage", "a:contoso-alex-chat", SUPPORT_TEAM_ID)

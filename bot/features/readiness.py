@@ -42,9 +42,7 @@ def probe_of(services: Services) -> Probe | None:
         graph=services.graph,
         teams=services.teams_apps,
         directory=services.directory,
-        # The desk's Teams app id, as manifest/build.py writes it into the manifest (TEAMS_APP_ID, else the bot's id,
-        # else — local mode — the partner app's).
-        manifest_id=settings.teams_app_id or settings.bot.app_id or settings.api_client_id,
+        manifest_id=settings.teams_manifest_id,
         app_id=settings.api_client_id,
         desk=services.desk,
         clock=services.clock,

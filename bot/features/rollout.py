@@ -11,7 +11,7 @@ import logging
 from bot.features.health import one_customer
 from bot.turns.actions import ActionResult, ActionRouter, CardAction
 from bot.turns.commands import CommandRouter
-from bot.turns.conversations import CHANNEL, GROUP, PERSONAL, conversation_key
+from bot.turns.conversations import CHANNEL, GROUP, PERSONAL, conversation_key, record_of
 from bot.turns.turn import Turn
 from cards.render import card_message
 from cards.rollout import CANCEL, CONFIRM, cancelled_card, confirm_card, progress_card
@@ -71,6 +71,9 @@ async def roll_out(turn: Turn, args: str) -> None:
         return
     target = _target(turn, choice)
     desk = turn.services.desk
+    # The progress card goes to this conversation through the outbox, which sends only to stored references: a
+    # channel other than the triage channel is stored nowhere else (as `health all` does for its progress card).
+    await desk.save_conversation(record_of(turn.activity))
     key = conversation_key(turn.activity)
     targets = [Target(user.id, user.display_name or user.mail or user.id) for user in people]
     rollout_id = await desk.propose_rollout(
@@ -99,7 +102,7 @@ async def _preflight(turn: Turn, customer: Customer) -> str:
     apps = turn.services.teams_apps
     if apps is None:
         raise Refusal(turn.t("rollout.unavailable", customer=customer.name))
-    manifest_id = turn.services.settings.teams_app_id or turn.services.settings.bot.app_id
+    manifest_id = turn.services.settings.teams_manifest_id
     found = await apps.find_in_catalog(customer.tenant_id, manifest_id)
     if found is None:
         raise Refusal(turn.t("rollout.not_in_catalog", customer=customer.name))
@@ -147,7 +150,7 @@ async def confirm(turn: Turn, action: CardAction) -> ActionResult:
     apps = turn.services.teams_apps
     if apps is None:
         return ActionResult(message=turn.t("rollout.unavailable", customer=rollout.customer_name), refused=True)
-    manifest_id = turn.services.settings.teams_app_id or turn.services.settings.bot.app_id
+    manifest_id = turn.services.settings.teams_manifest_id
     try:  # the catalog id is read again: the app may have been removed since the card was shown
         found = await apps.find_in_catalog(rollout.tenant_id, manifest_id)
     except MicrosoftApiError as error:

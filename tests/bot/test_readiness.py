@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from emulator import demo
+from emulator.demo_directory import FABRIKAM_DESK_APP_ID
 from emulator.gdap_book import GLOBAL_READER, SERVICE_SUPPORT_ADMINISTRATOR, GdapRelationship
 from emulator.state import Fault
 from tests.bot.helpers import card_text, rows
@@ -17,6 +18,7 @@ from tests.support.harness import FixedClock, local_settings, start_desk
 T0 = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 TEAMS_ADMINISTRATOR = "69091246-20e8-4a56-aa4d-066075b2a7a8"
 ALL_ROLES = (SERVICE_SUPPORT_ADMINISTRATOR, GLOBAL_READER, TEAMS_ADMINISTRATOR)
+MEGAN = demo.FABRIKAM.users[0].aad_id
 
 
 def relationship(rid, customer, ends=timedelta(days=300), roles=ALL_ROLES, **kw) -> GdapRelationship:
@@ -39,6 +41,8 @@ async def ready_desk(tmp_path, connector, clock):
     running.runtime.emulator.state.gdap.replace_all(
         [relationship("fab-1", demo.FABRIKAM, auto_extend="P180D"), relationship("nw-1", demo.NORTHWIND)]
     )
+    # Megan Bowen added the desk herself (the demo directory has nobody with it: emulator/demo_directory.py).
+    running.runtime.emulator.state.teams.preinstall(demo.FABRIKAM.tenant_id, MEGAN, FABRIKAM_DESK_APP_ID)
     yield running
     await running.close()
 

@@ -11,6 +11,7 @@ import pytest
 
 from bot.jobs.readiness_weekly import weekly_readiness
 from emulator import demo
+from emulator.demo_directory import FABRIKAM_DESK_APP_ID
 from emulator.state import Fault
 from tests.bot.helpers import card_text, rows, set_triage_channel
 from tests.bot.test_readiness import T0, relationship
@@ -44,7 +45,9 @@ async def test_each_worsening_is_posted_once(tmp_path, connector, clock, triage_
     try:
         emulator = desk.runtime.emulator.state
         emulator.gdap.replace_all(relationships())
-        await desk.send(customer_chat.message("hello"))  # Fabrikam: someone talked to the bot
+        # Fabrikam is ready: Megan Bowen added the desk herself and talked to it.
+        emulator.teams.preinstall(demo.FABRIKAM.tenant_id, demo.FABRIKAM.users[0].aad_id, FABRIKAM_DESK_APP_ID)
+        await desk.send(customer_chat.message("hello"))
         assert await run(desk) == 0, "no triage channel: nothing checked, nothing recorded"
         assert await rows(desk, "SELECT * FROM readiness") == []
         await set_triage_channel(desk, triage_channel, technician)

@@ -202,3 +202,12 @@ def test_settings_are_frozen() -> None:
         local.port = 1  # type: ignore[misc]
     with pytest.raises(dataclasses.FrozenInstanceError):
         local.bot.app_id = "someone"  # type: ignore[misc]
+
+
+def test_teams_manifest_id_is_teams_app_id_else_bot_id_else_partner_app_id() -> None:
+    """The id readiness and roll-out look the desk's app up by in a customer's org catalog (manifest/build.py)."""
+    assert settings(**PRODUCTION, TEAMS_APP_ID="aaaa").teams_manifest_id == "aaaa"
+    assert settings(**PRODUCTION).teams_manifest_id == PRODUCTION["MicrosoftAppId"]
+    # Local mode has no bot id: the partner app's id, which the emulator's demo catalog lists as the desk's app.
+    assert settings(PARTNER_APP_ID="bbbb").teams_manifest_id == "bbbb"
+    assert settings().teams_manifest_id == ""

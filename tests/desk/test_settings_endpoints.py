@@ -8,6 +8,7 @@ import pytest
 
 from desk.env import SettingsError
 from desk.settings import Settings
+from emulator.demo_directory import DESK_MANIFEST_ID
 from emulator.local import local_settings
 
 PRODUCTION = {
@@ -62,3 +63,9 @@ def test_local_mode_points_every_endpoint_at_the_emulator_over_https() -> None:
         "https://127.0.0.1:8443/graph",
         "https://127.0.0.1:8443/partnercenter",
     )
+
+
+def test_local_mode_looks_the_desk_up_by_the_id_the_demo_catalogs_list() -> None:
+    """Readiness and roll-out in local mode find the desk's app in Fabrikam's org catalog (emulator/demo_directory)."""
+    local = local_settings(settings(), "https://127.0.0.1:8443")
+    assert local.teams_manifest_id == DESK_MANIFEST_ID

@@ -161,9 +161,11 @@ class Playgrounds:
 def running(folder: Path, env: dict[str, str]) -> Iterator[tuple[Bot, Playgrounds]]:
     """The bot in local mode with `env`, and both playgrounds talking to it; stopped whatever the outcome."""
     bot = Bot(folder / "data", env)
+    # The ports are chosen before the bot starts: it sends the customer playground's user her install event there.
+    playgrounds = Playgrounds(folder / "playground", bot.url)
+    bot.env["CUSTOMER_PLAYGROUND_PORT"] = str(playgrounds.customer_port)
     bot.data.mkdir()
     bot.start()
-    playgrounds = Playgrounds(folder / "playground", bot.url)
     try:
         playgrounds.start()
         yield bot, playgrounds

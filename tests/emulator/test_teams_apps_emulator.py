@@ -50,6 +50,7 @@ async def test_publishing_takes_no_app_only_token(onboarding: Onboarding) -> Non
 
 
 async def test_install_lists_then_refuses_a_second_time_with_409(onboarding: Onboarding) -> None:
+    onboarding.state.teams.preinstall(FABRIKAM, MEGAN, FABRIKAM_DESK_APP_ID)  # she added it herself
     megan = await onboarding.get(
         FABRIKAM, installed(MEGAN), {"$expand": "teamsApp", "$filter": f"teamsApp/externalId eq '{DESK_MANIFEST_ID}'"}
     )

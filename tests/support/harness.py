@@ -85,9 +85,11 @@ async def start_desk(
     connector: LocalConnector,
     clock: FixedClock | None = None,
     open_db: OpenDatabase = open_database,
+    port: int | None = None,
 ) -> Desk:
     """Start create_app(settings) on a test server, on a fixed clock (office hours unless given); `open_db` may wrap
-    the real database (tests/support/outage.py)."""
-    client = TestClient(TestServer(create_app(settings, clock or FixedClock(OFFICE_HOURS), open_db)))
+    the real database (tests/support/outage.py); `port`: serve there (settings.port, where local mode's emulator sends
+    Teams' install events) instead of a free port."""
+    client = TestClient(TestServer(create_app(settings, clock or FixedClock(OFFICE_HOURS), open_db), port=port))
     await client.start_server()
     return Desk(client, connector)
