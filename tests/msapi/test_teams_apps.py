@@ -37,6 +37,7 @@ async def test_the_desk_is_found_in_fabrikams_catalog_only(graph_rig: GraphRig) 
 
 async def test_installation_read_then_installed_once(graph_rig: GraphRig) -> None:
     client = teams_client(graph_rig)
+    graph_rig.state.teams.preinstall(FABRIKAM, MEGAN.aad_id, FABRIKAM_DESK_APP_ID)  # she added it herself
 
     megan = await client.installation(FABRIKAM, MEGAN.aad_id, FABRIKAM_DESK_APP_ID)
     before = await client.installation(FABRIKAM, ADELE.email, FABRIKAM_DESK_APP_ID)
